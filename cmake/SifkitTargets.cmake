@@ -1,0 +1,26 @@
+# Compiler settings shared by every sifkit target: warnings are errors, and the
+# sanitizer build instruments libraries, tools and tests alike.
+
+add_library(sifkit_build_flags INTERFACE)
+target_compile_options(sifkit_build_flags INTERFACE
+    -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Wunused -Woverloaded-virtual -Wconversion -Wsign-conversion
+    -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+
+if(SIFKIT_SANITIZE)
+    set(_sifkit_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_compile_options(sifkit_build_flags INTERFACE ${_sifkit_san})
+    target_link_options(sifkit_build_flags INTERFACE ${_sifkit_san})
+endif()
+
+# sifkit_module(NAME SOURCES...) declares a module library `sifkit_NAME` with its
+# public headers in NAME/include and its internals private to NAME/src.
+function(sifkit_module name)
+    add_library(sifkit_${name} STATIC ${ARGN})
+    add_library(sifkit::${name} ALIAS sifkit_${name})
+    target_include_directories(sifkit_${name}
+        PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+        PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_link_libraries(sifkit_${name} PRIVATE sifkit_build_flags)
+    set_target_properties(sifkit_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()

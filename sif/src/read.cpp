@@ -1,0 +1,91 @@
+// Reading object data on demand: exact reads, sequential readers and memory mappings.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::sif {
+
+void Image::read(const Descriptor& descriptor, std::uint64_t offset,
+                 std::span<std::byte> data) const {
+    const auto size = static_cast<std::uint64_t>(descriptor.size);
+    if (offset > size || data.size() > size - offset) {
+        throw Error(ErrorKind::usage,
+                    "read of " + std::to_string(data.size()) + " bytes at " +
+                        std::to_string(offset) + " is past the end of object " +
+                        std::to_string(descriptor.id),
+                    name());
+    }
+    storage_->read_exact(static_cast<std::uint64_t>(descriptor.offset) + offset, data);
+}
+
+ObjectReader Image::reader(const Descriptor& descriptor) const {
+    const auto begin = static_cast<std::uint64_t>(descriptor.offset);
+    return ObjectReader(*storage_, begin, begin + static_cast<std::uint64_t>(descriptor.size),
+                        name());
+}
+
+std::size_t ObjectReader::read(std::span<std::byte> data) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), remaining()));
+    if (n == 0) {
+        return 0;
+    }
+    storage_->read_exact(position_, data.first(n));
+    position_ += n;
+    return n;
+}
+
+Mapping Image::map(const Descriptor& descriptor) const {
+    if (descriptor.size == 0) {
+        return Mapping(nullptr, 0, {});
+    }
+    const int fd = storage_->native_handle();
+    if (fd < 0) {
+        throw Error(ErrorKind::unsupported, "memory mapping needs a file-backed image", name());
+    }
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const auto offset = static_cast<std::uint64_t>(descriptor.offset);
+    const std::uint64_t aligned = offset - offset % page;
+    const auto lead = static_cast<std::size_t>(offset - aligned);
+    const std::size_t length = lead + static_cast<std::size_t>(descriptor.size);
+    void* base = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(aligned));
+    if (base == MAP_FAILED) {
+        throw_errno("cannot map object " + std::to_string(descriptor.id), name());
+    }
+    const auto* first = static_cast<const std::byte*>(base) + lead;
+    return Mapping(base, length,
+                   std::span<const std::byte>(first, static_cast<std::size_t>(descriptor.size)));
+}
+
+Mapping::Mapping(Mapping&& other) noexcept
+    : base_(other.base_), length_(other.length_), bytes_(other.bytes_) {
+    other.base_ = nullptr;
+    other.length_ = 0;
+    other.bytes_ = {};
+}
+
+Mapping& Mapping::operator=(Mapping&& other) noexcept {
+    if (this != &other) {
+        if (base_ != nullptr) {
+            ::munmap(base_, length_);
+        }
+        base_ = other.base_;
+        length_ = other.length_;
+        bytes_ = other.bytes_;
+        other.base_ = nullptr;
+        other.length_ = 0;
+        other.bytes_ = {};
+    }
+    return *this;
+}
+
+Mapping::~Mapping() {
+    if (base_ != nullptr) {
+        ::munmap(base_, length_);
+    }
+}
+
+}  // namespace sifkit::sif
