@@ -1,1 +1,73 @@
-int main() { return 0; }
+// sifkit: command-line entry point. Parses the command line, runs one subcommand and maps
+// sifkit::Error kinds to the exit codes documented in docs/cli.md.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/error.hpp"
+
+namespace {
+
+// An interrupted command must not leave a half-written output behind.
+extern "C" void on_terminating_signal(int signal_number) {
+    sifkit::sif::remove_pending_temporary_files();
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+}
+
+void install_signal_handlers() {
+    for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+        std::signal(signal_number, on_terminating_signal);
+    }
+    // Writes to a closed pipe become EPIPE errors with a message instead of a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+int report(const std::string& message, int code) {
+    std::cerr << "sifkit: " << message << '\n';
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    install_signal_handlers();
+    CLI::App app{"sifkit: build, inspect, sign and verify Singularity Image Format (SIF) images",
+                 "sifkit"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("sifkit ") + SIFKIT_VERSION);
+    sifkit::cli::register_new(app);
+    sifkit::cli::register_add(app);
+    sifkit::cli::register_del(app);
+    sifkit::cli::register_setprim(app);
+    sifkit::cli::register_list(app);
+    sifkit::cli::register_info(app);
+    sifkit::cli::register_header(app);
+    sifkit::cli::register_dump(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return app.exit(CLI::CallForHelp());
+    } catch (const CLI::CallForAllHelp&) {
+        return app.exit(CLI::CallForAllHelp());
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return report(std::string(e.what()) + " (see sifkit --help)", sifkit::cli::kExitUsage);
+    } catch (const sifkit::Error& e) {
+        return report(e.what(), sifkit::cli::exit_code_for(e.kind()));
+    } catch (const std::bad_alloc&) {
+        return report("out of memory", sifkit::cli::kExitInternal);
+    } catch (const std::exception& e) {
+        return report(std::string("internal error: ") + e.what(), sifkit::cli::kExitInternal);
+    }
+    return sifkit::cli::kExitOk;
+}

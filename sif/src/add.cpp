@@ -77,9 +77,8 @@ void check_spec(const ObjectSpec& spec, const std::string& file) {
                     file);
     }
     if (spec.alignment && *spec.alignment > kMaxAlignment) {
-        throw Error(ErrorKind::usage, "alignment " + std::to_string(*spec.alignment) +
-                                          " is larger than 1 GiB",
-                    file);
+        throw Error(ErrorKind::usage,
+                    "alignment " + std::to_string(*spec.alignment) + " is larger than 1 GiB", file);
     }
     check_extra(spec, file);
 }
@@ -96,19 +95,20 @@ ObjectWriter Image::begin_object(const ObjectSpec& spec, const UpdateOptions& op
     require_writable("add an object");
     check_spec(spec, name());
 
-    const auto free_slot = std::find_if(slots_.begin(), slots_.end(),
-                                        [](const Descriptor& d) { return !d.used; });
+    const auto free_slot =
+        std::find_if(slots_.begin(), slots_.end(), [](const Descriptor& d) { return !d.used; });
     if (free_slot == slots_.end()) {
         throw Error(ErrorKind::conflict,
-                    "descriptor table is full (" + std::to_string(slots_.size()) +
-                        " of " + std::to_string(slots_.size()) +
+                    "descriptor table is full (" + std::to_string(slots_.size()) + " of " +
+                        std::to_string(slots_.size()) +
                         " slots used); create the image with a larger capacity",
                     name());
     }
     if (is_primary(spec)) {
         if (const Descriptor* primary = primary_partition()) {
-            throw Error(ErrorKind::conflict, "image already has a primary partition (object " +
-                                                 std::to_string(primary->id) + ")",
+            throw Error(ErrorKind::conflict,
+                        "image already has a primary partition (object " +
+                            std::to_string(primary->id) + ")",
                         name());
         }
     }
@@ -170,7 +170,9 @@ void ObjectWriter::write_at(std::uint64_t offset, std::span<const std::byte> dat
     size_ = std::max<std::uint64_t>(size_, offset + data.size());
 }
 
-void ObjectWriter::write(std::span<const std::byte> data) { write_at(size_, data); }
+void ObjectWriter::write(std::span<const std::byte> data) {
+    write_at(size_, data);
+}
 
 std::size_t ObjectWriter::read_at(std::uint64_t offset, std::span<std::byte> data) {
     if (offset >= size_) {

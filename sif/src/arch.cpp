@@ -14,8 +14,8 @@ constexpr std::array<std::string_view, 13> kGoNames{
     "mips",    "mipsle", "mips64", "mips64le", "s390x", "riscv64"};
 
 Arch arch_of_index(int index) noexcept {
-    return Arch(Arch::Bytes{static_cast<char>('0' + index / 10), static_cast<char>('0' + index % 10),
-                            '\0'});
+    return Arch(Arch::Bytes{static_cast<char>('0' + index / 10),
+                            static_cast<char>('0' + index % 10), '\0'});
 }
 
 }  // namespace

@@ -60,9 +60,7 @@ void sync_directory(const std::filesystem::path& dir) noexcept {
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path destination, Overwrite overwrite, mode_t mode)
-    : destination_(std::move(destination)),
-      overwrite_(overwrite),
-      mode_(mode & ~current_umask()) {
+    : destination_(std::move(destination)), overwrite_(overwrite), mode_(mode & ~current_umask()) {
     if (destination_.filename().empty()) {
         throw Error(ErrorKind::usage, "output path names a directory", destination_.string());
     }
@@ -79,7 +77,8 @@ AtomicFile::AtomicFile(std::filesystem::path destination, Overwrite overwrite, m
     }
     const std::filesystem::path dir =
         destination_.has_parent_path() ? destination_.parent_path() : std::filesystem::path(".");
-    std::string pattern = (dir / ("." + destination_.filename().string() + ".sifkit-XXXXXX")).string();
+    std::string pattern =
+        (dir / ("." + destination_.filename().string() + ".sifkit-XXXXXX")).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) {
         throw_errno("cannot create a temporary file next to", destination_.string());
@@ -128,7 +127,8 @@ void AtomicFile::commit() {
         // File systems without RENAME_NOREPLACE: link() refuses to replace as well.
         if (::link(temporary_.c_str(), destination_.c_str()) != 0) {
             if (errno == EEXIST) {
-                throw Error(ErrorKind::conflict, "already exists (use --force to replace it)", dest);
+                throw Error(ErrorKind::conflict, "already exists (use --force to replace it)",
+                            dest);
             }
             throw_errno("cannot link the temporary file into place", dest);
         }

@@ -32,13 +32,15 @@ void store_le(std::span<std::byte> bytes, std::size_t offset, Int value) noexcep
 }
 
 template <typename T, std::size_t N>
-void load_array(std::span<const std::byte> bytes, std::size_t offset, std::array<T, N>& out) noexcept {
+void load_array(std::span<const std::byte> bytes, std::size_t offset,
+                std::array<T, N>& out) noexcept {
     static_assert(sizeof(T) == 1);
     std::memcpy(out.data(), bytes.data() + offset, N);
 }
 
 template <typename T, std::size_t N>
-void store_array(std::span<std::byte> bytes, std::size_t offset, const std::array<T, N>& in) noexcept {
+void store_array(std::span<std::byte> bytes, std::size_t offset,
+                 const std::array<T, N>& in) noexcept {
     static_assert(sizeof(T) == 1);
     std::memcpy(bytes.data() + offset, in.data(), N);
 }

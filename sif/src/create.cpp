@@ -23,9 +23,10 @@ Image Image::create(std::unique_ptr<Storage> storage, const CreateOptions& optio
                     file);
     }
     if (options.descriptor_capacity < 0 || options.descriptor_capacity > kMaxDescriptorCapacity) {
-        throw Error(ErrorKind::usage, "descriptor capacity must be between 0 and " +
-                                          std::to_string(kMaxDescriptorCapacity),
-                    file);
+        throw Error(
+            ErrorKind::usage,
+            "descriptor capacity must be between 0 and " + std::to_string(kMaxDescriptorCapacity),
+            file);
     }
     if (options.descriptor_offset < static_cast<std::int64_t>(kHeaderSize)) {
         throw Error(ErrorKind::usage, "descriptor table offset must be at least 128", file);

@@ -12,7 +12,8 @@ namespace {
 constexpr std::size_t kZeroChunk = 1 << 20;
 
 void zero_range(Storage& storage, std::uint64_t offset, std::uint64_t size) {
-    const std::vector<std::byte> zeros(static_cast<std::size_t>(std::min<std::uint64_t>(size, kZeroChunk)));
+    const std::vector<std::byte> zeros(
+        static_cast<std::size_t>(std::min<std::uint64_t>(size, kZeroChunk)));
     while (size > 0) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size, zeros.size()));
         storage.write_at(offset, std::span<const std::byte>(zeros.data(), n));
@@ -49,10 +50,10 @@ void Image::remove(std::uint32_t id, const DeleteOptions& options) {
         const std::int64_t padding = victim.size_with_padding - victim.size;
         if (padding < 0 || padding > victim.offset - header_.data_offset ||
             victim.size_with_padding > header_.data_size) {
-            throw Error(ErrorKind::conflict,
-                        "cannot compact: object " + std::to_string(id) +
-                            " has an inconsistent padded size",
-                        name());
+            throw Error(
+                ErrorKind::conflict,
+                "cannot compact: object " + std::to_string(id) + " has an inconsistent padded size",
+                name());
         }
         truncate_at = static_cast<std::uint64_t>(victim.offset - padding);
     }

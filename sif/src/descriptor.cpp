@@ -38,13 +38,15 @@ struct ExtraEncoder {
 
     void operator()(std::monostate) const {}
     void operator()(const PartitionInfo& p) const {
-        detail::store_le(std::span<std::byte>(out), kFirstWordAt, static_cast<std::int32_t>(p.fs_type));
+        detail::store_le(std::span<std::byte>(out), kFirstWordAt,
+                         static_cast<std::int32_t>(p.fs_type));
         detail::store_le(std::span<std::byte>(out), kSecondWordAt,
                          static_cast<std::int32_t>(p.part_type));
         detail::store_array(std::span<std::byte>(out), kPartitionArchAt, p.arch.bytes());
     }
     void operator()(const SignatureInfo& s) const {
-        detail::store_le(std::span<std::byte>(out), kFirstWordAt, static_cast<std::int32_t>(s.hash_type));
+        detail::store_le(std::span<std::byte>(out), kFirstWordAt,
+                         static_cast<std::int32_t>(s.hash_type));
         detail::store_array(std::span<std::byte>(out), kEntityAt, s.fingerprint);
     }
     void operator()(const CryptoMessageInfo& m) const {
@@ -54,12 +56,13 @@ struct ExtraEncoder {
                          static_cast<std::int32_t>(m.message_type));
     }
     void operator()(SbomFormat format) const {
-        detail::store_le(std::span<std::byte>(out), kFirstWordAt, static_cast<std::int32_t>(format));
+        detail::store_le(std::span<std::byte>(out), kFirstWordAt,
+                         static_cast<std::int32_t>(format));
     }
     void operator()(const OciDigest& digest) const {
         if (digest.value.size() > kExtraSize) {
-            throw Error(ErrorKind::usage, "OCI digest longer than " + std::to_string(kExtraSize) +
-                                              " bytes");
+            throw Error(ErrorKind::usage,
+                        "OCI digest longer than " + std::to_string(kExtraSize) + " bytes");
         }
         std::memcpy(out.data(), digest.value.data(), digest.value.size());
     }
@@ -79,7 +82,8 @@ void require_type(const Descriptor& d, DataType wanted, const char* what) {
 }  // namespace
 
 bool SignatureInfo::has_fingerprint() const noexcept {
-    return std::any_of(fingerprint.begin(), fingerprint.end(), [](std::uint8_t b) { return b != 0; });
+    return std::any_of(fingerprint.begin(), fingerprint.end(),
+                       [](std::uint8_t b) { return b != 0; });
 }
 
 bool OciDigest::well_formed() const noexcept {
@@ -88,13 +92,14 @@ bool OciDigest::well_formed() const noexcept {
         value.size() > kExtraSize) {
         return false;
     }
-    const bool algorithm_ok = std::all_of(value.begin(), value.begin() + static_cast<long>(colon), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '_' ||
-               c == '-';
-    });
-    const bool hex_ok = std::all_of(value.begin() + static_cast<long>(colon) + 1, value.end(), [](char c) {
-        return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9');
-    });
+    const bool algorithm_ok =
+        std::all_of(value.begin(), value.begin() + static_cast<long>(colon), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '.' ||
+                   c == '_' || c == '-';
+        });
+    const bool hex_ok =
+        std::all_of(value.begin() + static_cast<long>(colon) + 1, value.end(),
+                    [](char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); });
     return algorithm_ok && hex_ok;
 }
 
@@ -111,7 +116,9 @@ Link::Kind Link::kind() const noexcept {
     return raw_ == 0 ? Kind::none : Kind::object;
 }
 
-std::string Descriptor::name_text() const { return detail::trim_nul(name); }
+std::string Descriptor::name_text() const {
+    return detail::trim_nul(name);
+}
 
 bool Descriptor::is_partition_of(PartType wanted) const noexcept {
     return type() == DataType::partition &&

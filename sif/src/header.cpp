@@ -23,9 +23,13 @@ constexpr std::size_t kDataSizeAt = 120;
 
 }  // namespace
 
-std::string Header::launch_script_text() const { return detail::trim_nul(launch_script); }
+std::string Header::launch_script_text() const {
+    return detail::trim_nul(launch_script);
+}
 
-std::string Header::version_text() const { return detail::trim_nul(version); }
+std::string Header::version_text() const {
+    return detail::trim_nul(version);
+}
 
 std::array<std::byte, kHeaderSize> Header::encode() const noexcept {
     std::array<std::byte, kHeaderSize> out{};

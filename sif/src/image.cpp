@@ -13,12 +13,14 @@ Image::Image(Image&& other) noexcept = default;
 Image& Image::operator=(Image&& other) noexcept = default;
 Image::~Image() = default;
 
-const std::string& Image::name() const noexcept { return storage_->name(); }
+const std::string& Image::name() const noexcept {
+    return storage_->name();
+}
 
 void Image::require_writable(const char* operation) const {
     if (mode_ != OpenMode::read_write) {
-        throw Error(ErrorKind::usage, std::string("cannot ") + operation + ": image is open read-only",
-                    name());
+        throw Error(ErrorKind::usage,
+                    std::string("cannot ") + operation + ": image is open read-only", name());
     }
     if (writer_active_) {
         throw Error(ErrorKind::usage,
@@ -34,14 +36,16 @@ void Image::write_header() {
 
 void Image::write_slot(std::size_t slot) {
     const auto bytes = slots_[slot].encode();
-    storage_->write_at(static_cast<std::uint64_t>(header_.descriptors_offset) + slot * kDescriptorSize,
-                       bytes);
+    storage_->write_at(
+        static_cast<std::uint64_t>(header_.descriptors_offset) + slot * kDescriptorSize, bytes);
 }
 
 void Image::refresh_free_count() noexcept {
     header_.descriptors_free = static_cast<std::int64_t>(free_slots());
 }
 
-void Image::sync() { storage_->sync(); }
+void Image::sync() {
+    storage_->sync();
+}
 
 }  // namespace sifkit::sif

@@ -55,7 +55,9 @@ std::uint64_t next_aligned(std::uint64_t offset, std::uint64_t alignment) noexce
     return offset;
 }
 
-std::int64_t now() noexcept { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t now() noexcept {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 std::uint64_t table_bytes(const Header& header) noexcept {
     return static_cast<std::uint64_t>(header.descriptors_total) * kDescriptorSize;
@@ -81,7 +83,8 @@ void validate_header(const Header& header, std::uint64_t file_size, const std::s
                        " overlaps the 128-byte header");
     }
     const std::uint64_t table = table_bytes(header);
-    if (header.descriptors_size < 0 || static_cast<std::uint64_t>(header.descriptors_size) < table) {
+    if (header.descriptors_size < 0 ||
+        static_cast<std::uint64_t>(header.descriptors_size) < table) {
         fail(file, "descriptor table size " + std::to_string(header.descriptors_size) +
                        " is too small for " + std::to_string(header.descriptors_total) +
                        " descriptors");
@@ -121,8 +124,9 @@ void validate_objects(const Header& header, const std::vector<Descriptor>& slots
                  descriptor_at);
         }
         if (auto [it, inserted] = seen_ids.emplace(d.id, i); !inserted) {
-            fail(file, "descriptors " + std::to_string(it->second) + " and " + std::to_string(i) +
-                           " both have object ID " + std::to_string(d.id),
+            fail(file,
+                 "descriptors " + std::to_string(it->second) + " and " + std::to_string(i) +
+                     " both have object ID " + std::to_string(d.id),
                  descriptor_at);
         }
         if (d.offset < 0 || d.size < 0) {
@@ -135,15 +139,16 @@ void validate_objects(const Header& header, const std::vector<Descriptor>& slots
         }
         const std::uint64_t end = begin + size;
         if (end > file_size) {
-            fail(file, slot_label(i, d) + " (offset " + std::to_string(begin) + ", size " +
-                           std::to_string(size) + ") extends past the end of the file (" +
-                           std::to_string(file_size) + " bytes)",
+            fail(file,
+                 slot_label(i, d) + " (offset " + std::to_string(begin) + ", size " +
+                     std::to_string(size) + ") extends past the end of the file (" +
+                     std::to_string(file_size) + " bytes)",
                  descriptor_at);
         }
         if (end > data_end) {
-            fail(file, slot_label(i, d) + " ends at " + std::to_string(end) +
-                           ", after the end of the data section (" + std::to_string(data_end) +
-                           ")",
+            fail(file,
+                 slot_label(i, d) + " ends at " + std::to_string(end) +
+                     ", after the end of the data section (" + std::to_string(data_end) + ")",
                  descriptor_at);
         }
         if (size == 0) {

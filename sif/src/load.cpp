@@ -34,9 +34,8 @@ Image Image::open(std::unique_ptr<Storage> storage, OpenMode mode) {
     store.read_exact(static_cast<std::uint64_t>(image.header_.descriptors_offset), table);
     image.slots_.reserve(static_cast<std::size_t>(image.header_.descriptors_total));
     for (std::size_t i = 0; i < static_cast<std::size_t>(image.header_.descriptors_total); ++i) {
-        image.slots_.push_back(Descriptor::decode(
-            std::span<const std::byte, kDescriptorSize>(table.data() + i * kDescriptorSize,
-                                                        kDescriptorSize)));
+        image.slots_.push_back(Descriptor::decode(std::span<const std::byte, kDescriptorSize>(
+            table.data() + i * kDescriptorSize, kDescriptorSize)));
     }
     detail::validate_objects(image.header_, image.slots_, image.file_size_, file);
     return image;

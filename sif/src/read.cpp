@@ -1,8 +1,11 @@
 // Reading object data on demand: exact reads, sequential readers and memory mappings.
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <vector>
 
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
@@ -36,6 +39,54 @@ std::size_t ObjectReader::read(std::span<std::byte> data) {
     storage_->read_exact(position_, data.first(n));
     position_ += n;
     return n;
+}
+
+void Image::copy_to_fd(const Descriptor& descriptor, int fd, const std::string& target) const {
+    auto position = static_cast<std::uint64_t>(descriptor.offset);
+    std::uint64_t remaining = static_cast<std::uint64_t>(descriptor.size);
+    const int source = storage_->native_handle();
+    constexpr std::uint64_t kChunk = std::uint64_t{1} << 30;
+    // Zero-copy first; sendfile refuses some targets (EINVAL), then fall back to read/write.
+    while (source >= 0 && remaining > 0) {
+        auto offset = static_cast<off_t>(position);
+        const ssize_t n =
+            ::sendfile(fd, source, &offset, static_cast<std::size_t>(std::min(remaining, kChunk)));
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EINVAL || errno == ENOSYS) {
+                break;
+            }
+            throw_errno("cannot write object " + std::to_string(descriptor.id), target);
+        }
+        if (n == 0) {
+            throw Error(ErrorKind::invalid_image,
+                        "file ended inside object " + std::to_string(descriptor.id), name(),
+                        position);
+        }
+        position += static_cast<std::uint64_t>(n);
+        remaining -= static_cast<std::uint64_t>(n);
+    }
+    std::vector<std::byte> buffer(
+        static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1 << 20)));
+    while (remaining > 0) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffer.size()));
+        storage_->read_exact(position, std::span<std::byte>(buffer.data(), n));
+        std::size_t written = 0;
+        while (written < n) {
+            const ssize_t w = ::write(fd, buffer.data() + written, n - written);
+            if (w < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                throw_errno("cannot write object " + std::to_string(descriptor.id), target);
+            }
+            written += static_cast<std::size_t>(w);
+        }
+        position += n;
+        remaining -= n;
+    }
 }
 
 Mapping Image::map(const Descriptor& descriptor) const {

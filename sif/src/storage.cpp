@@ -16,7 +16,8 @@ namespace {
 
 off_t to_off(std::uint64_t offset, const std::string& name) {
     if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
-        throw Error(ErrorKind::invalid_image, "offset beyond the largest file offset", name, offset);
+        throw Error(ErrorKind::invalid_image, "offset beyond the largest file offset", name,
+                    offset);
     }
     return static_cast<off_t>(offset);
 }
@@ -27,8 +28,8 @@ void Storage::read_exact(std::uint64_t offset, std::span<std::byte> data) {
     const std::size_t got = read_at(offset, data);
     if (got != data.size()) {
         throw Error(ErrorKind::invalid_image,
-                    "file is truncated: wanted " + std::to_string(data.size()) +
-                        " bytes, found " + std::to_string(got),
+                    "file is truncated: wanted " + std::to_string(data.size()) + " bytes, found " +
+                        std::to_string(got),
                     name(), offset);
     }
 }
@@ -86,8 +87,8 @@ std::uint64_t FileStorage::size() {
 std::size_t FileStorage::read_at(std::uint64_t offset, std::span<std::byte> data) {
     std::size_t done = 0;
     while (done < data.size()) {
-        const ssize_t n = ::pread(fd_, data.data() + done, data.size() - done,
-                                  to_off(offset + done, name_));
+        const ssize_t n =
+            ::pread(fd_, data.data() + done, data.size() - done, to_off(offset + done, name_));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -105,8 +106,8 @@ std::size_t FileStorage::read_at(std::uint64_t offset, std::span<std::byte> data
 void FileStorage::write_at(std::uint64_t offset, std::span<const std::byte> data) {
     std::size_t done = 0;
     while (done < data.size()) {
-        const ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                                   to_off(offset + done, name_));
+        const ssize_t n =
+            ::pwrite(fd_, data.data() + done, data.size() - done, to_off(offset + done, name_));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;

@@ -3,17 +3,17 @@
 // before commit() (an error, an exception, a signal handled by the CLI) removes it.
 #pragma once
 
+#include <sys/types.h>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <sys/types.h>
 
 #include "sifkit/sif/storage.hpp"
 
 namespace sifkit::sif {
 
 class AtomicFile {
-public:
+  public:
     enum class Overwrite { refuse, replace };
 
     // Creates the temporary file. With Overwrite::refuse an existing destination is an error
@@ -32,7 +32,7 @@ public:
     // Flushes the data, applies the mode and renames the file into place.
     void commit();
 
-private:
+  private:
     void discard() noexcept;
 
     std::filesystem::path destination_;

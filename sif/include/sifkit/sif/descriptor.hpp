@@ -52,7 +52,7 @@ std::array<std::byte, kExtraSize> encode_extra(const Extra& extra);
 
 // What a descriptor's link points at.
 class Link {
-public:
+  public:
     enum class Kind { none, object, group };
 
     Link() noexcept = default;
@@ -67,22 +67,23 @@ public:
 
     friend bool operator==(const Link&, const Link&) = default;
 
-private:
+  private:
     explicit Link(std::uint32_t raw) noexcept : raw_(raw) {}
     std::uint32_t raw_ = 0;
 };
 
+// A default-constructed Descriptor is an unused slot: all 585 bytes zero.
 struct Descriptor {
     std::int32_t data_type = 0;  // raw code; compare with DataType via type()
     bool used = false;
     std::uint32_t id = 0;
-    std::uint32_t group_raw = kGroupMask;  // group OR'ed with kGroupMask
+    std::uint32_t group_raw = 0;  // group OR'ed with kGroupMask (0 in unused slots)
     std::uint32_t link_raw = 0;
     std::int64_t offset = 0;
     std::int64_t size = 0;
     std::int64_t size_with_padding = 0;  // size plus the alignment padding before the object
-    std::int64_t created_at = kUnsetTime;
-    std::int64_t modified_at = kUnsetTime;
+    std::int64_t created_at = 0;
+    std::int64_t modified_at = 0;
     std::int64_t uid = 0;  // deprecated by the format; kept as found
     std::int64_t gid = 0;
     std::array<char, kNameSize> name{};

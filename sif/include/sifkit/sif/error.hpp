@@ -27,7 +27,7 @@ enum class ErrorKind {
 const char* to_string(ErrorKind kind) noexcept;
 
 class Error : public std::exception {
-public:
+  public:
     Error(ErrorKind kind, std::string detail, std::string file = {},
           std::optional<std::uint64_t> offset = std::nullopt);
 
@@ -44,7 +44,7 @@ public:
     // A copy naming `file`, for layers that know the path when the thrower did not.
     Error with_file(std::string file) const;
 
-private:
+  private:
     void format();
 
     ErrorKind kind_;

@@ -29,12 +29,12 @@
 namespace sifkit::sif {
 
 struct CreateOptions {
-    std::string launch_script;              // at most 31 bytes
-    std::optional<Uuid> id;                 // nullopt: a random UUID
-    std::optional<std::int64_t> time;       // creation time; nullopt: now
+    std::string launch_script;         // at most 31 bytes
+    std::optional<Uuid> id;            // nullopt: a random UUID
+    std::optional<std::int64_t> time;  // creation time; nullopt: now
     std::int64_t descriptor_capacity = kDefaultDescriptorCapacity;
     std::int64_t descriptor_offset = kDefaultDescriptorOffset;
-    Arch arch;                              // header architecture until a primary partition sets it
+    Arch arch;  // header architecture until a primary partition sets it
 
     // The reference's OptCreateDeterministic: nil UUID and unset (Go zero) times.
     static CreateOptions deterministic();
@@ -66,12 +66,12 @@ class Image;
 
 // Sequential reader over one object's bytes; itself a ByteSource, so objects can be copied.
 class ObjectReader final : public ByteSource {
-public:
+  public:
     std::size_t read(std::span<std::byte> data) override;
     const std::string& name() const override { return name_; }
     std::uint64_t remaining() const noexcept { return end_ - position_; }
 
-private:
+  private:
     friend class Image;
     ObjectReader(Storage& storage, std::uint64_t begin, std::uint64_t end, std::string name)
         : storage_(&storage), position_(begin), end_(end), name_(std::move(name)) {}
@@ -83,13 +83,13 @@ private:
 
 // A read-only memory mapping of one object (empty span for a zero-size object).
 class Mapping {
-public:
+  public:
     Mapping(Mapping&& other) noexcept;
     Mapping& operator=(Mapping&& other) noexcept;
     ~Mapping();
     std::span<const std::byte> bytes() const noexcept { return bytes_; }
 
-private:
+  private:
     friend class Image;
     Mapping(void* base, std::size_t length, std::span<const std::byte> bytes)
         : base_(base), length_(length), bytes_(bytes) {}
@@ -102,7 +102,7 @@ private:
 // the object (a file system writer seeks back to fill in its superblock). Nothing is visible in
 // the descriptor table until commit(); a writer destroyed without commit() gives the space back.
 class ObjectWriter {
-public:
+  public:
     ObjectWriter(ObjectWriter&& other) noexcept;
     ObjectWriter& operator=(ObjectWriter&&) = delete;
     ~ObjectWriter();
@@ -125,7 +125,7 @@ public:
     // the data (an OCI digest computed while streaming, for instance).
     const Descriptor& commit(std::optional<Extra> final_extra = std::nullopt);
 
-private:
+  private:
     friend class Image;
     ObjectWriter(Image& image, std::size_t slot, ObjectSpec spec, std::int64_t time,
                  std::uint64_t start, std::uint64_t offset);
@@ -142,7 +142,7 @@ private:
 };
 
 class Image {
-public:
+  public:
     // Loads an image from a file; read_write also takes an exclusive lock on it.
     static Image open(const std::filesystem::path& path, OpenMode mode = OpenMode::read_only);
     static Image open(std::unique_ptr<Storage> storage, OpenMode mode);
@@ -185,6 +185,9 @@ public:
     ObjectReader reader(const Descriptor& descriptor) const;
     // Maps the object read-only; needs file-backed storage.
     Mapping map(const Descriptor& descriptor) const;
+    // Streams the object's bytes to an open file descriptor (a pipe, a file, a socket) with
+    // bounded memory, zero-copy where the kernel allows it. `target` names fd in errors.
+    void copy_to_fd(const Descriptor& descriptor, int fd, const std::string& target) const;
     Storage& storage() const noexcept { return *storage_; }
 
     // ---- updates (need OpenMode::read_write) -------------------------------------------
@@ -200,7 +203,7 @@ public:
     // Flushes everything written so far to stable storage.
     void sync();
 
-private:
+  private:
     friend class ObjectWriter;
     Image(std::unique_ptr<Storage> storage, OpenMode mode);
 

@@ -10,7 +10,7 @@
 namespace sifkit::sif {
 
 class ByteSource {
-public:
+  public:
     virtual ~ByteSource() = default;
     // Fills up to data.size() bytes; returns 0 only at the end of the source. Throws on error.
     virtual std::size_t read(std::span<std::byte> data) = 0;
@@ -20,7 +20,7 @@ public:
 
 // A file, or standard input when the path is "-".
 class FileSource final : public ByteSource {
-public:
+  public:
     explicit FileSource(const std::filesystem::path& path);
     ~FileSource() override;
     FileSource(const FileSource&) = delete;
@@ -29,7 +29,7 @@ public:
     std::size_t read(std::span<std::byte> data) override;
     const std::string& name() const override { return name_; }
 
-private:
+  private:
     int fd_;
     bool owned_;
     std::string name_;
@@ -37,7 +37,7 @@ private:
 
 // Bytes already in memory (small objects: definition files, JSON, signatures).
 class MemorySource final : public ByteSource {
-public:
+  public:
     explicit MemorySource(std::span<const std::byte> data, std::string name = "<memory>")
         : data_(data), name_(std::move(name)) {}
     explicit MemorySource(std::string_view text, std::string name = "<memory>")
@@ -47,7 +47,7 @@ public:
     std::size_t read(std::span<std::byte> data) override;
     const std::string& name() const override { return name_; }
 
-private:
+  private:
     std::span<const std::byte> data_;
     std::size_t position_ = 0;
     std::string name_;

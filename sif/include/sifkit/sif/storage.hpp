@@ -15,7 +15,7 @@ namespace sifkit::sif {
 enum class OpenMode { read_only, read_write };
 
 class Storage {
-public:
+  public:
     virtual ~Storage() = default;
 
     // How the storage is named in error messages (usually the path).
@@ -38,7 +38,7 @@ public:
 // A file on disk. Writable files are locked (flock, exclusive) for as long as they are open so
 // that two sifkit processes never edit one image at the same time.
 class FileStorage final : public Storage {
-public:
+  public:
     static std::unique_ptr<FileStorage> open(const std::filesystem::path& path, OpenMode mode);
     // Takes ownership of an open descriptor (e.g. a temporary output file).
     static std::unique_ptr<FileStorage> adopt(int fd, std::string name);
@@ -55,7 +55,7 @@ public:
     void sync() override;
     int native_handle() const noexcept override { return fd_; }
 
-private:
+  private:
     FileStorage(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
     int fd_;
     std::string name_;

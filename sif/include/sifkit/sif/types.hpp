@@ -119,7 +119,7 @@ std::optional<SbomFormat> parse_sbom_format(std::string_view name) noexcept;
 // Architecture code as stored in the header and in partition descriptors: two ASCII digits and
 // a NUL ("02\0" = amd64). Any other byte pattern reads as unknown but is preserved.
 class Arch {
-public:
+  public:
     using Bytes = std::array<char, 3>;
 
     Arch() noexcept : bytes_{'0', '0', '\0'} {}
@@ -141,7 +141,7 @@ public:
 
     friend bool operator==(const Arch&, const Arch&) = default;
 
-private:
+  private:
     Bytes bytes_;
 };
 

@@ -10,7 +10,7 @@
 namespace sifkit::sif {
 
 class Uuid {
-public:
+  public:
     using Bytes = std::array<std::uint8_t, 16>;
 
     Uuid() noexcept : bytes_{} {}  // the nil UUID ("no ID")
@@ -30,7 +30,7 @@ public:
 
     friend bool operator==(const Uuid&, const Uuid&) = default;
 
-private:
+  private:
     Bytes bytes_;
 };
 

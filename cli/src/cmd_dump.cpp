@@ -1,0 +1,44 @@
+// sifkit dump: write one object's raw bytes to standard output or a file (siftool dump).
+#include "commands.hpp"
+#include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+struct DumpOptions {
+    std::uint32_t id = 0;
+    std::string image;
+    std::string output;
+    bool force = false;
+};
+
+void run(const DumpOptions& o) {
+    const sif::Image image = sif::Image::open(o.image);
+    const sif::Descriptor& d = image.object(o.id);
+    if (o.output.empty()) {
+        image.copy_to_fd(d, STDOUT_FILENO, "<stdout>");
+        return;
+    }
+    sif::AtomicFile file(o.output, o.force ? sif::AtomicFile::Overwrite::replace
+                                           : sif::AtomicFile::Overwrite::refuse);
+    image.copy_to_fd(d, file.fd(), o.output);
+    file.commit();
+}
+
+}  // namespace
+
+void register_dump(CLI::App& app) {
+    auto o = std::make_shared<DumpOptions>();
+    CLI::App* cmd = app.add_subcommand("dump", "Write a data object's bytes to standard output");
+    cmd->add_option("id", o->id, "ID of the object")->required();
+    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("-o,--output", o->output, "Write to this file instead (created atomically)");
+    cmd->add_flag("-f,--force", o->force, "Replace the --output file if it exists");
+    cmd->footer(
+        "Examples:\n  sifkit dump 1 image.sif > recipe.def\n"
+        "  sifkit dump -o rootfs.squashfs 3 image.sif");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace sifkit::cli

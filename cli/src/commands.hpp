@@ -1,0 +1,19 @@
+// Each sifkit subcommand registers itself on the root application. Commands are thin: they parse
+// options, call a library, and print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sifkit::cli {
+
+// SIF commands with siftool's arguments and semantics.
+void register_new(CLI::App& app);
+void register_add(CLI::App& app);
+void register_del(CLI::App& app);
+void register_setprim(CLI::App& app);
+void register_list(CLI::App& app);
+void register_info(CLI::App& app);
+void register_header(CLI::App& app);
+void register_dump(CLI::App& app);
+
+}  // namespace sifkit::cli

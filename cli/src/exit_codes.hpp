@@ -1,0 +1,21 @@
+// Exit codes of the sifkit command (documented in docs/cli.md; scripts branch on them).
+#pragma once
+
+#include "sifkit/sif/error.hpp"
+
+namespace sifkit::cli {
+
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitInternal = 1,
+    kExitUsage = 2,
+    kExitIo = 3,
+    kExitInvalid = 4,
+    kExitNotFound = 5,
+    kExitConflict = 6,
+    kExitUnsupported = 7,
+};
+
+int exit_code_for(ErrorKind kind) noexcept;
+
+}  // namespace sifkit::cli
