@@ -14,6 +14,15 @@ enum ExitCode : int {
     kExitNotFound = 5,
     kExitConflict = 6,
     kExitUnsupported = 7,
+    // sifkit verify: the image was read, but is not verified.
+    kExitNotSigned = 10,
+    kExitSignatureInvalid = 11,
+    kExitUntrusted = 12,
+};
+
+// Thrown by verify after printing its report, to exit with the verdict's code.
+struct VerifyFailed {
+    int code;
 };
 
 int exit_code_for(ErrorKind kind) noexcept;

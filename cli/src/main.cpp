@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
     sifkit::cli::register_info(app);
     sifkit::cli::register_header(app);
     sifkit::cli::register_dump(app);
+    sifkit::cli::register_key(app);
+    sifkit::cli::register_sign(app);
+    sifkit::cli::register_verify(app);
 
     try {
         app.parse(argc, argv);
@@ -62,6 +65,8 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         return report(std::string(e.what()) + " (see sifkit --help)", sifkit::cli::kExitUsage);
+    } catch (const sifkit::cli::VerifyFailed& verdict) {
+        return verdict.code;
     } catch (const sifkit::Error& e) {
         return report(e.what(), sifkit::cli::exit_code_for(e.kind()));
     } catch (const std::bad_alloc&) {

@@ -229,22 +229,33 @@ const Descriptor& ObjectWriter::commit(std::optional<Extra> final_extra) {
     // 2. publish the descriptor, 3. finish the header. Between 1 and 2 the image is the old one
     // with unreferenced bytes at its end; between 2 and 3 only the advisory free count is stale.
     Header& h = image.header_;
-    h.data_size += d.size_with_padding;
-    h.modified_at = time_;
-    image.write_header();
+    const Header saved = h;
+    try {
+        h.data_size += d.size_with_padding;
+        h.modified_at = time_;
+        image.write_header();
 
-    image.slots_[slot_] = d;
-    image.write_slot(slot_);
+        image.slots_[slot_] = d;
+        image.write_slot(slot_);
+    } catch (...) {
+        h = saved;
+        image.slots_[slot_] = Descriptor{};
+        throw;
+    }
+
+    // Published: a failure from here on must not make the destructor give the space back, or
+    // the descriptor just written would point past the end of the file.
+    if (size_ > 0) {  // nothing is written for an empty object, even past the end of file
+        image.file_size_ = std::max<std::uint64_t>(image.file_size_, offset_ + size_);
+    }
+    done_ = true;
+    image.writer_active_ = false;
 
     if (d.is_partition_of(PartType::primary_system)) {
         h.arch = d.partition().arch;
     }
     image.refresh_free_count();
     image.write_header();
-
-    image.file_size_ = std::max<std::uint64_t>(image.file_size_, offset_ + size_);
-    done_ = true;
-    image.writer_active_ = false;
     return image.slots_[slot_];
 }
 

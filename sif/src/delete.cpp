@@ -59,14 +59,20 @@ void Image::remove(std::uint32_t id, const DeleteOptions& options) {
     }
 
     const std::int64_t time = options.time.value_or(detail::now());
-    // Order: zero the data first (if asked, the bytes must go even if we stop later), then drop
-    // the descriptor, then the header, and only then give the space back.
+    // Order: drop the descriptor first, then zero the data (if asked), then the header, and only
+    // then give the space back. Zeroing before the descriptor is gone would leave, if we stop in
+    // between, a published object whose bytes are neither the old data nor absent.
+    slots_[slot] = Descriptor{};
+    try {
+        write_slot(slot);
+    } catch (...) {
+        slots_[slot] = victim;
+        throw;
+    }
     if (options.zero) {
         zero_range(*storage_, static_cast<std::uint64_t>(victim.offset),
                    static_cast<std::uint64_t>(victim.size));
     }
-    slots_[slot] = Descriptor{};
-    write_slot(slot);
 
     if (victim.is_partition_of(PartType::primary_system)) {
         header_.arch = Arch();

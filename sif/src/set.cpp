@@ -1,5 +1,6 @@
 // Setting the primary system partition (format §7, "setprim").
 #include <algorithm>
+#include <vector>
 
 #include "layout.hpp"
 #include "sifkit/sif/error.hpp"
@@ -41,18 +42,33 @@ void Image::set_primary(std::uint32_t id, const UpdateOptions& options) {
                     name());
     }
 
-    // Demote the old primary before promoting the new one: if we stop in between, the image
-    // has no primary partition rather than two. The reference writes the target's architecture
+    // Demote the old primary and promote the new one in a single write of the table range that
+    // holds both, so that an interrupted update leaves the old state or the new one, never an
+    // image with no primary partition or two. The reference writes the target's architecture
     // name into its extra here (a bug in 2.8.3); sifkit keeps the correct code.
     const auto old_primary = std::find_if(slots_.begin(), slots_.end(), [](const Descriptor& d) {
         return d.used && d.is_partition_of(PartType::primary_system);
     });
+    std::vector<Descriptor> updated = slots_;
+    const auto target_slot = static_cast<std::size_t>(target - slots_.begin());
+    std::size_t first = target_slot;
+    std::size_t last = target_slot;
     if (old_primary != slots_.end()) {
-        set_part_type(*old_primary, PartType::system);
-        write_slot(static_cast<std::size_t>(old_primary - slots_.begin()));
+        const auto old_slot = static_cast<std::size_t>(old_primary - slots_.begin());
+        set_part_type(updated[old_slot], PartType::system);
+        first = std::min(first, old_slot);
+        last = std::max(last, old_slot);
     }
-    set_part_type(*target, PartType::primary_system);
-    write_slot(static_cast<std::size_t>(target - slots_.begin()));
+    set_part_type(updated[target_slot], PartType::primary_system);
+    std::vector<std::byte> table((last - first + 1) * kDescriptorSize);
+    for (std::size_t i = first; i <= last; ++i) {
+        const auto bytes = updated[i].encode();
+        std::copy(bytes.begin(), bytes.end(),
+                  table.begin() + static_cast<std::ptrdiff_t>((i - first) * kDescriptorSize));
+    }
+    storage_->write_at(
+        static_cast<std::uint64_t>(header_.descriptors_offset) + first * kDescriptorSize, table);
+    slots_ = std::move(updated);
 
     header_.arch = info.arch;
     header_.modified_at = options.time.value_or(detail::now());

@@ -1,0 +1,109 @@
+// sifkit key generate / fingerprint: PEM key pairs for DSSE signing.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sign/keys.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+struct KeyOptions {
+    std::string type = "ed25519";
+    std::string name;
+    std::string passphrase_file;
+    std::string passphrase_env;
+    bool force = false;
+    std::string key;
+};
+
+sign::PrivateKey generate(const std::string& type) {
+    if (type == "ed25519")
+        return sign::PrivateKey::generate(sign::KeyType::ed25519);
+    if (type == "ecdsa-p256")
+        return sign::PrivateKey::generate(sign::KeyType::ecdsa_p256);
+    if (type == "ecdsa-p384")
+        return sign::PrivateKey::generate(sign::KeyType::ecdsa_p384);
+    if (type == "rsa-3072")
+        return sign::PrivateKey::generate(sign::KeyType::rsa);
+    throw Error(ErrorKind::usage,
+                "unknown key type " + type + " (ed25519, ecdsa-p256, ecdsa-p384, rsa-3072)");
+}
+
+void write_file(const std::string& path, const std::string& text, mode_t mode, bool force) {
+    sif::AtomicFile file(
+        path, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse,
+        mode);
+    file.storage()->write_at(0, std::as_bytes(std::span(text)));
+    file.commit();
+}
+
+}  // namespace
+
+std::string read_passphrase(const std::string& file, const std::string& env) {
+    if (!file.empty()) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            throw Error(ErrorKind::io, "cannot open passphrase file", file);
+        }
+        std::string line;
+        std::getline(in, line);
+        return line;
+    }
+    if (!env.empty()) {
+        const char* value = std::getenv(env.c_str());
+        if (value == nullptr) {
+            throw Error(ErrorKind::usage, "environment variable " + env + " is not set");
+        }
+        return value;
+    }
+    return {};
+}
+
+void register_key(CLI::App& app) {
+    auto o = std::make_shared<KeyOptions>();
+    CLI::App* key = app.add_subcommand("key", "Generate signing keys and show key IDs");
+    key->require_subcommand(1);
+
+    CLI::App* gen =
+        key->add_subcommand("generate", "Write NAME.key (PKCS#8, mode 0600) and NAME.pub");
+    gen->add_option("name", o->name, "Base name of the key files")->required();
+    gen->add_option("--type", o->type, "ed25519, ecdsa-p256, ecdsa-p384 or rsa-3072")
+        ->capture_default_str();
+    gen->add_option("--passphrase-file", o->passphrase_file,
+                    "Encrypt the private key with the first line of this file");
+    gen->add_option("--passphrase-env", o->passphrase_env,
+                    "Encrypt the private key with the value of this environment variable");
+    gen->add_flag("-f,--force", o->force, "Replace existing key files");
+    gen->footer("Example:\n  sifkit key generate --type ed25519 site-signing");
+    gen->callback([o] {
+        const sign::PrivateKey k = generate(o->type);
+        const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
+        write_file(o->name + ".key", k.to_pem(passphrase), 0600, o->force);
+        write_file(o->name + ".pub", k.public_key().to_pem(), 0644, o->force);
+        write_stdout(k.public_key().keyid() + "\n");
+    });
+
+    CLI::App* fp =
+        key->add_subcommand("fingerprint", "Print the key ID recorded in DSSE envelopes");
+    fp->add_option("key", o->key, "PEM public or private key")->required();
+    fp->add_option("--passphrase-file", o->passphrase_file,
+                   "Passphrase of an encrypted private key");
+    fp->footer("Example:\n  sifkit key fingerprint site-signing.pub");
+    fp->callback([o] {
+        try {
+            write_stdout(sign::PublicKey::load(o->key).keyid() + "\n");
+        } catch (const Error&) {
+            const auto k = sign::PrivateKey::load(o->key, read_passphrase(o->passphrase_file, {}));
+            write_stdout(k.public_key().keyid() + "\n");
+        }
+    });
+}
+
+}  // namespace sifkit::cli

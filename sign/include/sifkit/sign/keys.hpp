@@ -1,0 +1,72 @@
+// Signing keys: PEM private keys (PKCS#8, PKCS#1, SEC1) and public keys (PKIX), for Ed25519
+// (signatures through libsodium), ECDSA and RSA (through OpenSSL).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sifkit::sign {
+
+enum class KeyType { ed25519, ecdsa_p256, ecdsa_p384, ecdsa_p521, rsa };
+
+std::string_view name_of(KeyType type) noexcept;
+
+class PublicKey {
+  public:
+    // Parses a PEM public key ("PUBLIC KEY", or "RSA PUBLIC KEY"); `origin` names it in errors.
+    static PublicKey from_pem(std::string_view pem, const std::string& origin);
+    static PublicKey load(const std::filesystem::path& path);
+
+    KeyType type() const noexcept { return type_; }
+    const std::string& origin() const noexcept { return origin_; }
+    // The key ID the reference records in DSSE envelopes: "SHA256:" + unpadded base64 of the
+    // SHA-256 of the key in SSH wire format (what `ssh-keygen -l` prints).
+    std::string keyid() const;
+    // Verifies a signature over `message` as the reference's signers make it: Ed25519 over the
+    // message, ECDSA (ASN.1) and RSA PKCS#1 v1.5 over its SHA-256 (SHA-384/512 also accepted).
+    bool verify(std::string_view message, const std::vector<std::uint8_t>& signature) const;
+    // SubjectPublicKeyInfo PEM.
+    std::string to_pem() const;
+
+    PublicKey(PublicKey&&) noexcept;
+    PublicKey& operator=(PublicKey&&) noexcept;
+    ~PublicKey();
+
+  private:
+    PublicKey() = default;
+    friend class PrivateKey;
+    void* pkey_ = nullptr;  // EVP_PKEY
+    KeyType type_ = KeyType::ed25519;
+    std::string origin_;
+};
+
+class PrivateKey {
+  public:
+    static PrivateKey from_pem(std::string_view pem, const std::string& origin,
+                               const std::string& passphrase = {});
+    static PrivateKey load(const std::filesystem::path& path, const std::string& passphrase = {});
+    static PrivateKey generate(KeyType type);
+
+    KeyType type() const noexcept { return type_; }
+    PublicKey public_key() const;
+    // Signs as the reference does (see PublicKey::verify); Ed25519 and RSA are deterministic.
+    std::vector<std::uint8_t> sign(std::string_view message) const;
+    // PKCS#8 PEM, encrypted with AES-256-CBC when `passphrase` is not empty.
+    std::string to_pem(const std::string& passphrase = {}) const;
+
+    PrivateKey(PrivateKey&&) noexcept;
+    PrivateKey& operator=(PrivateKey&&) noexcept;
+    ~PrivateKey();
+
+  private:
+    PrivateKey() = default;
+    void* pkey_ = nullptr;  // EVP_PKEY
+    KeyType type_ = KeyType::ed25519;
+    std::string origin_;
+};
+
+}  // namespace sifkit::sign

@@ -1,0 +1,27 @@
+// Signing an image: one DSSE envelope per object group, appended as a Signature object linked
+// to the group (format §9.1, §9.7). Existing signatures are never touched, so signing never
+// invalidates earlier signatures.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "sifkit/sif/image.hpp"
+#include "sifkit/sign/keys.hpp"
+
+namespace sifkit::sign {
+
+struct SignOptions {
+    // Every key signs the same envelope (one envelope, several signatures).
+    std::vector<const PrivateKey*> keys;
+    // Groups to sign; empty = every group that has objects (the reference's default).
+    std::vector<std::uint32_t> groups;
+    // Time recorded on the signature objects; nullopt = now, kUnsetTime = deterministic.
+    std::optional<std::int64_t> time;
+};
+
+// Appends the signatures; returns the IDs of the new signature objects.
+std::vector<std::uint32_t> sign_image(sif::Image& image, const SignOptions& options);
+
+}  // namespace sifkit::sign

@@ -1,0 +1,397 @@
+// Key loading, generation, signing and verification. Ed25519 signatures go through libsodium;
+// OpenSSL parses and writes every PEM form and does ECDSA and RSA.
+#include "sifkit/sign/keys.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sodium.h>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sign/digest.hpp"
+#include "sifkit/sign/dsse.hpp"
+
+namespace sifkit::sign {
+namespace {
+
+EVP_PKEY* as_pkey(void* p) {
+    return static_cast<EVP_PKEY*>(p);
+}
+
+[[noreturn]] void fail(const std::string& origin, const std::string& what) {
+    ERR_clear_error();
+    throw Error(ErrorKind::invalid_input, what, origin);
+}
+
+void ensure_sodium() {
+    if (sodium_init() < 0) {
+        throw Error(ErrorKind::internal, "libsodium failed to initialise");
+    }
+}
+
+KeyType type_of(EVP_PKEY* pkey, const std::string& origin) {
+    switch (EVP_PKEY_get_base_id(pkey)) {
+        case EVP_PKEY_ED25519:
+            return KeyType::ed25519;
+        case EVP_PKEY_RSA:
+            return KeyType::rsa;
+        case EVP_PKEY_EC: {
+            std::array<char, 64> curve{};
+            std::size_t length = 0;
+            if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, curve.data(),
+                                               curve.size(), &length) != 1) {
+                fail(origin, "cannot read the EC curve of the key");
+            }
+            const std::string name(curve.data(), length);
+            if (name == "prime256v1" || name == "P-256")
+                return KeyType::ecdsa_p256;
+            if (name == "secp384r1" || name == "P-384")
+                return KeyType::ecdsa_p384;
+            if (name == "secp521r1" || name == "P-521")
+                return KeyType::ecdsa_p521;
+            fail(origin, "unsupported EC curve " + name + " (P-256, P-384 and P-521 are)");
+        }
+        default:
+            fail(origin, "unsupported key type (Ed25519, ECDSA and RSA are)");
+    }
+}
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Error(ErrorKind::io, "cannot open key file", path.string());
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().size() > (1U << 20)) {
+        throw Error(ErrorKind::invalid_input, "key file larger than 1 MiB", path.string());
+    }
+    return text.str();
+}
+
+std::array<std::uint8_t, 32> raw_ed25519(EVP_PKEY* pkey, bool private_part) {
+    std::array<std::uint8_t, 32> raw{};
+    std::size_t length = raw.size();
+    const int ok = private_part ? EVP_PKEY_get_raw_private_key(pkey, raw.data(), &length)
+                                : EVP_PKEY_get_raw_public_key(pkey, raw.data(), &length);
+    if (ok != 1 || length != raw.size()) {
+        throw Error(ErrorKind::internal, "cannot extract the Ed25519 key bytes");
+    }
+    return raw;
+}
+
+// SSH wire format pieces.
+void put_string(std::string& out, std::string_view bytes) {
+    const auto n = static_cast<std::uint32_t>(bytes.size());
+    out += static_cast<char>(n >> 24 & 0xFF);
+    out += static_cast<char>(n >> 16 & 0xFF);
+    out += static_cast<char>(n >> 8 & 0xFF);
+    out += static_cast<char>(n & 0xFF);
+    out += bytes;
+}
+
+void put_mpint(std::string& out, const BIGNUM* number) {
+    std::string bytes(static_cast<std::size_t>(BN_num_bytes(number)), '\0');
+    BN_bn2bin(number, reinterpret_cast<unsigned char*>(bytes.data()));
+    if (!bytes.empty() && (static_cast<unsigned char>(bytes[0]) & 0x80) != 0) {
+        bytes.insert(bytes.begin(), '\0');
+    }
+    put_string(out, bytes);
+}
+
+const EVP_MD* hash_for_ecdsa(KeyType type) {
+    (void)type;
+    return EVP_sha256();  // the reference's signers hash with SHA-256 by default
+}
+
+bool verify_with(EVP_PKEY* pkey, const EVP_MD* md, std::string_view message,
+                 const std::vector<std::uint8_t>& signature) {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pkey) == 1 &&
+              EVP_DigestVerify(ctx, signature.data(), signature.size(),
+                               reinterpret_cast<const unsigned char*>(message.data()),
+                               message.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+}  // namespace
+
+std::string_view name_of(KeyType type) noexcept {
+    switch (type) {
+        case KeyType::ed25519:
+            return "ed25519";
+        case KeyType::ecdsa_p256:
+            return "ecdsa-p256";
+        case KeyType::ecdsa_p384:
+            return "ecdsa-p384";
+        case KeyType::ecdsa_p521:
+            return "ecdsa-p521";
+        case KeyType::rsa:
+            return "rsa";
+    }
+    return "unknown";
+}
+
+// ---- PublicKey ----------------------------------------------------------------------------
+
+PublicKey PublicKey::from_pem(std::string_view pem, const std::string& origin) {
+    // The generic decoder takes SubjectPublicKeyInfo and the PKCS#1 "RSA PUBLIC KEY" form alike.
+    EVP_PKEY* pkey = nullptr;
+    OSSL_DECODER_CTX* decoder = OSSL_DECODER_CTX_new_for_pkey(
+        &pkey, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
+    std::size_t length = pem.size();
+    if (decoder == nullptr || OSSL_DECODER_from_data(decoder, &data, &length) != 1) {
+        EVP_PKEY_free(pkey);
+        pkey = nullptr;
+    }
+    OSSL_DECODER_CTX_free(decoder);
+    if (pkey == nullptr) {
+        fail(origin, "not a PEM public key");
+    }
+    PublicKey key;
+    key.pkey_ = pkey;
+    key.origin_ = origin;
+    key.type_ = type_of(pkey, origin);
+    return key;
+}
+
+PublicKey PublicKey::load(const std::filesystem::path& path) {
+    return from_pem(read_text(path), path.string());
+}
+
+PublicKey::PublicKey(PublicKey&& other) noexcept
+    : pkey_(other.pkey_), type_(other.type_), origin_(std::move(other.origin_)) {
+    other.pkey_ = nullptr;
+}
+
+PublicKey& PublicKey::operator=(PublicKey&& other) noexcept {
+    if (this != &other) {
+        EVP_PKEY_free(as_pkey(pkey_));
+        pkey_ = other.pkey_;
+        type_ = other.type_;
+        origin_ = std::move(other.origin_);
+        other.pkey_ = nullptr;
+    }
+    return *this;
+}
+
+PublicKey::~PublicKey() {
+    EVP_PKEY_free(as_pkey(pkey_));
+}
+
+std::string PublicKey::keyid() const {
+    EVP_PKEY* pkey = as_pkey(pkey_);
+    std::string wire;
+    switch (type_) {
+        case KeyType::ed25519: {
+            const auto raw = raw_ed25519(pkey, false);
+            put_string(wire, "ssh-ed25519");
+            put_string(wire,
+                       std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+            break;
+        }
+        case KeyType::rsa: {
+            BIGNUM* e = nullptr;
+            BIGNUM* n = nullptr;
+            EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
+            EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
+            put_string(wire, "ssh-rsa");
+            put_mpint(wire, e);
+            put_mpint(wire, n);
+            BN_free(e);
+            BN_free(n);
+            break;
+        }
+        default: {
+            const char* curve = type_ == KeyType::ecdsa_p256   ? "nistp256"
+                                : type_ == KeyType::ecdsa_p384 ? "nistp384"
+                                                               : "nistp521";
+            std::array<unsigned char, 200> point{};
+            std::size_t length = 0;
+            EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                            point.size(), &length);
+            put_string(wire, std::string("ecdsa-sha2-") + curve);
+            put_string(wire, curve);
+            put_string(wire, std::string_view(reinterpret_cast<const char*>(point.data()), length));
+            break;
+        }
+    }
+    const Digest digest = digest_of(DigestAlgorithm::sha256, std::as_bytes(std::span(wire)));
+    std::string id = base64_encode(digest.value);
+    while (!id.empty() && id.back() == '=') {
+        id.pop_back();
+    }
+    return "SHA256:" + id;
+}
+
+bool PublicKey::verify(std::string_view message, const std::vector<std::uint8_t>& signature) const {
+    EVP_PKEY* pkey = as_pkey(pkey_);
+    if (type_ == KeyType::ed25519) {
+        ensure_sodium();
+        if (signature.size() != crypto_sign_BYTES) {
+            return false;
+        }
+        const auto raw = raw_ed25519(pkey, false);
+        return crypto_sign_verify_detached(signature.data(),
+                                           reinterpret_cast<const unsigned char*>(message.data()),
+                                           message.size(), raw.data()) == 0;
+    }
+    for (const EVP_MD* md : {EVP_sha256(), EVP_sha384(), EVP_sha512()}) {
+        if (verify_with(pkey, md, message, signature)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string PublicKey::to_pem() const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PUBKEY(bio, as_pkey(pkey_));
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<std::size_t>(length));
+    BIO_free(bio);
+    return pem;
+}
+
+// ---- PrivateKey ---------------------------------------------------------------------------
+
+PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
+                                const std::string& passphrase) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    EVP_PKEY* pkey =
+        PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(passphrase.c_str()));
+    BIO_free(bio);
+    if (pkey == nullptr) {
+        fail(origin, passphrase.empty() ? "not a PEM private key (or it needs a passphrase)"
+                                        : "not a PEM private key, or wrong passphrase");
+    }
+    PrivateKey key;
+    key.pkey_ = pkey;
+    key.origin_ = origin;
+    key.type_ = type_of(pkey, origin);
+    return key;
+}
+
+PrivateKey PrivateKey::load(const std::filesystem::path& path, const std::string& passphrase) {
+    return from_pem(read_text(path), path.string(), passphrase);
+}
+
+PrivateKey PrivateKey::generate(KeyType type) {
+    EVP_PKEY* pkey = nullptr;
+    switch (type) {
+        case KeyType::ed25519:
+            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+            break;
+        case KeyType::ecdsa_p256:
+            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+            break;
+        case KeyType::ecdsa_p384:
+            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+            break;
+        case KeyType::ecdsa_p521:
+            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+            break;
+        case KeyType::rsa:
+            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(3072));
+            break;
+    }
+    if (pkey == nullptr) {
+        throw Error(ErrorKind::internal, "key generation failed");
+    }
+    PrivateKey key;
+    key.pkey_ = pkey;
+    key.type_ = type;
+    key.origin_ = "<generated>";
+    return key;
+}
+
+PrivateKey::PrivateKey(PrivateKey&& other) noexcept
+    : pkey_(other.pkey_), type_(other.type_), origin_(std::move(other.origin_)) {
+    other.pkey_ = nullptr;
+}
+
+PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
+    if (this != &other) {
+        EVP_PKEY_free(as_pkey(pkey_));
+        pkey_ = other.pkey_;
+        type_ = other.type_;
+        origin_ = std::move(other.origin_);
+        other.pkey_ = nullptr;
+    }
+    return *this;
+}
+
+PrivateKey::~PrivateKey() {
+    EVP_PKEY_free(as_pkey(pkey_));
+}
+
+PublicKey PrivateKey::public_key() const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PUBKEY(bio, as_pkey(pkey_));
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    const std::string pem(data, static_cast<std::size_t>(length));
+    BIO_free(bio);
+    return PublicKey::from_pem(pem, origin_);
+}
+
+std::vector<std::uint8_t> PrivateKey::sign(std::string_view message) const {
+    EVP_PKEY* pkey = as_pkey(pkey_);
+    if (type_ == KeyType::ed25519) {
+        ensure_sodium();
+        const auto seed = raw_ed25519(pkey, true);
+        std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pk{};
+        std::array<unsigned char, crypto_sign_SECRETKEYBYTES> sk{};
+        crypto_sign_seed_keypair(pk.data(), sk.data(), seed.data());
+        std::vector<std::uint8_t> signature(crypto_sign_BYTES);
+        crypto_sign_detached(signature.data(), nullptr,
+                             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                             sk.data());
+        sodium_memzero(sk.data(), sk.size());
+        return signature;
+    }
+    const EVP_MD* md = type_ == KeyType::rsa ? EVP_sha256() : hash_for_ecdsa(type_);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    std::size_t length = 0;
+    std::vector<std::uint8_t> signature;
+    const auto* data = reinterpret_cast<const unsigned char*>(message.data());
+    bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, md, nullptr, pkey) == 1 &&
+              EVP_DigestSign(ctx, nullptr, &length, data, message.size()) == 1;
+    if (ok) {
+        signature.resize(length);
+        ok = EVP_DigestSign(ctx, signature.data(), &length, data, message.size()) == 1;
+        signature.resize(length);
+    }
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        fail(origin_, "signing failed");
+    }
+    return signature;
+}
+
+std::string PrivateKey::to_pem(const std::string& passphrase) const {
+    BIO* bio = BIO_new(BIO_s_mem());
+    const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
+    PEM_write_bio_PKCS8PrivateKey(bio, as_pkey(pkey_), cipher,
+                                  passphrase.empty() ? nullptr : passphrase.c_str(),
+                                  static_cast<int>(passphrase.size()), nullptr, nullptr);
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<std::size_t>(length));
+    BIO_free(bio);
+    return pem;
+}
+
+}  // namespace sifkit::sign

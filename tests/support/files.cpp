@@ -1,0 +1,79 @@
+// Temporary directories, whole-file I/O and SHA-256.
+#include <openssl/evp.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+
+#include "sifkit/test/support.hpp"
+
+namespace sifkit::test {
+
+TempDir::TempDir(std::string_view prefix) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::filesystem::path base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    std::string pattern = (base / (std::string(prefix) + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot open " + path.string());
+    }
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const std::filesystem::path& path, std::string_view data) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) {
+        throw std::runtime_error("cannot write " + path.string());
+    }
+}
+
+void copy_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+    write_file(to, read_file(from));
+}
+
+std::string to_hex(const void* data, std::size_t size) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::string text;
+    text.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        text += kDigits[bytes[i] >> 4U];
+        text += kDigits[bytes[i] & 0x0FU];
+    }
+    return text;
+}
+
+std::string sha256_hex(std::string_view data) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
+        throw std::runtime_error("sha256 failed");
+    }
+    return to_hex(digest, length);
+}
+
+std::string sha256_file(const std::filesystem::path& path) {
+    return sha256_hex(read_file(path));
+}
+
+}  // namespace sifkit::test
