@@ -2,11 +2,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
-#include <fstream>
-
 #include "commands.hpp"
 #include "output.hpp"
+#include "passphrase.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/keys.hpp"
@@ -45,26 +43,6 @@ void write_file(const std::string& path, const std::string& text, mode_t mode, b
 }
 
 }  // namespace
-
-std::string read_passphrase(const std::string& file, const std::string& env) {
-    if (!file.empty()) {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) {
-            throw Error(ErrorKind::io, "cannot open passphrase file", file);
-        }
-        std::string line;
-        std::getline(in, line);
-        return line;
-    }
-    if (!env.empty()) {
-        const char* value = std::getenv(env.c_str());
-        if (value == nullptr) {
-            throw Error(ErrorKind::usage, "environment variable " + env + " is not set");
-        }
-        return value;
-    }
-    return {};
-}
 
 void register_key(CLI::App& app) {
     auto o = std::make_shared<KeyOptions>();

@@ -4,14 +4,13 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "passphrase.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/sign.hpp"
 #include "sifkit/sign/verify.hpp"
 #include "time_option.hpp"
 
 namespace sifkit::cli {
-
-std::string read_passphrase(const std::string& file, const std::string& env);
 
 namespace {
 
