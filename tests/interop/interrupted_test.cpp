@@ -17,8 +17,10 @@ enum class FailMode {
 
 class FailingStorage final : public sif::Storage {
   public:
-    FailingStorage(std::unique_ptr<sif::Storage> inner, int fail_at, FailMode mode)
-        : inner_(std::move(inner)), fail_at_(fail_at), mode_(mode) {}
+    // `failed` outlives the storage (the image owns the storage and is gone by the time the
+    // caller looks at the error), so the failure is recorded there.
+    FailingStorage(std::unique_ptr<sif::Storage> inner, int fail_at, FailMode mode, bool& failed)
+        : inner_(std::move(inner)), fail_at_(fail_at), mode_(mode), failed_(failed) {}
 
     const std::string& name() const override { return inner_->name(); }
     std::uint64_t size() override { return inner_->size(); }
@@ -36,9 +38,6 @@ class FailingStorage final : public sif::Storage {
     void sync() override { inner_->sync(); }
     int native_handle() const noexcept override { return -1; }  // no zero-copy bypass
 
-    int calls() const noexcept { return calls_; }
-    bool failed() const noexcept { return failed_; }
-
   private:
     void fail_if_due(const char* what) {
         ++calls_;
@@ -55,7 +54,7 @@ class FailingStorage final : public sif::Storage {
     int fail_at_;
     FailMode mode_;
     int calls_ = 0;
-    bool failed_ = false;
+    bool& failed_;
 };
 
 void check_loads_everywhere(const fs::path& path, const std::string& what) {
@@ -86,13 +85,11 @@ void for_every_failure_point(const fs::path& base, const std::string& what, Fail
         bool failed = false;
         {
             auto storage = std::make_unique<FailingStorage>(
-                sif::FileStorage::open(path, sif::OpenMode::read_write), n, mode);
-            auto* failing = storage.get();
+                sif::FileStorage::open(path, sif::OpenMode::read_write), n, mode, failed);
             try {
                 auto image = sif::Image::open(std::move(storage), sif::OpenMode::read_write);
                 update(image);
             } catch (const sifkit::Error& e) {
-                failed = failing->failed();
                 INFO(what << " N=" << n << ": " << e.what());
                 CHECK(failed);  // the only error must be the injected one
             }

@@ -318,7 +318,7 @@ TEST_CASE("library and sifcheck write identical images for random sequences", "[
                 const auto image = sif::Image::open(ours);
                 const std::size_t at = static_cast<std::size_t>(image.header().descriptors_offset) +
                                        target_slot * sif::kDescriptorSize + 201 + 8;
-                const auto& code = image.object(*target).partition().arch.bytes();
+                const auto code = image.object(*target).partition().arch.bytes();
                 CHECK(a.substr(at, 3) == std::string(code.data(), 3));
                 CHECK(image.header().arch.bytes() == code);
                 a.replace(at, 3, 3, '\0');
