@@ -1,9 +1,11 @@
 // The /.singularity.d tree and the other files Apptainer/SingularityCE add to the root file system
 // of an image built from an OCI source, so that `apptainer run/exec/shell/inspect` behave on our
-// images as on theirs. Pure function of the image config: no I/O.
+// images as on theirs. Pure function of the image config: no I/O. What each file is for, and where
+// sifkit deliberately differs from Apptainer, is described in docs/singularity-metadata.md.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,12 +18,21 @@ struct MetadataInput {
     std::vector<std::string> env;         // "NAME=VALUE", in config order
     std::vector<std::string> entrypoint;  // empty: none
     std::vector<std::string> cmd;         // empty: none
-    std::string working_dir;              // empty: none
-    std::string user;                     // config User (informational)
+    // Not used by the generated files: Apptainer's runscript does not change directory (the
+    // runtime's --cwd/--pwd does). Kept so that the caller has the whole runtime config in one
+    // place.
+    std::string working_dir;  // empty: none
+    std::string user;         // config User (informational: Apptainer runs as the calling user)
     // Image labels, sorted by key; labels.json also gets the ones Apptainer adds itself.
     std::vector<std::pair<std::string, std::string>> labels;
-    std::string architecture;  // Go arch name, e.g. "amd64"
-    std::string deffile;       // content of /.singularity.d/Singularity
+    std::string architecture;  // Go arch name, e.g. "amd64"; empty: no architecture labels
+    std::string variant;       // OCI platform variant, e.g. "v7"; empty: none
+    // The build time for the two date labels Apptainer records, in Unix seconds (shown in UTC).
+    // nullopt: no date labels, so that the same input always gives the same bytes.
+    std::optional<std::int64_t> build_time;
+    // Content of /.singularity.d/Singularity. Its header ("bootstrap: docker", "from: ...") also
+    // becomes the org.label-schema.usage.singularity.deffile.* labels, as in Apptainer.
+    std::string deffile;
 };
 
 struct MetadataEntry {
@@ -30,13 +41,18 @@ struct MetadataEntry {
     Type type = Type::file;
     std::uint32_t mode = 0644;  // permission bits only (no file type bits)
     std::string data;           // file content, or symlink target
-    // Mount points and empty /etc files that must exist for the runtime, but where an entry the
-    // image already has wins (its /etc stays its own). False: this entry replaces the image's.
+    // Mount points, empty /etc files and the / symlinks that must exist for the runtime, but where
+    // an entry the image already has wins (its /etc stays its own). False: this entry replaces
+    // the image's.
     bool only_if_missing = false;
+
+    friend bool operator==(const MetadataEntry&, const MetadataEntry&) = default;
 };
 
-// Every entry to add, parents before children, in a deterministic order. Owner is root:root; the
-// caller sets the modification time.
+// Every entry to add, parents before children, in a deterministic order (sorted by path). Owner
+// is root:root; the caller sets the modification time. Throws sifkit::Error (invalid_input) when
+// the input cannot be written as a shell script (a NUL byte in a command or Env value) or the
+// definition file's header has a line that is not "key: value".
 std::vector<MetadataEntry> singularity_metadata(const MetadataInput& input);
 
 }  // namespace sifkit::oci2sif

@@ -1,0 +1,103 @@
+// Assembles the entries Apptainer's build adds to the root file system of an image built from an
+// OCI source (internal/pkg/build/sources/base_environment.go for the base tree,
+// conveyorPacker_oci.go for the runscript and the Env script, internal/pkg/build/metadata.go for
+// labels.json and the definition file).
+#include "singularity_metadata.hpp"
+
+#include <algorithm>
+
+#include "labels_json.hpp"
+#include "metadata_scripts.hpp"
+
+namespace sifkit::oci2sif {
+namespace {
+
+using Type = MetadataEntry::Type;
+
+constexpr std::uint32_t kDirectoryMode = 0755;
+constexpr std::uint32_t kScriptMode = 0755;
+constexpr std::uint32_t kDataMode = 0644;
+
+const std::string kMetadataDir = "/.singularity.d";
+
+MetadataEntry directory(std::string path, bool only_if_missing) {
+    return {std::move(path), Type::directory, kDirectoryMode, {}, only_if_missing};
+}
+
+MetadataEntry script(std::string path, std::string text) {
+    return {std::move(path), Type::file, kScriptMode, std::move(text), false};
+}
+
+MetadataEntry data_file(std::string path, std::string text) {
+    return {std::move(path), Type::file, kDataMode, std::move(text), false};
+}
+
+void add_scripts(std::vector<MetadataEntry>& entries, const std::string& dir,
+                 const std::vector<detail::ScriptFile>& scripts) {
+    for (const auto& file : scripts) {
+        entries.push_back(script(dir + "/" + file.name, file.text));
+    }
+}
+
+// /.singularity.d is sifkit's to write: its directories and files replace what the image has,
+// as Apptainer overwrites them when it builds from an OCI source.
+void add_metadata_tree(std::vector<MetadataEntry>& entries, const MetadataInput& input) {
+    entries.push_back(directory(kMetadataDir, false));
+    entries.push_back(directory(kMetadataDir + "/actions", false));
+    add_scripts(entries, kMetadataDir + "/actions", detail::action_scripts());
+    entries.push_back(directory(kMetadataDir + "/env", false));
+    add_scripts(entries, kMetadataDir + "/env", detail::base_env_scripts());
+    entries.push_back(script(kMetadataDir + "/env/10-docker2singularity.sh",
+                             detail::docker_env_script(input.env)));
+    // Where the runtime binds host libraries (GPU drivers); 99-base.sh puts it on the path.
+    entries.push_back(directory(kMetadataDir + "/libs", false));
+    entries.push_back(data_file(kMetadataDir + "/Singularity", input.deffile));
+    entries.push_back(data_file(kMetadataDir + "/labels.json", detail::labels_json(input)));
+    entries.push_back(
+        script(kMetadataDir + "/runscript", detail::oci_runscript(input.entrypoint, input.cmd)));
+    entries.push_back(script(kMetadataDir + "/startscript", detail::default_startscript()));
+}
+
+// The links at / that older runtimes and users call (/singularity runs the runscript, /.exec
+// and friends the actions). Apptainer creates each only when nothing is at that path yet.
+void add_root_links(std::vector<MetadataEntry>& entries) {
+    const std::pair<const char*, const char*> links[] = {
+        {"/singularity", ".singularity.d/runscript"},
+        {"/.exec", ".singularity.d/actions/exec"},
+        {"/.run", ".singularity.d/actions/run"},
+        {"/.shell", ".singularity.d/actions/shell"},
+        {"/.test", ".singularity.d/actions/test"},
+        {"/environment", ".singularity.d/env/90-environment.sh"},
+    };
+    for (const auto& [path, target] : links) {
+        entries.push_back({path, Type::symlink, 0777, target, true});
+    }
+}
+
+// What the runtime mounts over or binds onto: it needs the mount points to exist, but the image's
+// own directories and its /etc/hosts and /etc/resolv.conf stay as they are.
+void add_mount_points(std::vector<MetadataEntry>& entries) {
+    for (const char* path :
+         {"/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/var", "/var/tmp"}) {
+        entries.push_back(directory(path, true));
+    }
+    for (const char* path : {"/etc/hosts", "/etc/resolv.conf"}) {
+        entries.push_back({path, Type::file, kDataMode, {}, true});
+    }
+}
+
+}  // namespace
+
+std::vector<MetadataEntry> singularity_metadata(const MetadataInput& input) {
+    std::vector<MetadataEntry> entries;
+    add_metadata_tree(entries, input);
+    add_root_links(entries);
+    add_mount_points(entries);
+    // Sorting by path puts every parent before its children (a path sorts after its prefixes)
+    // and makes the order independent of how the lists above are written.
+    std::sort(entries.begin(), entries.end(),
+              [](const MetadataEntry& a, const MetadataEntry& b) { return a.path < b.path; });
+    return entries;
+}
+
+}  // namespace sifkit::oci2sif
