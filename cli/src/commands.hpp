@@ -16,6 +16,9 @@ void register_info(CLI::App& app);
 void register_header(CLI::App& app);
 void register_dump(CLI::App& app);
 
+// OCI images and root file systems into SIF.
+void register_convert(CLI::App& app);
+
 // Keys, signing and verification.
 void register_key(CLI::App& app);
 void register_sign(CLI::App& app);

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     sifkit::cli::register_info(app);
     sifkit::cli::register_header(app);
     sifkit::cli::register_dump(app);
+    sifkit::cli::register_convert(app);
     sifkit::cli::register_key(app);
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);

@@ -1,4 +1,4 @@
-// Setting the primary system partition (format §7, "setprim").
+// Setting header fields: the primary system partition (format §7, "setprim") and the image ID.
 #include <algorithm>
 #include <vector>
 
@@ -71,6 +71,13 @@ void Image::set_primary(std::uint32_t id, const UpdateOptions& options) {
     slots_ = std::move(updated);
 
     header_.arch = info.arch;
+    header_.modified_at = options.time.value_or(detail::now());
+    write_header();
+}
+
+void Image::set_id(const Uuid& id, const UpdateOptions& options) {
+    require_writable("set the image ID");
+    header_.id = id;
     header_.modified_at = options.time.value_or(detail::now());
     write_header();
 }

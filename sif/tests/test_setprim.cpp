@@ -115,3 +115,32 @@ TEST_CASE("setprim refuses what is not a System partition", "[setprim][refuse]")
     }
     CHECK(read_file(path) == before);
 }
+
+TEST_CASE("set_id rewrites only the header's ID and modification time", "[set]") {
+    TempDir dir;
+    const auto path = make_parts(dir);
+    const Bytes before = read_file(path);
+    const auto id = Uuid::parse("0f8b2f0e-6a57-4c2b-9c1d-3b0a5e6f7a81");
+    REQUIRE(id);
+    {
+        Image image = Image::open(path, OpenMode::read_write);
+        image.set_id(*id, UpdateOptions{kSetTime});
+    }
+    const Bytes after = read_file(path);
+    REQUIRE(after.size() == before.size());
+    CHECK(hex(after, 48, 4) == "0f8b 2f0e");
+    CHECK(get_le<std::int64_t>(after, 72) == kSetTime);
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        const bool id_field = i >= 48 && i < 64;
+        const bool mtime_field = i >= 72 && i < 80;
+        if (!id_field && !mtime_field && after[i] != before[i]) {
+            FAIL("byte " << i << " changed");
+        }
+    }
+    CHECK(Image::open(path).header().id == *id);
+
+    Image read_only = Image::open(path);
+    const auto e = error_of([&] { read_only.set_id(Uuid{}); });
+    REQUIRE(e);
+    CHECK(e->kind() == ErrorKind::usage);
+}

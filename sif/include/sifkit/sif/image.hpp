@@ -200,6 +200,9 @@ class Image {
     void remove(std::uint32_t id, const DeleteOptions& options = {});
     // Makes a System partition the primary one; the previous primary becomes System.
     void set_primary(std::uint32_t id, const UpdateOptions& options = {});
+    // Replaces the image ID (one 128-byte header write). Writers that derive the ID from the
+    // finished content set it last; the reference library's SetMetadata(OptSetID) does the same.
+    void set_id(const Uuid& id, const UpdateOptions& options = {});
     // Flushes everything written so far to stable storage.
     void sync();
 

@@ -1,0 +1,100 @@
+// Converting an OCI image (or a root file system) into a SIF image that Apptainer and
+// SingularityCE run: the layers are merged and written as a squashfs primary partition, without
+// extracting anything to disk and without root. See docs/oci2sif.md.
+//
+// The SIF holds, in object group 1: the definition file Apptainer would have written for the
+// source, the image config's "config" section as JSON.Generic "oci-config.json", and the squashfs
+// root file system (PrimSys partition, the image's architecture). The squashfs carries the
+// /.singularity.d runtime metadata Apptainer adds to images built from OCI sources.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sifkit/sif/uuid.hpp"
+
+namespace sifkit::oci2sif {
+
+enum class Compressor { gzip, zstd, xz, lz4, lzo };
+
+// "gzip", "zstd"...; nullopt for other names.
+std::optional<Compressor> parse_compressor(std::string_view name) noexcept;
+std::string_view name_of(Compressor compressor) noexcept;
+
+struct SquashfsOptions {
+    Compressor compressor = Compressor::gzip;
+    std::optional<int> level;           // nullopt: the compressor's default (gzip 9, zstd 15...)
+    std::uint32_t block_size = 131072;  // power of two, 4 KiB .. 1 MiB
+    unsigned jobs = 0;                  // compression threads; 0 = every core
+};
+
+// Edits to the image config on the way, as `buildah config` makes them.
+struct ConfigChanges {
+    std::vector<std::string> env;     // NAME=VALUE: replaces NAME or is appended
+    std::vector<std::string> labels;  // KEY=VALUE
+    std::optional<std::vector<std::string>> entrypoint;
+    std::optional<std::vector<std::string>> cmd;
+    std::optional<std::string> working_dir;
+    std::optional<std::string> author;
+    std::optional<std::string> user;
+};
+
+struct ConvertOptions {
+    // oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | dir:ROOTFS |
+    // tar:FILE
+    std::string source;
+    std::filesystem::path output;
+    bool overwrite = false;               // replace an existing output (otherwise refuse)
+    std::optional<std::string> platform;  // os/arch[/variant]; nullopt: this machine's
+    std::string architecture;             // dir:/tar: sources; empty: this machine's
+    SquashfsOptions squashfs;
+    ConfigChanges changes;
+    std::optional<sif::Uuid> id;  // nullopt: derived from the content
+    // Time recorded in the SIF header and descriptors and on generated files; nullopt: the
+    // image's creation time, or the unset time when it has none (never "now": same input, same
+    // bytes).
+    std::optional<std::int64_t> time;
+};
+
+// Progress of a conversion, for a progress bar. Called from the converting thread.
+class ConvertObserver {
+  public:
+    virtual ~ConvertObserver() = default;
+    // Layer `index` (0-based from the top) of `count` starts; `bytes` is its stored size.
+    virtual void layer_started(std::size_t index, std::size_t count, const std::string& name,
+                               std::uint64_t bytes) {
+        (void)index, (void)count, (void)name, (void)bytes;
+    }
+    // Stored bytes consumed so far, all layers; files written so far.
+    virtual void advanced(std::uint64_t bytes_read, std::uint64_t files) {
+        (void)bytes_read, (void)files;
+    }
+    // A phase after the layers ("writing tables", "finishing").
+    virtual void phase(const std::string& name) { (void)name; }
+    // Something was skipped or adjusted (a socket, an unsafe name, an unsupported xattr).
+    virtual void warning(const std::string& message) { (void)message; }
+};
+
+struct ConvertResult {
+    std::filesystem::path output;
+    sif::Uuid id;
+    std::string architecture;
+    std::size_t layers = 0;
+    std::uint64_t entries = 0;  // entries read from all layers
+    std::uint64_t files = 0;    // regular files in the image
+    std::uint64_t inodes = 0;
+    std::uint64_t bytes_in = 0;  // stored (compressed) layer bytes read
+    std::uint64_t bytes_uncompressed = 0;
+    std::uint64_t squashfs_bytes = 0;
+    std::uint64_t sif_bytes = 0;
+    std::vector<std::string> warnings;
+};
+
+// Converts; the output appears complete or not at all. Errors are sifkit::Error with the file
+// and the problem (invalid_input for a corrupt source, digest mismatches included).
+ConvertResult convert(const ConvertOptions& options, ConvertObserver* observer = nullptr);
+
+}  // namespace sifkit::oci2sif

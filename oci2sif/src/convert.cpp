@@ -1,0 +1,263 @@
+// The conversion: resolve the source, create the SIF (definition file, oci-config.json), merge
+// the layers top-down straight into a squashfs partition, then name the image after its content
+// and publish it atomically.
+#include "sifkit/oci2sif/convert.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "definition_file.hpp"
+#include "dir_entries.hpp"
+#include "image_source.hpp"
+#include "layer_merge.hpp"
+#include "layer_stream.hpp"
+#include "metadata_layers.hpp"
+#include "sha256.hpp"
+#include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+#include "squashfs_writer.hpp"
+#include "tar_entries.hpp"
+
+namespace sifkit::oci2sif {
+namespace {
+
+constexpr std::string_view kLaunchScript = "#!/usr/bin/env run-singularity\n";
+constexpr std::uint64_t kProgressStep = 4 << 20;
+
+// Counts the stored bytes of a layer as they are read, for the observer.
+class ProgressSource final : public sif::ByteSource {
+  public:
+    ProgressSource(std::unique_ptr<sif::ByteSource> inner, ConvertObserver* observer,
+                   std::uint64_t& total, const std::uint64_t& files)
+        : inner_(std::move(inner)), observer_(observer), total_(&total), files_(&files) {}
+    std::size_t read(std::span<std::byte> data) override {
+        const std::size_t n = inner_->read(data);
+        *total_ += n;
+        if (observer_ != nullptr && *total_ >= next_report_) {
+            observer_->advanced(*total_, *files_);
+            next_report_ = *total_ + kProgressStep;
+        }
+        return n;
+    }
+    const std::string& name() const override { return inner_->name(); }
+
+  private:
+    std::unique_ptr<sif::ByteSource> inner_;
+    ConvertObserver* observer_;
+    std::uint64_t* total_;
+    const std::uint64_t* files_;
+    std::uint64_t next_report_ = 0;
+};
+
+class Conversion {
+  public:
+    Conversion(const ConvertOptions& options, ConvertObserver* observer)
+        : options_(options), observer_(observer) {}
+
+    ConvertResult run();
+
+  private:
+    void merge_layers(LayerMerger& merger);
+    void merge_image_layer(LayerMerger& merger, std::size_t layer, int level);
+    std::unique_ptr<LayerStream> open_layer(const LayerRef& layer);
+    void report(std::vector<std::string> warnings);
+    sif::Uuid content_id(const sif::Image& image) const;
+
+    const ConvertOptions& options_;
+    ConvertObserver* observer_;
+    ImageSource source_;
+    ConvertResult result_;
+    std::uint64_t bytes_read_ = 0;
+};
+
+ConvertResult Conversion::run() {
+    SourceOptions source_options;
+    if (options_.platform) {
+        source_options.platform = Platform::parse(*options_.platform);
+    }
+    source_options.architecture = options_.architecture;
+    source_ = open_source(options_.source, source_options);
+    ConfigEdits edits;
+    edits.env = options_.changes.env;
+    edits.labels = options_.changes.labels;
+    edits.entrypoint = options_.changes.entrypoint;
+    edits.cmd = options_.changes.cmd;
+    edits.working_dir = options_.changes.working_dir;
+    edits.author = options_.changes.author;
+    edits.user = options_.changes.user;
+    apply_edits(source_.config, edits);
+
+    const auto arch = sif::Arch::from_go_name(source_.config.architecture);
+    if (!arch) {
+        throw Error(ErrorKind::unsupported,
+                    "image architecture \"" + source_.config.architecture + "\" has no SIF code",
+                    source_.reference);
+    }
+    const std::int64_t time =
+        options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
+    const std::string deffile = definition_file(source_);
+
+    sif::AtomicFile output(options_.output,
+                           options_.overwrite ? sif::AtomicFile::Overwrite::replace
+                                              : sif::AtomicFile::Overwrite::refuse,
+                           0755);
+    sif::CreateOptions create;
+    create.launch_script = std::string(kLaunchScript);
+    create.id = sif::Uuid{};  // replaced by the content ID at the end
+    create.time = time;
+    create.arch = *arch;
+    sif::Image image = sif::Image::create(output.storage(), create);
+    const sif::UpdateOptions at_time{time};
+
+    sif::ObjectSpec deffile_spec;
+    deffile_spec.type = sif::DataType::deffile;
+    sif::MemorySource deffile_source(deffile, "definition file");
+    image.add(deffile_spec, deffile_source, at_time);
+
+    sif::ObjectSpec config_spec;
+    config_spec.type = sif::DataType::generic_json;
+    config_spec.name = "oci-config.json";
+    const std::string config_json = source_.config.runtime_json();
+    sif::MemorySource config_source(config_json, "oci-config.json");
+    image.add(config_spec, config_source, at_time);
+
+    sif::ObjectSpec partition;
+    partition.type = sif::DataType::partition;
+    partition.extra =
+        sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system, *arch};
+    sif::ObjectWriter writer = image.begin_object(partition, at_time);
+    {
+        SquashfsWriter squashfs(writer, options_.squashfs, time);
+        Tree tree;
+        LayerMerger merger(tree, squashfs);
+        MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
+        const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
+        merger.merge(top, metadata.above);
+        merge_layers(merger);
+        merger.merge(-1, metadata.below);
+        merger.finish();
+        report(merger.take_warnings());
+        if (observer_ != nullptr) {
+            observer_->phase("writing squashfs tables");
+        }
+        squashfs.finish(tree);
+        report(squashfs.take_warnings());
+        result_.entries = merger.stats().entries;
+        result_.files = merger.stats().files;
+        result_.inodes = squashfs.inode_count();
+    }
+    result_.squashfs_bytes = writer.size();
+    writer.commit();
+
+    result_.id = options_.id.value_or(content_id(image));
+    image.set_id(result_.id, at_time);
+    image.sync();
+    result_.sif_bytes = image.file_size();
+    output.commit();
+
+    result_.output = options_.output;
+    result_.architecture = source_.config.architecture;
+    result_.layers = source_.layers.size();
+    return result_;
+}
+
+void Conversion::merge_layers(LayerMerger& merger) {
+    switch (source_.kind) {
+        case ImageSource::Kind::directory: {
+            if (observer_ != nullptr) {
+                observer_->layer_started(0, 1, source_.path.string(), 0);
+            }
+            auto entries = read_directory_entries(source_.path);
+            merger.merge(0, *entries);
+            return;
+        }
+        case ImageSource::Kind::tarball: {
+            LayerRef layer;
+            layer.path = source_.path.string();
+            source_.layers.push_back(layer);
+            merge_image_layer(merger, 0, 0);
+            source_.layers.clear();
+            return;
+        }
+        default:
+            break;
+    }
+    const std::size_t count = source_.layers.size();
+    for (std::size_t i = count; i-- > 0;) {
+        merge_image_layer(merger, i, static_cast<int>(i));
+    }
+}
+
+std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
+    std::unique_ptr<sif::ByteSource> blob;
+    if (source_.store) {
+        blob = source_.store->open(layer.path);
+    } else {
+        blob = std::make_unique<sif::FileSource>(layer.path);
+    }
+    auto counted =
+        std::make_unique<ProgressSource>(std::move(blob), observer_, bytes_read_, result_.files);
+    LayerExpectations expected{layer.digest, layer.size, layer.diff_id, layer.media_type};
+    return std::make_unique<LayerStream>(std::move(counted), expected);
+}
+
+void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int level) {
+    const LayerRef& ref = source_.layers[layer];
+    if (observer_ != nullptr) {
+        observer_->layer_started(source_.layers.size() - 1 - layer, source_.layers.size(),
+                                 ref.digest.value_or(ref.path), ref.size.value_or(0));
+    }
+    auto stream = open_layer(ref);
+    {
+        auto entries = read_tar_entries(*stream);
+        merger.merge(level, *entries);
+    }
+    // A layer whose digests do not match must not end up in an image: checked before the next
+    // layer, and the output is discarded on the error.
+    stream->verify();
+    result_.bytes_in += stream->compressed_bytes();
+    result_.bytes_uncompressed += stream->uncompressed_bytes();
+    if (merger.needs_refill()) {
+        auto again = open_layer(ref);
+        auto entries = read_tar_entries(*again);
+        merger.refill(*entries);
+        again->verify();
+    }
+    result_.files = merger.stats().files;
+    report(merger.take_warnings());
+}
+
+void Conversion::report(std::vector<std::string> warnings) {
+    for (auto& warning : warnings) {
+        if (observer_ != nullptr) {
+            observer_->warning(warning);
+        }
+        result_.warnings.push_back(std::move(warning));
+    }
+}
+
+// A name-based UUID from the digest of every object: the same content gets the same ID, and a
+// different file system, config or source gets another.
+sif::Uuid Conversion::content_id(const sif::Image& image) const {
+    Sha256 hasher;
+    std::vector<std::byte> buffer(1 << 20);
+    for (const sif::Descriptor& d : image.objects()) {
+        hasher.update(std::to_string(d.data_type) + ":" + std::to_string(d.size) + ";");
+        sif::ObjectReader reader = image.reader(d);
+        while (const std::size_t n = reader.read(buffer)) {
+            hasher.update(std::span<const std::byte>(buffer.data(), n));
+        }
+    }
+    return sif::Uuid::derive(hasher.finish());
+}
+
+}  // namespace
+
+ConvertResult convert(const ConvertOptions& options, ConvertObserver* observer) {
+    Conversion conversion(options, observer);
+    return conversion.run();
+}
+
+}  // namespace sifkit::oci2sif

@@ -1,0 +1,21 @@
+// The runtime metadata Apptainer adds to images (singularity_metadata.hpp) as two synthetic
+// layers around the image's own: files that must win go above the top layer, mount points and
+// empty /etc files that only fill gaps go below the bottom layer.
+#pragma once
+
+#include <cstdint>
+
+#include "image_config.hpp"
+#include "memory_entries.hpp"
+
+namespace sifkit::oci2sif {
+
+struct MetadataLayers {
+    MemoryEntries above;
+    MemoryEntries below;
+};
+
+MetadataLayers metadata_layers(const ImageConfig& config, const std::string& deffile,
+                               std::int64_t mtime);
+
+}  // namespace sifkit::oci2sif

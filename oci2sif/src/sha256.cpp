@@ -1,0 +1,74 @@
+#include "sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+#include "sifkit/sif/error.hpp"
+
+namespace sifkit::oci2sif {
+namespace {
+
+EVP_MD_CTX* as_context(void* context) {
+    return static_cast<EVP_MD_CTX*>(context);
+}
+
+}  // namespace
+
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+    if (context_ == nullptr ||
+        EVP_DigestInit_ex(as_context(context_), EVP_sha256(), nullptr) != 1) {
+        EVP_MD_CTX_free(as_context(context_));
+        throw Error(ErrorKind::internal, "cannot initialise SHA-256");
+    }
+}
+
+Sha256::~Sha256() {
+    EVP_MD_CTX_free(as_context(context_));
+}
+
+void Sha256::update(std::span<const std::byte> data) {
+    if (!data.empty() && EVP_DigestUpdate(as_context(context_), data.data(), data.size()) != 1) {
+        throw Error(ErrorKind::internal, "SHA-256 update failed");
+    }
+}
+
+void Sha256::update(std::string_view text) {
+    update(std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+std::string Sha256::finish() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> value{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(as_context(context_), value.data(), &length) != 1) {
+        throw Error(ErrorKind::internal, "SHA-256 finish failed");
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string text = "sha256:";
+    for (unsigned int i = 0; i < length; ++i) {
+        text += kHex[value[i] >> 4];
+        text += kHex[value[i] & 0x0F];
+    }
+    return text;
+}
+
+std::string sha256_digest(std::string_view data) {
+    Sha256 hasher;
+    hasher.update(data);
+    return hasher.finish();
+}
+
+bool is_sha256_digest(std::string_view digest) noexcept {
+    constexpr std::string_view prefix = "sha256:";
+    if (digest.size() != prefix.size() + 64 || digest.substr(0, prefix.size()) != prefix) {
+        return false;
+    }
+    for (const char c : digest.substr(prefix.size())) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace sifkit::oci2sif

@@ -1,0 +1,253 @@
+// Writing the merged tree as squashfs inode and directory tables. Squashfs wants every inode a
+// directory lists written before the directory's listing, and the listing before the
+// directory's own inode: a post-order walk. Inode numbers are given in that same order first,
+// because a directory inode records its parent's number. Hardlinked inodes are written once and
+// listed under every name.
+#include <sqfs/dir_writer.h>
+#include <sqfs/error.h>
+#include <sqfs/id_table.h>
+#include <sqfs/inode.h>
+#include <sqfs/meta_writer.h>
+#include <sqfs/xattr_writer.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "sifkit/sif/error.hpp"
+#include "squashfs_writer.hpp"
+
+namespace sifkit::oci2sif {
+namespace {
+
+constexpr std::uint32_t kNoXattrs = 0xFFFFFFFFU;
+
+std::uint16_t type_bits_of(EntryType type) {
+    switch (type) {
+        case EntryType::directory:
+            return SQFS_INODE_MODE_DIR;
+        case EntryType::symlink:
+            return SQFS_INODE_MODE_LNK;
+        case EntryType::char_device:
+            return SQFS_INODE_MODE_CHR;
+        case EntryType::block_device:
+            return SQFS_INODE_MODE_BLK;
+        case EntryType::fifo:
+            return SQFS_INODE_MODE_FIFO;
+        case EntryType::socket:
+            return SQFS_INODE_MODE_SOCK;
+        case EntryType::regular:
+        case EntryType::hardlink:
+            break;
+    }
+    return SQFS_INODE_MODE_REG;
+}
+
+std::uint16_t full_mode(const Inode& inode) {
+    return static_cast<std::uint16_t>(type_bits_of(inode.type) | (inode.mode & 07777U));
+}
+
+std::uint32_t squashfs_time(std::int64_t time) {
+    return static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(time, 0, std::numeric_limits<std::uint32_t>::max()));
+}
+
+std::uint32_t encode_device(std::uint32_t major, std::uint32_t minor) {
+    return (minor & 0xFFU) | ((major & 0xFFFU) << 8) | ((minor & 0xFFF00U) << 12);
+}
+
+struct FreeInode {
+    void operator()(sqfs_inode_generic_t* inode) const noexcept { std::free(inode); }
+};
+using InodePtr = std::unique_ptr<sqfs_inode_generic_t, FreeInode>;
+
+InodePtr allocate_inode(std::size_t extra) {
+    auto* inode =
+        static_cast<sqfs_inode_generic_t*>(std::calloc(1, sizeof(sqfs_inode_generic_t) + extra));
+    if (inode == nullptr) {
+        throw std::bad_alloc();
+    }
+    return InodePtr(inode);
+}
+
+void count_links(Node& node) {
+    node.inode->link_count += 1;
+    if (!is_directory(node.inode)) {
+        return;
+    }
+    // A directory is linked from its parent, from its own "." and from each subdirectory's "..".
+    node.inode->link_count += 1;
+    for (auto& [name, child] : node.children) {
+        if (is_directory(child->inode)) {
+            node.inode->link_count += 1;
+        }
+        count_links(*child);
+    }
+}
+
+}  // namespace
+
+void SquashfsWriter::write_tree(Tree& tree) {
+    sqfs_file_t* file = file_->file();
+    super_.inode_table_start = file->get_size(file);
+    Node& root = tree.root();
+    count_links(root);
+    root.inode->link_count -= 1;  // the root has no parent entry
+    std::uint32_t next = 1;
+    number_inodes(root, next);
+    inode_count_ = next - 1;
+    super_.inode_count = static_cast<sqfs_u32>(inode_count_);
+    // mksquashfs gives the root a parent one past the last inode number; readers ignore it.
+    write_node(root, static_cast<std::uint32_t>(inode_count_ + 1));
+    check(sqfs_meta_writer_flush(inode_table_), "writing the inode table");
+    check(sqfs_meta_writer_flush(directory_table_), "writing the directory table");
+    super_.root_inode_ref = root.inode->reference;
+    super_.directory_table_start = file->get_size(file);
+    check(sqfs_meta_write_write_to_file(directory_table_), "writing the directory table");
+}
+
+void SquashfsWriter::number_inodes(Node& node, std::uint32_t& next) {
+    for (auto& [name, child] : node.children) {
+        if (is_directory(child->inode)) {
+            number_inodes(*child, next);
+        } else if (child->inode->number == 0) {
+            child->inode->number = next++;
+        }
+    }
+    if (next == std::numeric_limits<std::uint32_t>::max()) {
+        throw Error(ErrorKind::unsupported, "more inodes than squashfs can number");
+    }
+    node.inode->number = next++;
+}
+
+void SquashfsWriter::write_node(Node& node, std::uint32_t parent_number) {
+    for (auto& [name, child] : node.children) {
+        if (is_directory(child->inode)) {
+            write_node(*child, node.inode->number);
+        } else if (!child->inode->written) {
+            write_inode(*child->inode, child->path());
+        }
+    }
+    check(sqfs_dir_writer_begin(directories_, 0), "starting a directory");
+    for (auto& [name, child] : node.children) {
+        check(sqfs_dir_writer_add_entry(directories_, name.c_str(), child->inode->number,
+                                        child->inode->reference, full_mode(*child->inode)),
+              "writing a directory entry");
+    }
+    check(sqfs_dir_writer_end(directories_), "finishing a directory");
+    const std::string path = node.path();
+    const std::uint32_t xattr = xattr_index(*node.inode, path);
+    InodePtr inode(sqfs_dir_writer_create_inode(directories_, 0, xattr, parent_number));
+    if (!inode) {
+        throw std::bad_alloc();
+    }
+    if (inode->base.type == SQFS_INODE_DIR) {
+        inode->data.dir.nlink = node.inode->link_count;
+    } else {
+        inode->data.dir_ext.nlink = node.inode->link_count;
+    }
+    inode->base.mode = full_mode(*node.inode);
+    inode->base.mod_time = squashfs_time(node.inode->mtime);
+    inode->base.inode_number = node.inode->number;
+    check(sqfs_id_table_id_to_index(ids_, node.inode->uid, &inode->base.uid_idx),
+          "recording a user ID");
+    check(sqfs_id_table_id_to_index(ids_, node.inode->gid, &inode->base.gid_idx),
+          "recording a group ID");
+    sqfs_u64 block = 0;
+    sqfs_u32 offset = 0;
+    sqfs_meta_writer_get_position(inode_table_, &block, &offset);
+    node.inode->reference = (block << 16) | offset;
+    check(sqfs_meta_writer_write_inode(inode_table_, inode.get()), "writing a directory inode");
+    node.inode->written = true;
+}
+
+void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
+    InodePtr generic;
+    switch (inode.type) {
+        case EntryType::regular: {
+            sqfs_inode_generic_t*& slot = file_inodes_.at(*inode.data);
+            generic.reset(std::exchange(slot, nullptr));
+            if (!generic) {
+                throw Error(ErrorKind::internal, "file data of " + path + " is missing");
+            }
+            if (inode.link_count > 1) {
+                if (generic->base.type == SQFS_INODE_FILE) {
+                    check(sqfs_inode_make_extended(generic.get()), "extending a file inode");
+                }
+                generic->data.file_ext.nlink = inode.link_count;
+            }
+            break;
+        }
+        case EntryType::symlink:
+            generic = allocate_inode(inode.link_target.size());
+            generic->base.type = SQFS_INODE_SLINK;
+            generic->data.slink.nlink = inode.link_count;
+            generic->data.slink.target_size = static_cast<sqfs_u32>(inode.link_target.size());
+            std::memcpy(generic->extra, inode.link_target.data(), inode.link_target.size());
+            break;
+        case EntryType::char_device:
+        case EntryType::block_device:
+            generic = allocate_inode(0);
+            generic->base.type =
+                inode.type == EntryType::char_device ? SQFS_INODE_CDEV : SQFS_INODE_BDEV;
+            generic->data.dev.nlink = inode.link_count;
+            if (inode.dev_major > 0xFFF || inode.dev_minor > 0xFFFFF) {
+                warnings_.push_back("device " + path +
+                                    " has a number squashfs cannot store; recorded as 0,0");
+            } else {
+                generic->data.dev.devno = encode_device(inode.dev_major, inode.dev_minor);
+            }
+            break;
+        case EntryType::fifo:
+        case EntryType::socket:
+            generic = allocate_inode(0);
+            generic->base.type =
+                inode.type == EntryType::fifo ? SQFS_INODE_FIFO : SQFS_INODE_SOCKET;
+            generic->data.ipc.nlink = inode.link_count;
+            break;
+        case EntryType::directory:
+        case EntryType::hardlink:
+            throw Error(ErrorKind::internal, "unexpected inode type for " + path);
+    }
+    generic->base.mode = full_mode(inode);
+    generic->base.mod_time = squashfs_time(inode.mtime);
+    generic->base.inode_number = inode.number;
+    check(sqfs_id_table_id_to_index(ids_, inode.uid, &generic->base.uid_idx),
+          "recording a user ID");
+    check(sqfs_id_table_id_to_index(ids_, inode.gid, &generic->base.gid_idx),
+          "recording a group ID");
+    const std::uint32_t xattr = xattr_index(inode, path);
+    if (xattr != kNoXattrs) {
+        check(sqfs_inode_set_xattr_index(generic.get(), xattr), "attaching extended attributes");
+    }
+    sqfs_u64 block = 0;
+    sqfs_u32 offset = 0;
+    sqfs_meta_writer_get_position(inode_table_, &block, &offset);
+    inode.reference = (block << 16) | offset;
+    check(sqfs_meta_writer_write_inode(inode_table_, generic.get()), "writing an inode");
+    inode.written = true;
+}
+
+std::uint32_t SquashfsWriter::xattr_index(const Inode& inode, const std::string& path) {
+    if (inode.xattrs.empty()) {
+        return kNoXattrs;
+    }
+    check(sqfs_xattr_writer_begin(xattrs_, 0), "starting extended attributes");
+    std::size_t stored = 0;
+    for (const auto& [key, value] : inode.xattrs) {
+        const int rc = sqfs_xattr_writer_add(xattrs_, key.c_str(), value.data(), value.size());
+        if (rc == SQFS_ERROR_UNSUPPORTED) {
+            warnings_.push_back(
+                "xattr " + key + " on " + path +
+                ": squashfs stores only user., trusted. and security. attributes; dropped");
+            continue;
+        }
+        check(rc, "adding an extended attribute");
+        ++stored;
+    }
+    std::uint32_t index = kNoXattrs;
+    check(sqfs_xattr_writer_end(xattrs_, &index), "finishing extended attributes");
+    return stored == 0 ? kNoXattrs : index;
+}
+
+}  // namespace sifkit::oci2sif

@@ -1,0 +1,214 @@
+#include "squashfs_writer.hpp"
+
+#include <sqfs/block_processor.h>
+#include <sqfs/block_writer.h>
+#include <sqfs/compressor.h>
+#include <sqfs/dir_writer.h>
+#include <sqfs/error.h>
+#include <sqfs/frag_table.h>
+#include <sqfs/id_table.h>
+#include <sqfs/meta_writer.h>
+#include <sqfs/xattr_writer.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "deflate_compressor.hpp"
+#include "sifkit/sif/error.hpp"
+
+namespace sifkit::oci2sif {
+namespace {
+
+const char* describe_status(int status) {
+    switch (status) {
+        case SQFS_ERROR_ALLOC:
+            return "out of memory";
+        case SQFS_ERROR_IO:
+            return "I/O error";
+        case SQFS_ERROR_COMPRESSOR:
+            return "compressor error";
+        case SQFS_ERROR_OVERFLOW:
+            return "a size or count overflows the squashfs format";
+        case SQFS_ERROR_OUT_OF_BOUNDS:
+            return "out of bounds";
+        case SQFS_ERROR_UNSUPPORTED:
+            return "unsupported";
+        case SQFS_ERROR_ARG_INVALID:
+            return "invalid argument";
+        case SQFS_ERROR_SEQUENCE:
+            return "calls out of sequence";
+        default:
+            return "internal error";
+    }
+}
+
+SQFS_COMPRESSOR compressor_id(Compressor compressor) {
+    switch (compressor) {
+        case Compressor::gzip:
+            return SQFS_COMP_GZIP;
+        case Compressor::zstd:
+            return SQFS_COMP_ZSTD;
+        case Compressor::xz:
+            return SQFS_COMP_XZ;
+        case Compressor::lz4:
+            return SQFS_COMP_LZ4;
+        case Compressor::lzo:
+            return SQFS_COMP_LZO;
+    }
+    return SQFS_COMP_GZIP;
+}
+
+std::uint32_t clamp_time(std::int64_t time) {
+    // Squashfs stores unsigned 32-bit seconds: times before 1970 become 0, after 2106 the max.
+    return static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(time, 0, std::numeric_limits<std::uint32_t>::max()));
+}
+
+}  // namespace
+
+SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions& options,
+                               std::int64_t mkfs_time)
+    : output_(&output), file_(std::make_unique<SqfsOutput>(output)) {
+    const std::uint32_t block_size = options.block_size;
+    if (block_size < SQFS_MIN_BLOCK_SIZE || block_size > SQFS_MAX_BLOCK_SIZE ||
+        (block_size & (block_size - 1)) != 0) {
+        throw Error(ErrorKind::usage, "block size " + std::to_string(block_size) +
+                                          " is not a power of two between 4 KiB and 1 MiB");
+    }
+    const SQFS_COMPRESSOR id = compressor_id(options.compressor);
+    sqfs_compressor_config_t config{};
+    if (sqfs_compressor_config_init(&config, id, block_size, 0) != 0) {
+        throw Error(ErrorKind::unsupported, std::string("compressor ") +
+                                                std::string(name_of(options.compressor)) +
+                                                " is not available in this libsquashfs");
+    }
+    if (options.level) {
+        config.level = static_cast<sqfs_u32>(*options.level);
+    }
+    compressor_ = id == SQFS_COMP_GZIP ? create_deflate_compressor(config) : nullptr;
+    if (compressor_ == nullptr) {
+        const int rc = sqfs_compressor_create(&config, &compressor_);
+        if (rc != 0) {
+            throw Error(rc == SQFS_ERROR_UNSUPPORTED ? ErrorKind::unsupported : ErrorKind::usage,
+                        std::string("cannot use compressor ") +
+                            std::string(name_of(options.compressor)) +
+                            (options.level ? " at level " + std::to_string(*options.level) : "") +
+                            ": " + describe_status(rc));
+        }
+    }
+    sqfs_compressor_config_t unpack = config;
+    unpack.flags = static_cast<sqfs_u16>(unpack.flags | SQFS_COMP_FLAG_UNCOMPRESS);
+    check(sqfs_compressor_create(&unpack, &decompressor_), "creating the decompressor");
+
+    check(sqfs_super_init(&super_, block_size, clamp_time(mkfs_time), id),
+          "initialising the super block");
+    sqfs_file_t* file = file_->file();
+    check(sqfs_super_write(&super_, file), "writing the super block");
+    const int options_size = compressor_->write_options(compressor_, file);
+    if (options_size < 0) {
+        check(options_size, "writing compressor options");
+    }
+    if (options_size > 0) {
+        super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+    }
+
+    block_writer_ = sqfs_block_writer_create(file, SQFS_DEVBLK_SIZE, 0);
+    fragments_ = sqfs_frag_table_create(0);
+    ids_ = sqfs_id_table_create(0);
+    xattrs_ = sqfs_xattr_writer_create(0);
+    inode_table_ = sqfs_meta_writer_create(file, compressor_, 0);
+    // Directory entries point at inodes and directory inodes at their entries; the entries are
+    // kept in memory and written after the inode table, where squashfs wants them.
+    directory_table_ = sqfs_meta_writer_create(file, compressor_, SQFS_META_WRITER_KEEP_IN_MEMORY);
+    if (block_writer_ == nullptr || fragments_ == nullptr || ids_ == nullptr ||
+        xattrs_ == nullptr || inode_table_ == nullptr || directory_table_ == nullptr) {
+        throw std::bad_alloc();
+    }
+    directories_ = sqfs_dir_writer_create(directory_table_, SQFS_DIR_WRITER_CREATE_EXPORT_TABLE);
+    if (directories_ == nullptr) {
+        throw std::bad_alloc();
+    }
+
+    unsigned jobs =
+        options.jobs != 0 ? options.jobs : std::max(1U, std::thread::hardware_concurrency());
+    sqfs_block_processor_desc_t desc{};
+    desc.size = sizeof desc;
+    desc.max_block_size = block_size;
+    desc.num_workers = jobs;
+    // Blocks in flight: enough to keep every worker busy, few enough to bound memory
+    // (each is at most one block plus its compressed copy).
+    desc.max_backlog = 4 * jobs + 4;
+    desc.cmp = compressor_;
+    desc.wr = block_writer_;
+    desc.tbl = fragments_;
+    desc.file = file;  // read back fragment candidates: deduplicate only true equals
+    desc.uncmp = decompressor_;
+    check(sqfs_block_processor_create_ex(&desc, &processor_), "starting the block processor");
+}
+
+SquashfsWriter::~SquashfsWriter() {
+    // The processor first: its workers may still hold blocks and inode pointers.
+    sqfs_destroy(processor_);
+    for (sqfs_inode_generic_t* inode : file_inodes_) {
+        std::free(inode);
+    }
+    sqfs_destroy(directories_);
+    sqfs_destroy(directory_table_);
+    sqfs_destroy(inode_table_);
+    sqfs_destroy(xattrs_);
+    sqfs_destroy(ids_);
+    sqfs_destroy(fragments_);
+    sqfs_destroy(block_writer_);
+    sqfs_destroy(decompressor_);
+    sqfs_destroy(compressor_);
+}
+
+void SquashfsWriter::check(int status, const char* what) {
+    if (status != 0) {
+        file_->fail(std::string("squashfs: ") + what + ": " + describe_status(status));
+    }
+}
+
+std::uint32_t SquashfsWriter::begin_file() {
+    file_inodes_.push_back(nullptr);
+    check(sqfs_block_processor_begin_file(processor_, &file_inodes_.back(), nullptr, 0),
+          "starting a file");
+    return static_cast<std::uint32_t>(file_inodes_.size() - 1);
+}
+
+void SquashfsWriter::append(std::span<const std::byte> data) {
+    check(sqfs_block_processor_append(processor_, data.data(), data.size()), "writing file data");
+}
+
+void SquashfsWriter::end_file() {
+    check(sqfs_block_processor_end_file(processor_), "finishing a file");
+}
+
+void SquashfsWriter::finish(Tree& tree) {
+    sqfs_file_t* file = file_->file();
+    check(sqfs_block_processor_finish(processor_), "writing data blocks");
+    write_tree(tree);
+    check(sqfs_frag_table_write(fragments_, file, &super_, compressor_),
+          "writing the fragment table");
+    check(sqfs_dir_writer_write_export_table(directories_, file, compressor_,
+                                             tree.root().inode->number,
+                                             tree.root().inode->reference, &super_),
+          "writing the export table");
+    check(sqfs_id_table_write(ids_, file, &super_, compressor_), "writing the ID table");
+    check(sqfs_xattr_writer_flush(xattrs_, file, &super_, compressor_),
+          "writing extended attributes");
+    super_.bytes_used = file->get_size(file);
+    check(sqfs_super_write(&super_, file), "writing the super block");
+    const std::uint64_t size = output_->size();
+    const std::uint64_t padded =
+        (size + SQFS_DEVBLK_SIZE - 1) / SQFS_DEVBLK_SIZE * SQFS_DEVBLK_SIZE;
+    if (padded > size) {
+        const std::vector<std::byte> zeros(padded - size);
+        output_->write_at(size, zeros);
+    }
+}
+
+}  // namespace sifkit::oci2sif

@@ -1,0 +1,72 @@
+// Writes a squashfs image (4.0 format, as the kernel, unsquashfs and rdsquashfs read it) with
+// libsquashfs: file data streams in through the FileDataSink side while the layers are merged
+// (compressed by a pool of worker threads, identical blocks and fragments stored once), then
+// finish() writes the inode and directory tables for the merged tree and the remaining tables.
+#pragma once
+
+#include <sqfs/predef.h>
+#include <sqfs/super.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fs_tree.hpp"
+#include "layer_merge.hpp"
+#include "sifkit/oci2sif/convert.hpp"
+#include "sifkit/sif/image.hpp"
+#include "sqfs_output.hpp"
+
+namespace sifkit::oci2sif {
+
+class SquashfsWriter final : public FileDataSink {
+  public:
+    // `mkfs_time` goes into the super block (clamped to its 32-bit unsigned field).
+    SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions& options,
+                   std::int64_t mkfs_time);
+    ~SquashfsWriter() override;
+    SquashfsWriter(const SquashfsWriter&) = delete;
+    SquashfsWriter& operator=(const SquashfsWriter&) = delete;
+
+    std::uint32_t begin_file() override;
+    void append(std::span<const std::byte> data) override;
+    void end_file() override;
+
+    // Waits for the data blocks in flight, writes every table for `tree` and the super block,
+    // and pads the image to a multiple of 4 KiB (as mksquashfs does, for loop devices).
+    void finish(Tree& tree);
+
+    std::uint64_t inode_count() const noexcept { return inode_count_; }
+    std::vector<std::string> take_warnings() { return std::exchange(warnings_, {}); }
+
+  private:
+    void check(int status, const char* what);
+    void write_tree(Tree& tree);
+    void number_inodes(Node& node, std::uint32_t& next);
+    void write_node(Node& node, std::uint32_t parent_number);
+    void write_inode(Inode& inode, const std::string& path);
+    std::uint32_t xattr_index(const Inode& inode, const std::string& path);
+
+    sif::ObjectWriter* output_;
+    std::unique_ptr<SqfsOutput> file_;
+    sqfs_super_t super_{};
+    sqfs_compressor_t* compressor_ = nullptr;
+    sqfs_compressor_t* decompressor_ = nullptr;
+    sqfs_block_writer_t* block_writer_ = nullptr;
+    sqfs_frag_table_t* fragments_ = nullptr;
+    sqfs_block_processor_t* processor_ = nullptr;
+    sqfs_id_table_t* ids_ = nullptr;
+    sqfs_xattr_writer_t* xattrs_ = nullptr;
+    sqfs_meta_writer_t* inode_table_ = nullptr;
+    sqfs_meta_writer_t* directory_table_ = nullptr;
+    sqfs_dir_writer_t* directories_ = nullptr;
+    // File inodes the block processor fills in; a deque keeps their addresses stable because
+    // the processor holds a pointer to each slot until it is finished.
+    std::deque<sqfs_inode_generic_t*> file_inodes_;
+    std::uint64_t inode_count_ = 0;
+    std::vector<std::string> warnings_;
+};
+
+}  // namespace sifkit::oci2sif
