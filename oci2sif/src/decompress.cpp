@@ -1,6 +1,6 @@
 #include "decompress.hpp"
 
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -63,28 +63,25 @@ class PlainSource final : public sif::ByteSource {
     InputBuffer input_;
 };
 
+// gzip through ISA-L's igzip: the same results as zlib's inflate at three to four times the
+// speed, which matters because inflating the layers is the one step of a conversion that runs on
+// a single core.
 class GzipSource final : public sif::ByteSource {
   public:
     GzipSource(sif::ByteSource& source, std::vector<std::byte> head)
-        : input_(source, std::move(head)) {
-        std::memset(&stream_, 0, sizeof stream_);
-        // 15 + 16: a gzip wrapper (not zlib, not raw deflate) with the largest window.
-        if (inflateInit2(&stream_, 15 + 16) != Z_OK) {
-            throw Error(ErrorKind::internal, "cannot initialise zlib");
-        }
+        : input_(source, std::move(head)), state_(std::make_unique<inflate_state>()) {
+        start_member();
     }
-    ~GzipSource() override { inflateEnd(&stream_); }
-    GzipSource(const GzipSource&) = delete;
-    GzipSource& operator=(const GzipSource&) = delete;
 
     std::size_t read(std::span<std::byte> out) override {
         if (finished_ || out.empty()) {
             return 0;
         }
-        stream_.next_out = reinterpret_cast<Bytef*>(out.data());
-        stream_.avail_out = static_cast<uInt>(std::min<std::size_t>(out.size(), 1U << 30));
-        while (stream_.avail_out > 0) {
-            if (stream_.avail_in == 0) {
+        state_->next_out = reinterpret_cast<std::uint8_t*>(out.data());
+        state_->avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(out.size(), 1U << 30));
+        const std::uint32_t wanted = state_->avail_out;
+        while (state_->avail_out > 0) {
+            if (state_->avail_in == 0) {
                 if (!input_.fill()) {
                     if (!between_members_) {
                         throw Error(ErrorKind::invalid_input, "truncated gzip stream",
@@ -93,14 +90,15 @@ class GzipSource final : public sif::ByteSource {
                     finished_ = true;
                     break;
                 }
-                stream_.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(input_.data()));
-                stream_.avail_in = static_cast<uInt>(input_.available());
+                state_->next_in =
+                    const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(input_.data()));
+                state_->avail_in = static_cast<std::uint32_t>(input_.available());
                 input_.consume(input_.available());
             }
             if (between_members_) {
                 // Concatenated gzip members are one stream (RFC 1952 §2.2); zero padding after
                 // the last member is tolerated, anything else is not.
-                if (stream_.next_in[0] == 0) {
+                if (state_->next_in[0] == 0) {
                     skip_zero_padding();
                     continue;
                 }
@@ -109,38 +107,44 @@ class GzipSource final : public sif::ByteSource {
                                 input_.name());
                 }
                 between_members_ = false;
-                inflateReset(&stream_);
+                start_member();
             }
-            const int rc = inflate(&stream_, Z_NO_FLUSH);
-            if (rc == Z_STREAM_END) {
-                between_members_ = true;
-                continue;
-            }
-            if (rc == Z_BUF_ERROR && stream_.avail_in == 0) {
-                continue;
-            }
-            if (rc != Z_OK) {
+            const int rc = isal_inflate(state_.get());
+            if (rc < 0) {
                 throw Error(ErrorKind::invalid_input,
-                            std::string("corrupt gzip data: ") +
-                                (stream_.msg != nullptr ? stream_.msg : "inflate failed"),
+                            rc == ISAL_INCORRECT_CHECKSUM ? "corrupt gzip data: checksum mismatch"
+                                                          : "corrupt gzip data",
                             input_.name());
             }
+            if (state_->block_state == ISAL_BLOCK_FINISH) {
+                between_members_ = true;
+            }
         }
-        return out.size() - stream_.avail_out;
+        return wanted - state_->avail_out;
     }
     const std::string& name() const override { return input_.name(); }
 
   private:
+    void start_member() {
+        // isal_inflate_reset would keep the input pointers; a member starts where the last ended.
+        std::uint8_t* next_in = state_->next_in;
+        const std::uint32_t avail_in = state_->avail_in;
+        isal_inflate_init(state_.get());
+        state_->next_in = next_in;
+        state_->avail_in = avail_in;
+        state_->crc_flag = ISAL_GZIP;  // parse the gzip header, check the CRC-32 trailer
+    }
+
     void skip_zero_padding() {
-        while (stream_.avail_in > 0 && stream_.next_in[0] == 0) {
-            ++stream_.next_in;
-            --stream_.avail_in;
+        while (state_->avail_in > 0 && state_->next_in[0] == 0) {
+            ++state_->next_in;
+            --state_->avail_in;
         }
         padding_ = true;
     }
 
     InputBuffer input_;
-    z_stream stream_;
+    std::unique_ptr<inflate_state> state_;  // ~20 KiB of tables: on the heap
     bool between_members_ = false;
     bool padding_ = false;
     bool finished_ = false;

@@ -150,7 +150,8 @@ std::string label_schema_build_date(std::int64_t unix_seconds) {
 
 std::string rfc3339_utc(std::int64_t unix_seconds) {
     const UtcTime t = utc_time(unix_seconds);
-    std::array<char, 32> text{};
+    // Large enough for any value the fields can hold, so GCC cannot suspect truncation.
+    std::array<char, 96> text{};
     std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", t.year, t.month,
                   t.day, t.hours, t.minutes, t.seconds);
     return text.data();

@@ -87,7 +87,7 @@ std::uint64_t padded(std::uint64_t size) {
 // Applies the records of a pax extended header ("LEN key=value\n"...) that matter for locating
 // members: path, linkpath and size.
 void apply_pax(std::string_view records, std::optional<std::string>& path,
-               std::optional<std::string>& link, std::optional<std::uint64_t>& size,
+               std::optional<std::string>& link, std::uint64_t& size, bool& has_size,
                const std::string& archive, std::uint64_t offset) {
     while (!records.empty()) {
         const auto space = records.find(' ');
@@ -121,6 +121,7 @@ void apply_pax(std::string_view records, std::optional<std::string>& path,
                 v = v * 10 + static_cast<std::uint64_t>(c - '0');
             }
             size = v;
+            has_size = true;
         }
     }
 }
@@ -145,7 +146,9 @@ TarIndex TarIndex::build(const SharedFile& archive) {
     std::uint64_t offset = 0;
     std::optional<std::string> long_path;
     std::optional<std::string> long_link;
-    std::optional<std::uint64_t> pax_size;
+    // A plain value and a flag rather than std::optional: GCC 12 at -O3 misreads the latter.
+    std::uint64_t pax_size = 0;
+    bool has_pax_size = false;
     const std::string& name = archive.name();
     while (true) {
         Block block{};
@@ -170,7 +173,7 @@ TarIndex TarIndex::build(const SharedFile& archive) {
         if (!header_size) {
             throw Error(ErrorKind::invalid_input, "bad size field in tar header", name, offset);
         }
-        const std::uint64_t size = pax_size.value_or(*header_size);
+        const std::uint64_t size = has_pax_size ? pax_size : *header_size;
         const std::uint64_t data = offset + kBlock;
         if (size > archive.size() || data + size > archive.size() + kBlock) {
             throw Error(
@@ -182,7 +185,7 @@ TarIndex TarIndex::build(const SharedFile& archive) {
         if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
             if (type == 'x') {
                 apply_pax(read_extended(archive, data, *header_size), long_path, long_link,
-                          pax_size, name, offset);
+                          pax_size, has_pax_size, name, offset);
             } else if (type == 'L' || type == 'K') {
                 auto text = read_extended(archive, data, *header_size);
                 text.erase(std::find(text.begin(), text.end(), '\0'), text.end());
@@ -240,7 +243,7 @@ TarIndex TarIndex::build(const SharedFile& archive) {
         offset = data + padded(skip);
         long_path.reset();
         long_link.reset();
-        pax_size.reset();
+        has_pax_size = false;
     }
     return index;
 }
