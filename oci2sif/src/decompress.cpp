@@ -126,12 +126,17 @@ class GzipSource final : public sif::ByteSource {
 
   private:
     void start_member() {
-        // isal_inflate_reset would keep the input pointers; a member starts where the last ended.
+        // Initialising clears the buffer pointers too; a member starts where the last ended and
+        // writes where its output left off.
         std::uint8_t* next_in = state_->next_in;
         const std::uint32_t avail_in = state_->avail_in;
+        std::uint8_t* next_out = state_->next_out;
+        const std::uint32_t avail_out = state_->avail_out;
         isal_inflate_init(state_.get());
         state_->next_in = next_in;
         state_->avail_in = avail_in;
+        state_->next_out = next_out;
+        state_->avail_out = avail_out;
         state_->crc_flag = ISAL_GZIP;  // parse the gzip header, check the CRC-32 trailer
     }
 

@@ -21,6 +21,22 @@ std::string_view parent_path(std::string_view path) {
     return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
+// AUFS keeps its own bookkeeping under ".wh..wh.*" names (hardlink stores, for instance); they
+// are neither files of the image nor whiteouts. Only the opaque marker has that prefix and a
+// meaning.
+bool is_aufs_internal(std::string_view path) {
+    std::size_t start = 0;
+    while (start < path.size()) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        const std::string_view part = path.substr(start, slash - start);
+        if (part.substr(0, 8) == ".wh..wh." && !(part == kOpaqueMarker && slash == path.size())) {
+            return true;
+        }
+        start = slash + 1;
+    }
+    return false;
+}
+
 bool is_below(std::string_view path, std::string_view prefix) {
     if (prefix.empty()) {
         return !path.empty();
@@ -66,6 +82,9 @@ void LayerMerger::merge(int level, EntryStream& entries) {
         ++stats_.entries;
         const std::uint64_t index = index_++;
         const std::string_view base = base_name(entry.path);
+        if (is_aufs_internal(entry.path)) {
+            continue;
+        }
         if (base.substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix) {
             handle_whiteout(entry, base, level);
             continue;
@@ -312,6 +331,13 @@ void LayerMerger::satisfy_requests(const Entry& entry, int level, Inode* visible
                 }
             }
             request->placeholder->forward = provider;
+        } else {
+            warnings_.push_back(
+                "hardlink to \"/" + entry.path + "\": " +
+                (entry.type == EntryType::directory
+                     ? std::string("the target is a directory")
+                     : std::string("a layer between the link and its target removes it")) +
+                "; dropped");
         }
         // Satisfied, or impossible: a layer in between hides the target, or it is a directory.
         request = list.erase(request);

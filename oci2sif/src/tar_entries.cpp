@@ -179,7 +179,14 @@ class TarEntries final : public EntryStream {
         while (archive_entry_xattr_next(header, &name, &value, &size) == ARCHIVE_OK) {
             entry.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
         }
-        std::sort(entry.xattrs.begin(), entry.xattrs.end());
+        // libarchive-written tars carry each xattr twice (SCHILY.xattr and LIBARCHIVE.xattr
+        // records) and both come back: keep one per name.
+        std::stable_sort(entry.xattrs.begin(), entry.xattrs.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        entry.xattrs.erase(
+            std::unique(entry.xattrs.begin(), entry.xattrs.end(),
+                        [](const auto& a, const auto& b) { return a.first == b.first; }),
+            entry.xattrs.end());
         return true;
     }
 

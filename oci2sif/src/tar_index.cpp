@@ -141,6 +141,27 @@ std::string read_extended(const SharedFile& archive, std::uint64_t offset, std::
 
 }  // namespace
 
+// The magic numbers of compressed files, to say what is wrong when an archive is compressed.
+const char* compression_of(const Block& block, std::size_t size) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(block[i]); };
+    if (size >= 2 && byte(0) == 0x1F && byte(1) == 0x8B) {
+        return "gzip";
+    }
+    if (size >= 4 && byte(0) == 0x28 && byte(1) == 0xB5 && byte(2) == 0x2F && byte(3) == 0xFD) {
+        return "zstd";
+    }
+    if (size >= 6 && std::memcmp(block.data(),
+                                 "\xFD"
+                                 "7zXZ",
+                                 5) == 0) {
+        return "xz";
+    }
+    if (size >= 3 && std::memcmp(block.data(), "BZh", 3) == 0) {
+        return "bzip2";
+    }
+    return nullptr;
+}
+
 TarIndex TarIndex::build(const SharedFile& archive) {
     TarIndex index;
     std::uint64_t offset = 0;
@@ -149,16 +170,33 @@ TarIndex TarIndex::build(const SharedFile& archive) {
     // A plain value and a flag rather than std::optional: GCC 12 at -O3 misreads the latter.
     std::uint64_t pax_size = 0;
     bool has_pax_size = false;
+    bool extended_pending = false;  // an extended header was read and its member not yet
     const std::string& name = archive.name();
     while (true) {
         Block block{};
         const std::size_t got =
             archive.read_at(offset, std::as_writable_bytes(std::span<char>(block)));
         if (got == 0) {
+            if (extended_pending) {
+                throw Error(ErrorKind::invalid_input, "truncated: an extended header has no member",
+                            name, offset);
+            }
             break;  // no end-of-archive marker: tolerated, as GNU tar does
         }
+        if (offset == 0) {
+            if (const char* compression = compression_of(block, got)) {
+                throw Error(ErrorKind::invalid_input,
+                            std::string("is ") + compression +
+                                "-compressed; an image archive must be an uncompressed tar "
+                                "(decompress it first)",
+                            name);
+            }
+        }
         if (got < kBlock) {
-            throw Error(ErrorKind::invalid_input, "truncated tar header", name, offset);
+            throw Error(ErrorKind::invalid_input,
+                        offset == 0 ? "not an uncompressed tar archive (too short)"
+                                    : "truncated tar header",
+                        name, offset);
         }
         if (all_zero(block)) {
             break;
@@ -175,14 +213,19 @@ TarIndex TarIndex::build(const SharedFile& archive) {
         }
         const std::uint64_t size = has_pax_size ? pax_size : *header_size;
         const std::uint64_t data = offset + kBlock;
-        if (size > archive.size() || data + size > archive.size() + kBlock) {
+        const char type = block[156];
+        const bool carries_data = type != '1' && type != '2' && type != '5';
+        if (carries_data && (size > archive.size() || data + size > archive.size())) {
             throw Error(
                 ErrorKind::invalid_input,
                 "member claims " + std::to_string(size) + " bytes, more than the archive holds",
                 name, offset);
         }
-        const char type = block[156];
         if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+            if (data + *header_size > archive.size()) {
+                throw Error(ErrorKind::invalid_input, "truncated extended header", name, offset);
+            }
+            extended_pending = type != 'g';
             if (type == 'x') {
                 apply_pax(read_extended(archive, data, *header_size), long_path, long_link,
                           pax_size, has_pax_size, name, offset);
@@ -244,6 +287,7 @@ TarIndex TarIndex::build(const SharedFile& archive) {
         long_path.reset();
         long_link.reset();
         has_pax_size = false;
+        extended_pending = false;
     }
     return index;
 }
