@@ -73,6 +73,7 @@ class Conversion {
 };
 
 ConvertResult Conversion::run() {
+    check_squashfs_options(options_.squashfs);
     SourceOptions source_options;
     if (options_.platform) {
         source_options.platform = Platform::parse(*options_.platform);

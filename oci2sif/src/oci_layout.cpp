@@ -122,6 +122,13 @@ Descriptor choose_manifest(const BlobStore& store, std::vector<Descriptor> candi
     if (candidates.empty()) {
         throw Error(ErrorKind::not_found, "the index lists no manifest", origin);
     }
+    // Several tags for one manifest are one image.
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Descriptor& a, const Descriptor& b) { return a.digest < b.digest; });
+    candidates.erase(
+        std::unique(candidates.begin(), candidates.end(),
+                    [](const Descriptor& a, const Descriptor& b) { return a.digest == b.digest; }),
+        candidates.end());
     std::vector<Descriptor> matching;
     for (const auto& d : candidates) {
         if (!d.platform || wanted.accepts(*d.platform)) {
@@ -223,6 +230,18 @@ void resolve_oci_layout(ImageSource& source, const SourceOptions& options) {
                         "layer " + d.digest + " has media type \"" + d.media_type +
                             "\" (supported: tar, tar+gzip, tar+zstd)",
                         manifest_origin);
+        }
+        // A missing or mis-sized blob is found now, before anything is written.
+        const auto stored = store.size_of(blob_path(d.digest));
+        if (!stored) {
+            throw Error(ErrorKind::invalid_input, "layer blob " + d.digest + " is missing",
+                        store.describe(blob_path(d.digest)));
+        }
+        if (*stored != d.size) {
+            throw Error(ErrorKind::invalid_input,
+                        "size mismatch: layer blob is " + std::to_string(*stored) +
+                            " bytes, the manifest says " + std::to_string(d.size),
+                        store.describe(blob_path(d.digest)));
         }
         LayerRef layer;
         layer.path = blob_path(d.digest);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_compressor.hpp"
 #include "deflate_compressor.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -61,6 +62,23 @@ SQFS_COMPRESSOR compressor_id(Compressor compressor) {
     return SQFS_COMP_GZIP;
 }
 
+// Levels the squashfs format can record for each compressor (its options block).
+std::pair<int, int> level_range(Compressor compressor) {
+    switch (compressor) {
+        case Compressor::gzip:
+            return {SQFS_GZIP_MIN_LEVEL, SQFS_GZIP_MAX_LEVEL};
+        case Compressor::zstd:
+            return {SQFS_ZSTD_MIN_LEVEL, SQFS_ZSTD_MAX_LEVEL};
+        case Compressor::xz:
+            return {SQFS_XZ_MIN_LEVEL, SQFS_XZ_MAX_LEVEL};
+        case Compressor::lzo:
+            return {SQFS_LZO_MIN_LEVEL, SQFS_LZO_MAX_LEVEL};
+        case Compressor::lz4:
+            break;
+    }
+    return {0, 0};  // lz4 has no levels in squashfs
+}
+
 std::uint32_t clamp_time(std::int64_t time) {
     // Squashfs stores unsigned 32-bit seconds: times before 1970 become 0, after 2106 the max.
     return static_cast<std::uint32_t>(
@@ -69,15 +87,29 @@ std::uint32_t clamp_time(std::int64_t time) {
 
 }  // namespace
 
-SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions& options,
-                               std::int64_t mkfs_time)
-    : output_(&output), file_(std::make_unique<SqfsOutput>(output)) {
+void check_squashfs_options(const SquashfsOptions& options) {
     const std::uint32_t block_size = options.block_size;
     if (block_size < SQFS_MIN_BLOCK_SIZE || block_size > SQFS_MAX_BLOCK_SIZE ||
         (block_size & (block_size - 1)) != 0) {
         throw Error(ErrorKind::usage, "block size " + std::to_string(block_size) +
                                           " is not a power of two between 4 KiB and 1 MiB");
     }
+    if (options.level) {
+        const auto [low, high] = level_range(options.compressor);
+        if (*options.level < low || *options.level > high) {
+            throw Error(ErrorKind::usage, std::string(name_of(options.compressor)) +
+                                              " levels are " + std::to_string(low) + ".." +
+                                              std::to_string(high) + ", not " +
+                                              std::to_string(*options.level));
+        }
+    }
+}
+
+SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions& options,
+                               std::int64_t mkfs_time)
+    : output_(&output), file_(std::make_unique<SqfsOutput>(output)) {
+    check_squashfs_options(options);
+    const std::uint32_t block_size = options.block_size;
     const SQFS_COMPRESSOR id = compressor_id(options.compressor);
     sqfs_compressor_config_t config{};
     if (sqfs_compressor_config_init(&config, id, block_size, 0) != 0) {
@@ -90,8 +122,14 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
     }
     compressor_ = id == SQFS_COMP_GZIP ? create_deflate_compressor(config) : nullptr;
     if (compressor_ == nullptr) {
-        const int rc = sqfs_compressor_create(&config, &compressor_);
-        if (rc != 0) {
+        sqfs_compressor_t* inner = nullptr;
+        const int rc = sqfs_compressor_create(&config, &inner);
+        if (rc == 0) {
+            compressor_ = bound_compressor(inner);
+            if (compressor_ == nullptr) {
+                throw std::bad_alloc();
+            }
+        } else {
             throw Error(rc == SQFS_ERROR_UNSUPPORTED ? ErrorKind::unsupported : ErrorKind::usage,
                         std::string("cannot use compressor ") +
                             std::string(name_of(options.compressor)) +

@@ -21,6 +21,10 @@
 
 namespace sifkit::oci2sif {
 
+// Refuses (usage Error) block sizes and levels the squashfs format cannot record, before any
+// work is done.
+void check_squashfs_options(const SquashfsOptions& options);
+
 class SquashfsWriter final : public FileDataSink {
   public:
     // `mkfs_time` goes into the super block (clamped to its 32-bit unsigned field).

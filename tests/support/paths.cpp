@@ -18,6 +18,10 @@ std::filesystem::path from_env(const char* name, const std::filesystem::path& fa
 
 }  // namespace
 
+std::filesystem::path repo_root() {
+    return std::filesystem::path(SIFKIT_TEST_REPO_ROOT);
+}
+
 std::filesystem::path shared_dir() {
     return from_env("SIFKIT_SHARED_DIR",
                     std::filesystem::path(SIFKIT_TEST_REPO_ROOT).parent_path() / "shared")

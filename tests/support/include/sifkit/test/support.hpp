@@ -64,6 +64,8 @@ std::string to_hex(const void* data, std::size_t size);
 
 // ---- locations -----------------------------------------------------------------------------
 
+// The source tree (where tests/fixtures lives).
+std::filesystem::path repo_root();
 // $SIFKIT_SHARED_DIR, default <repo>/../shared.
 std::filesystem::path shared_dir();
 // $SIFKIT_ORACLE_DIR, default <build>/oracle.
