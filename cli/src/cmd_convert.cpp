@@ -132,6 +132,7 @@ void run(const ConvertCliOptions& o) {
         out["entries"] = result.entries;
         out["files"] = result.files;
         out["inodes"] = result.inodes;
+        out["layers_read_twice"] = result.layers_read_twice;
         out["bytes_in"] = result.bytes_in;
         out["bytes_uncompressed"] = result.bytes_uncompressed;
         out["squashfs_bytes"] = result.squashfs_bytes;

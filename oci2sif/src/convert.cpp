@@ -148,6 +148,7 @@ ConvertResult Conversion::run() {
         result_.entries = merger.stats().entries;
         result_.files = merger.stats().files;
         result_.inodes = squashfs.inode_count();
+        result_.layers_read_twice = merger.stats().second_passes;
     }
     result_.squashfs_bytes = writer.size();
     writer.commit();

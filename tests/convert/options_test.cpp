@@ -161,6 +161,7 @@ TEST_CASE("--json prints a summary, and nothing goes to stderr when all is well"
     REQUIRE(result.exit_code == 0);
     const auto summary = nlohmann::json::parse(result.out);
     CHECK(summary["layers"] == 4);
+    CHECK(summary["layers_read_twice"] == 1);  // L1: data/link outlives data/orig
     CHECK(summary["files"].get<int>() > 40);
     CHECK(summary["sif_bytes"] == fs::file_size(sif));
     CHECK(summary["warnings"].empty());

@@ -86,6 +86,7 @@ struct ConvertResult {
     std::uint64_t entries = 0;  // entries read from all layers
     std::uint64_t files = 0;    // regular files in the image
     std::uint64_t inodes = 0;
+    std::uint64_t layers_read_twice = 0;  // for hardlinks whose target an upper layer hides
     std::uint64_t bytes_in = 0;  // stored (compressed) layer bytes read
     std::uint64_t bytes_uncompressed = 0;
     std::uint64_t squashfs_bytes = 0;
