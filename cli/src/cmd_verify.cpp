@@ -60,9 +60,9 @@ void register_stage(CLI::App& app) {
         const sign::StageResult result = sign::stage_image(
             o->image, o->destination, options,
             o->force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse);
-        print_report(o->image, result.report, o->verify.json,
-                     result.written ? "staged to " + o->destination
-                                    : o->destination + ": not written");
+        print_report(
+            o->image, result.report, o->verify.json,
+            result.written ? "staged to " + o->destination : o->destination + ": not written");
         if (!result.written) {
             throw VerifyFailed{exit_code_for(result.report.status)};
         }

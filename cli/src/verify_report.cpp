@@ -66,10 +66,11 @@ void VerifyCliOptions::add_to(CLI::App& command) {
                        "Trusted public key: PEM (DSSE) or armored OpenPGP (repeatable)");
     command.add_option("--keys-dir", keys_dir, "Trust every *.pub and *.pem key in this directory");
     auto* group = command.add_option("-g,--group", groups, "Verify group N (repeatable)");
-    auto* object = command.add_option("--object", objects,
-                                      "Verify object ID within its group (repeatable)");
-    command.add_flag("--all", all,
-                     "Every group (the default); with --legacy-insecure: every grouped object")
+    auto* object =
+        command.add_option("--object", objects, "Verify object ID within its group (repeatable)");
+    command
+        .add_flag("--all", all,
+                  "Every group (the default); with --legacy-insecure: every grouped object")
         ->excludes(group)
         ->excludes(object);
     command.add_flag("--legacy-insecure", legacy,

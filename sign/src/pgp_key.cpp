@@ -188,7 +188,7 @@ std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
                     case detail::kTagUserId:
                         if (builder.current && builder.current->user_id_.empty()) {
                             builder.current->user_id_.assign(packet.body.begin(),
-                                                              packet.body.end());
+                                                             packet.body.end());
                         }
                         break;
                     case detail::kTagPublicSubkey:
@@ -239,8 +239,8 @@ PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std
                 if (!sig.names(key)) {
                     continue;
                 }
-                PgpSignatureCheck check{PgpSignatureCheck::Outcome::invalid, certificate, issuer,
-                                        {}};
+                PgpSignatureCheck check{
+                    PgpSignatureCheck::Outcome::invalid, certificate, issuer, {}};
                 const auto algorithm = detail::digest_algorithm_of(sig.hash_algorithm);
                 if (sig.type != detail::kSigBinary && sig.type != detail::kSigText) {
                     check.reason = "OpenPGP signature type " + std::to_string(sig.type) +
@@ -259,12 +259,13 @@ PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std
                     const std::string text =
                         sig.type == detail::kSigText ? canonical_text(data) : std::string(data);
                     hasher.update(std::as_bytes(std::span(text)));
-                    if (detail::verify_digest(key, sig, detail::finish_signature_hash(hasher, sig))) {
+                    if (detail::verify_digest(key, sig,
+                                              detail::finish_signature_hash(hasher, sig))) {
                         check.outcome = PgpSignatureCheck::Outcome::verified;
                         return check;
                     }
-                    check.reason = "OpenPGP signature does not verify with key " +
-                                   to_hex(key.fingerprint);
+                    check.reason =
+                        "OpenPGP signature does not verify with key " + to_hex(key.fingerprint);
                 }
                 if (!invalid) {
                     invalid = check;

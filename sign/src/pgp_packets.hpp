@@ -21,7 +21,8 @@ inline constexpr int kTagPublicSubkey = 14;
 // when the input is too short.
 class ByteCursor {
   public:
-    ByteCursor(std::span<const std::uint8_t> bytes, const char* what) : bytes_(bytes), what_(what) {}
+    ByteCursor(std::span<const std::uint8_t> bytes, const char* what)
+        : bytes_(bytes), what_(what) {}
 
     std::size_t remaining() const noexcept { return bytes_.size() - position_; }
     bool empty() const noexcept { return remaining() == 0; }

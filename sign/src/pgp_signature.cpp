@@ -140,11 +140,11 @@ bool verify_rsa(const PgpPublicKey& key, const SignaturePacket& signature,
     std::vector<std::uint8_t> sig(key.rsa_n.size() - signature.mpis[0].size(), 0);
     sig.insert(sig.end(), signature.mpis[0].begin(), signature.mpis[0].end());
     std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
-    const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-                    EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-                    EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 &&
-                    EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(),
-                                    digest.size()) == 1;
+    const bool ok =
+        ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 &&
+        EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) == 1;
     ERR_clear_error();
     return ok;
 }
@@ -241,9 +241,12 @@ std::optional<DigestAlgorithm> digest_algorithm_of(std::uint8_t pgp_hash) noexce
 std::vector<std::uint8_t> finish_signature_hash(Hasher& hasher, const SignaturePacket& signature) {
     hasher.update(std::as_bytes(std::span(signature.hashed_part)));
     const auto n = static_cast<std::uint32_t>(signature.hashed_part.size());
-    const std::array<std::uint8_t, 6> trailer{
-        0x04, 0xFF, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-        static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+    const std::array<std::uint8_t, 6> trailer{0x04,
+                                              0xFF,
+                                              static_cast<std::uint8_t>(n >> 24),
+                                              static_cast<std::uint8_t>(n >> 16),
+                                              static_cast<std::uint8_t>(n >> 8),
+                                              static_cast<std::uint8_t>(n)};
     hasher.update(std::as_bytes(std::span(trailer)));
     return hasher.finish().value;
 }

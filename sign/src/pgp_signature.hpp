@@ -28,7 +28,7 @@ struct SignaturePacket {
     std::optional<PgpFingerprint> issuer_fingerprint;
     std::optional<std::uint64_t> issuer_key_id;
     std::optional<std::uint8_t> key_flags;
-    std::uint16_t hash_prefix = 0;          // left 16 bits of the digest
+    std::uint16_t hash_prefix = 0;                // left 16 bits of the digest
     std::vector<std::vector<std::uint8_t>> mpis;  // RSA: m^d; EdDSA: r, s
     // A critical subpacket this reader does not know: the signature must be rejected (§5.2.3.1).
     std::optional<int> unknown_critical;

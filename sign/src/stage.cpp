@@ -86,16 +86,17 @@ class StreamPlanner {
             return;
         }
         const auto begin = static_cast<std::uint64_t>(header.descriptors_offset);
-        table_range_.emplace(begin, begin + static_cast<std::uint64_t>(count) * sif::kDescriptorSize);
+        table_range_.emplace(begin,
+                             begin + static_cast<std::uint64_t>(count) * sif::kDescriptorSize);
     }
 
     void plan_objects(std::uint64_t position) {
         planned_ = true;
         for (std::size_t i = 0; i + sif::kDescriptorSize <= table_.size();
              i += sif::kDescriptorSize) {
-            const sif::Descriptor d = sif::Descriptor::decode(
-                std::span<const std::byte, sif::kDescriptorSize>(table_.data() + i,
-                                                                 sif::kDescriptorSize));
+            const sif::Descriptor d =
+                sif::Descriptor::decode(std::span<const std::byte, sif::kDescriptorSize>(
+                    table_.data() + i, sif::kDescriptorSize));
             if (!d.used || d.type() == sif::DataType::signature || d.offset < 0 || d.size <= 0 ||
                 static_cast<std::uint64_t>(d.offset) < position) {
                 continue;

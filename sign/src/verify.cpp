@@ -40,8 +40,9 @@ SignatureFinding not_found(const Task& task, std::uint32_t legacy_skipped) {
                                std::to_string(task.id);
     finding.legacy_signatures = legacy_skipped;
     if (legacy_skipped > 0) {
-        finding.reason += " (legacy SIFHASH signatures were not checked: legacy verification "
-                          "was not requested)";
+        finding.reason +=
+            " (legacy SIFHASH signatures were not checked: legacy verification "
+            "was not requested)";
     }
     return finding;
 }
@@ -67,9 +68,9 @@ void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
     const bool legacy = context.options.legacy || context.options.legacy_all;
     // Legacy object tasks use signatures linked to the object; every other task the ones
     // linked to the group, of the kind (legacy or not) that was asked for.
-    const std::vector<sif::Descriptor> candidates =
-        legacy && task.kind == "object" ? object_signatures(image, task.id)
-                                        : group_signatures(image, task.group);
+    const std::vector<sif::Descriptor> candidates = legacy && task.kind == "object"
+                                                        ? object_signatures(image, task.id)
+                                                        : group_signatures(image, task.group);
     std::uint32_t checked = 0;
     std::uint32_t legacy_skipped = 0;
     for (const sif::Descriptor& signature : candidates) {
@@ -111,9 +112,8 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
     for (const sif::Descriptor& d : image.objects()) {
         if (d.group() == 0 && d.type() != sif::DataType::signature) {
             report.add(image_finding(
-                {d.id},
-                "object " + std::to_string(d.id) +
-                    ": non-signature object not associated with object group"));
+                {d.id}, "object " + std::to_string(d.id) +
+                            ": non-signature object not associated with object group"));
         }
     }
     std::vector<std::uint32_t> objects = options.objects;

@@ -24,8 +24,8 @@ SignatureFinding start_finding(const Task& task, const sif::Descriptor& signatur
 
 // Checks signed metadata against the image as it is now, for the task (§9.5 e-f). Returns an
 // empty string when it matches, else the reason; `covered` gets the signed object IDs.
-std::string check_metadata(VerifyContext& context, const Task& task,
-                           const ImageMetadata& metadata, std::vector<std::uint32_t>& covered);
+std::string check_metadata(VerifyContext& context, const Task& task, const ImageMetadata& metadata,
+                           std::vector<std::uint32_t>& covered);
 
 // The signature object's bytes (refused above 16 MiB: signatures are small).
 std::string read_signature(const sif::Image& image, const sif::Descriptor& signature);

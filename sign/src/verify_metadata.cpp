@@ -35,8 +35,8 @@ std::string read_signature(const sif::Image& image, const sif::Descriptor& signa
     return text;
 }
 
-std::string check_metadata(VerifyContext& context, const Task& task,
-                           const ImageMetadata& metadata, std::vector<std::uint32_t>& covered) {
+std::string check_metadata(VerifyContext& context, const Task& task, const ImageMetadata& metadata,
+                           std::vector<std::uint32_t>& covered) {
     const sif::Image& image = context.image;
     // Absolute IDs count from the smallest ID in the group now (§9.2 relative IDs).
     const std::vector<std::uint32_t> members = group_ids(image, task.group);

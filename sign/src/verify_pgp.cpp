@@ -22,9 +22,8 @@ bool check_message(VerifyContext& context, const sif::Descriptor& descriptor,
                    const std::string& text, SignatureFinding& finding, MessageCheck& out) {
     try {
         out.message = ClearsignedMessage::parse(text);
-        out.signature =
-            check_pgp_signature(out.message.signature, out.message.signed_text,
-                                context.options.pgp_keys);
+        out.signature = check_pgp_signature(out.message.signature, out.message.signed_text,
+                                            context.options.pgp_keys);
     } catch (const Error& e) {
         finding.status = VerifyStatus::invalid;
         finding.reason = e.detail();
@@ -37,7 +36,8 @@ bool check_message(VerifyContext& context, const sif::Descriptor& descriptor,
     }
     if (out.signature.outcome == PgpSignatureCheck::Outcome::verified) {
         const auto entity = descriptor.signature().fingerprint;
-        if (!std::equal(entity.begin(), entity.end(), out.signature.signer->fingerprint().begin())) {
+        if (!std::equal(entity.begin(), entity.end(),
+                        out.signature.signer->fingerprint().begin())) {
             finding.status = VerifyStatus::invalid;
             finding.reason = "fingerprint in descriptor does not correspond to signing entity";
             return false;

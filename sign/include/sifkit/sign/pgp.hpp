@@ -23,9 +23,9 @@ std::string to_hex(const PgpFingerprint& fingerprint);
 
 // One v4 public key (primary key or subkey) and its key material.
 struct PgpPublicKey {
-    std::uint8_t algorithm = 0;      // RFC 4880 §9.1 public-key algorithm ID
-    PgpFingerprint fingerprint{};    // SHA-1 over 0x99 ‖ length ‖ packet body (§12.2)
-    std::vector<std::uint8_t> body;  // the public-key packet body
+    std::uint8_t algorithm = 0;              // RFC 4880 §9.1 public-key algorithm ID
+    PgpFingerprint fingerprint{};            // SHA-1 over 0x99 ‖ length ‖ packet body (§12.2)
+    std::vector<std::uint8_t> body;          // the public-key packet body
     std::vector<std::uint8_t> rsa_n, rsa_e;  // algorithm 1
     std::array<std::uint8_t, 32> ed25519{};  // algorithm 22 with the Ed25519 curve
     bool supported() const noexcept;

@@ -1,6 +1,6 @@
 // Signing an image: one DSSE envelope per object group (or per group of the selected objects),
-// appended as a Signature object linked to the group (format §9.1, §9.7). Existing signatures are never touched, so signing never
-// invalidates earlier signatures.
+// appended as a Signature object linked to the group (format §9.1, §9.7). Existing signatures are
+// never touched, so signing never invalidates earlier signatures.
 #pragma once
 
 #include <cstdint>
