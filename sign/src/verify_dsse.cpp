@@ -17,16 +17,14 @@ SignatureFinding verify_dsse(VerifyContext& context, const Task& task,
         return finding;
     };
     DsseEnvelope envelope;
-    ImageMetadata metadata;
     try {
         envelope = DsseEnvelope::parse(text);
-        if (envelope.payload_type != kSifMetadataPayloadType) {
-            return fail(VerifyStatus::invalid,
-                        "unexpected DSSE payload type \"" + envelope.payload_type + "\"");
-        }
-        metadata = ImageMetadata::parse(envelope.payload);
     } catch (const Error& e) {
         return fail(VerifyStatus::invalid, e.detail());
+    }
+    if (envelope.payload_type != kSifMetadataPayloadType) {
+        return fail(VerifyStatus::invalid,
+                    "unexpected DSSE payload type \"" + envelope.payload_type + "\"");
     }
     const std::string pae = pre_authentication_encoding(envelope.payload_type, envelope.payload);
     // A key whose ID an envelope signature names but which does not verify it means the
@@ -46,12 +44,18 @@ SignatureFinding verify_dsse(VerifyContext& context, const Task& task,
             finding.keyids.push_back(keyid);
         }
     }
+    if (finding.keyids.empty() && !failed_keyid.empty()) {
+        return fail(VerifyStatus::invalid,
+                    "signature by trusted key " + failed_keyid + " does not verify");
+    }
+    ImageMetadata metadata;
+    try {
+        metadata = ImageMetadata::parse(envelope.payload);
+    } catch (const Error& e) {
+        return fail(VerifyStatus::invalid, e.detail());
+    }
     const std::string mismatch = check_metadata(context, task, metadata, finding.objects);
     if (finding.keyids.empty()) {
-        if (!failed_keyid.empty()) {
-            return fail(VerifyStatus::invalid,
-                        "signature by trusted key " + failed_keyid + " does not verify");
-        }
         // Intact or not, nothing trusted vouches for it; say which when the image tells.
         return mismatch.empty()
                    ? fail(VerifyStatus::untrusted, "no trusted key verified the signature")
