@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Throughput and memory of `sifkit verify` and `sifkit stage` on a multi-gigabyte signed image,
+# against `sha256sum` of the same file (the floor: every byte must be hashed once) and against
+# `cp` + `verify` (what stage replaces). Every run reads from the page cache (the image is read
+# once beforehand), so the numbers compare the hashing and copy paths, not the disk.
+#
+#   bench/verify-throughput.sh
+#
+# Environment:
+#   SIFKIT=PATH    sifkit binary (default: <repo>/build/cli/sifkit)
+#   SIZE=3G        size of the partition object (random bytes, not sparse; anything `head -c` takes)
+#   RUNS=3         runs per measurement; the best wall time is reported
+#   BENCH_DIR=DIR  work directory (default: ${TMPDIR:-/tmp}/sifkit-bench-verify); a tree left by
+#                  an earlier run is moved aside and deleted; removed at exit. Needs 3 x SIZE.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sifkit="${SIFKIT:-$repo/build/cli/sifkit}"
+size="${SIZE:-3G}"
+runs="${RUNS:-3}"
+work="${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-verify}"
+
+if ! "$sifkit" --help >/dev/null 2>&1; then
+    echo "sifkit not found or not working at $sifkit (build it: cmake --build build -j2)" >&2
+    exit 1
+fi
+if [ ! -x /usr/bin/time ]; then
+    echo "/usr/bin/time is missing (scripts/install-deps installs the time package)" >&2
+    exit 1
+fi
+if [ -e "$work" ]; then
+    old="$work.old.$$"
+    mv "$work" "$old"
+    rm -rf "$old"
+fi
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+echo "creating a signed image with a $size partition of random bytes ..."
+head -c "$size" /dev/urandom >rootfs.bin
+printf 'Bootstrap: scratch\n' >recipe.def
+"$sifkit" new image.sif
+"$sifkit" add image.sif recipe.def --datatype 1 --groupid 1
+"$sifkit" add image.sif rootfs.bin --datatype 4 --partfs 1 --parttype 2 --partarch 2 --groupid 1
+rm -f rootfs.bin
+"$sifkit" key generate --type ed25519 bench >/dev/null
+"$sifkit" sign image.sif --key bench.key >/dev/null
+bytes=$(stat -c %s image.sif)
+cat image.sif >/dev/null  # warm the page cache
+"$sifkit" verify image.sif --key bench.pub >/dev/null  # and check it verifies at all
+
+# measure CMD... sets m_seconds (best wall time of RUNS runs) and m_rss (largest peak RSS, KiB).
+# A `setup` function, when defined, runs before each run outside the timing.
+measure() {
+    local t0 t1 t r x
+    m_seconds=""
+    m_rss=0
+    for ((k = 0; k < runs; k++)); do
+        if declare -F setup >/dev/null; then setup; fi
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%M %x' -o time.out "$@" >/dev/null
+        t1=$(date +%s%N)
+        read -r r x < <(tail -n 1 time.out)
+        if [ "$x" != 0 ]; then
+            echo "FAILED (exit $x): $*" >&2
+            exit 1
+        fi
+        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
+        if [ -z "$m_seconds" ] || awk -v a="$t" -v b="$m_seconds" 'BEGIN { exit !(a < b) }'; then
+            m_seconds=$t
+        fi
+        if [ "$r" -gt "$m_rss" ]; then
+            m_rss=$r
+        fi
+    done
+}
+
+declare -A secs rss
+row() { # KEY CMD...
+    local key="$1"
+    shift
+    measure "$@"
+    secs[$key]=$m_seconds
+    rss[$key]=$m_rss
+}
+
+row sha256sum sha256sum image.sif
+row verify "$sifkit" verify image.sif --key bench.pub
+setup() { rm -f staged.sif copy.sif; }
+row stage "$sifkit" stage image.sif staged.sif --key bench.pub
+row cp_verify bash -c "cp image.sif copy.sif && '$sifkit' verify copy.sif --key bench.pub"
+row cp cp image.sif copy.sif
+unset -f setup
+rm -f staged.sif copy.sif
+
+print() { # LABEL KEY BASE
+    awk -v l="$1" -v b="$bytes" -v t="${secs[$2]}" -v base="${secs[$3]}" -v r="${rss[$2]}" \
+        'BEGIN { printf "%-40s %8.2f %10.0f %8.2fx %10.1f\n", l, t, b / 1048576 / t, t / base, r / 1024 }'
+}
+echo
+echo "image: $bytes bytes; best of $runs runs; page cache warm; MiB/s = MiB of image per second"
+printf '%-40s %8s %10s %9s %10s\n' "command" "seconds" "MiB/s" "ratio" "RSS MiB"
+printf '%-40s %8s %10s %9s %10s\n' "----------------------------------------" "--------" \
+    "----------" "---------" "----------"
+print "sha256sum image.sif" sha256sum sha256sum
+print "sifkit verify image.sif (vs sha256sum)" verify sha256sum
+print "cp image.sif copy.sif" cp cp_verify
+print "cp + sifkit verify copy (vs itself)" cp_verify cp_verify
+print "sifkit stage image.sif dest (vs cp+verify)" stage cp_verify
+echo
+echo "RSS = peak resident set size (/usr/bin/time %M); ratio = seconds / seconds of the reference row."
