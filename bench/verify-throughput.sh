@@ -2,7 +2,9 @@
 # Throughput and memory of `sifkit verify` and `sifkit stage` on a multi-gigabyte signed image,
 # against `sha256sum` of the same file (the floor: every byte must be hashed once) and against
 # `cp` + `verify` (what stage replaces). Every run reads from the page cache (the image is read
-# once beforehand), so the numbers compare the hashing and copy paths, not the disk.
+# once beforehand), so the numbers compare the hashing and copy paths, not the disk. stage makes
+# its copy durable (fsync) before renaming it into place, so it is also compared with
+# cp + sync + verify, which gives the same guarantee.
 #
 #   bench/verify-throughput.sh
 #
@@ -90,6 +92,7 @@ row verify "$sifkit" verify image.sif --key bench.pub
 setup() { rm -f staged.sif copy.sif; }
 row stage "$sifkit" stage image.sif staged.sif --key bench.pub
 row cp_verify bash -c "cp image.sif copy.sif && '$sifkit' verify copy.sif --key bench.pub"
+row cp_sync_verify bash -c "cp image.sif copy.sif && sync copy.sif && '$sifkit' verify copy.sif --key bench.pub"
 row cp cp image.sif copy.sif
 unset -f setup
 rm -f staged.sif copy.sif
@@ -107,6 +110,8 @@ print "sha256sum image.sif" sha256sum sha256sum
 print "sifkit verify image.sif (vs sha256sum)" verify sha256sum
 print "cp image.sif copy.sif" cp cp_verify
 print "cp + sifkit verify copy (vs itself)" cp_verify cp_verify
+print "cp + sync copy + sifkit verify copy" cp_sync_verify cp_verify
 print "sifkit stage image.sif dest (vs cp+verify)" stage cp_verify
+print "sifkit stage (vs cp+sync+verify)" stage cp_sync_verify
 echo
 echo "RSS = peak resident set size (/usr/bin/time %M); ratio = seconds / seconds of the reference row."

@@ -169,6 +169,9 @@ StageResult stage_image(const std::filesystem::path& source,
         }
         const std::span<const std::byte> chunk(buffer.data(), static_cast<std::size_t>(n));
         write_all(copy.fd(), chunk, destination.string());
+        // Start writing the chunk back now, so that the fsync before the rename finds little
+        // left to do and the disk works while the next chunks are hashed. Advisory only.
+        ::sync_file_range(copy.fd(), static_cast<off_t>(copied), n, SYNC_FILE_RANGE_WRITE);
         planner.feed(copied, chunk);
         copied += static_cast<std::uint64_t>(n);
     }

@@ -297,3 +297,48 @@ TEST_CASE("legacy SIFHASH goldens verify only when asked, as the reference decid
     CHECK(report.findings.front().reason == "data object integrity compromised: 2");
     CHECK_FALSE(oracle_verifies(copy, key.public_key, {"-legacy", "-object", "2"}));
 }
+
+TEST_CASE("gpg --clearsign by a signing subkey verifies, for us and for the reference", "[sign]") {
+    sifkit::test::TempDir dir;
+    GpgHome home;
+    home.generate("Sub <sub@test>", "ed25519");
+    const auto primary = sign::PgpCertificate::parse(home.export_public("sub@test"), "x").at(0);
+    home.gpg({"--quick-add-key", primary.fingerprint_hex(), "ed25519", "sign", "never"});
+    const auto pub = home.write("sub.pub.asc", home.export_public("sub@test"));
+    const auto certificate = sign::PgpCertificate::load(pub).at(0);
+    REQUIRE(certificate.signing_keys().size() == 2);  // the primary and the bound subkey
+    const auto subkey = sign::to_hex(certificate.signing_keys()[1].fingerprint);
+
+    // The metadata JSON of group 1, taken from a DSSE signature we make and then delete.
+    const auto image = writable_copy(upstream_images() / "one-group.sif", dir / "sub.sif");
+    REQUIRE(run_sifkit({"sign", image.string(), "--key", (kKeys / "ed25519-private.pem").string()})
+                .exit_code == 0);
+    std::string metadata;
+    {
+        auto writable = open_rw(image);
+        const auto envelope = json::parse(object_bytes(writable, writable.object(3)));
+        const auto payload = sign::base64_decode(envelope.at("payload").get<std::string>());
+        metadata.assign(payload.begin(), payload.end());
+        writable.remove(3, {false, true, std::nullopt});
+    }
+    const auto plain = home.write("metadata.json", metadata);
+    home.gpg({"--local-user", subkey + "!", "--digest-algo", "SHA512", "--clearsign", "--output",
+              plain + ".asc", plain});
+    const std::string clearsigned = sifkit::test::read_file(plain + ".asc");
+    {
+        auto writable = open_rw(image);
+        sif::ObjectSpec spec;
+        spec.type = sif::DataType::signature;
+        spec.group = 0;
+        spec.link = sif::Link::to_group(1);
+        sif::SignatureInfo info;
+        std::copy(primary.fingerprint().begin(), primary.fingerprint().end(),
+                  info.fingerprint.begin());
+        spec.extra = info;
+        add_bytes(writable, spec, clearsigned);
+    }
+    const auto report = verify(image, pub);
+    CHECK(report.status == sign::VerifyStatus::verified);
+    CHECK(report.findings.at(0).keyids == std::vector<std::string>{primary.fingerprint_hex()});
+    CHECK(oracle_verifies(image, pub));
+}
