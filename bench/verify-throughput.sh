@@ -17,27 +17,16 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 sifkit="${SIFKIT:-$repo/build/cli/sifkit}"
 size="${SIZE:-3G}"
 runs="${RUNS:-3}"
 work="${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-verify}"
 
-if ! "$sifkit" --help >/dev/null 2>&1; then
-    echo "sifkit not found or not working at $sifkit (build it: cmake --build build -j2)" >&2
-    exit 1
-fi
-if [ ! -x /usr/bin/time ]; then
-    echo "/usr/bin/time is missing (scripts/install-deps installs the time package)" >&2
-    exit 1
-fi
-if [ -e "$work" ]; then
-    old="$work.old.$$"
-    mv "$work" "$old"
-    rm -rf "$old"
-fi
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+bench_require_sifkit "$sifkit"
+bench_require_time
+bench_enter_workdir "$work"
 
 echo "creating a signed image with a $size partition of random bytes ..."
 head -c "$size" /dev/urandom >rootfs.bin
@@ -52,31 +41,7 @@ bytes=$(stat -c %s image.sif)
 cat image.sif >/dev/null  # warm the page cache
 "$sifkit" verify image.sif --key bench.pub >/dev/null  # and check it verifies at all
 
-# measure CMD... sets m_seconds (best wall time of RUNS runs) and m_rss (largest peak RSS, KiB).
-# A `setup` function, when defined, runs before each run outside the timing.
-measure() {
-    local t0 t1 t r x
-    m_seconds=""
-    m_rss=0
-    for ((k = 0; k < runs; k++)); do
-        if declare -F setup >/dev/null; then setup; fi
-        t0=$(date +%s%N)
-        /usr/bin/time -f '%M %x' -o time.out "$@" >/dev/null
-        t1=$(date +%s%N)
-        read -r r x < <(tail -n 1 time.out)
-        if [ "$x" != 0 ]; then
-            echo "FAILED (exit $x): $*" >&2
-            exit 1
-        fi
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
-        if [ -z "$m_seconds" ] || awk -v a="$t" -v b="$m_seconds" 'BEGIN { exit !(a < b) }'; then
-            m_seconds=$t
-        fi
-        if [ "$r" -gt "$m_rss" ]; then
-            m_rss=$r
-        fi
-    done
-}
+measure() { bench_measure "$runs" null "$@"; }
 
 declare -A secs rss
 row() { # KEY CMD...
@@ -89,12 +54,12 @@ row() { # KEY CMD...
 
 row sha256sum sha256sum image.sif
 row verify "$sifkit" verify image.sif --key bench.pub
-setup() { rm -f staged.sif copy.sif; }
+bench_setup() { rm -f staged.sif copy.sif; }
 row stage "$sifkit" stage image.sif staged.sif --key bench.pub
 row cp_verify bash -c "cp image.sif copy.sif && '$sifkit' verify copy.sif --key bench.pub"
 row cp_sync_verify bash -c "cp image.sif copy.sif && sync copy.sif && '$sifkit' verify copy.sif --key bench.pub"
 row cp cp image.sif copy.sif
-unset -f setup
+unset -f bench_setup
 rm -f staged.sif copy.sif
 
 print() { # LABEL KEY BASE

@@ -15,17 +15,9 @@ constexpr std::string_view kDashes = "-----";
     throw Error(ErrorKind::invalid_input, "malformed ASCII armor: " + detail);
 }
 
-// Armor lines may carry trailing blanks (RFC 4880 §6.2 says to ignore them).
-std::string_view trim_right(std::string_view line) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
-        line.remove_suffix(1);
-    }
-    return line;
-}
-
 // "LABEL" of a "-----BEGIN LABEL-----" or "-----END LABEL-----" line; empty when it is not one.
 std::string_view label_of(std::string_view line, std::string_view prefix) {
-    line = trim_right(line);
+    line = trim_blanks(line);
     if (!line.starts_with(prefix) || !line.ends_with(kDashes) ||
         line.size() < prefix.size() + kDashes.size()) {
         return {};
@@ -34,6 +26,13 @@ std::string_view label_of(std::string_view line, std::string_view prefix) {
 }
 
 }  // namespace
+
+std::string_view trim_blanks(std::string_view line) noexcept {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+        line.remove_suffix(1);
+    }
+    return line;
+}
 
 std::vector<std::string_view> split_lines(std::string_view text) {
     std::vector<std::string_view> lines;
@@ -77,11 +76,11 @@ ArmorBlock decode_armor(const std::vector<std::string_view>& lines, std::size_t 
     // Headers ("Key: value") end at the first blank line. A block without headers may also go
     // straight to the data, which some writers do.
     std::size_t scan = i;
-    while (scan < lines.size() && !trim_right(lines[scan]).empty() &&
-           trim_right(lines[scan]).find(": ") != std::string_view::npos) {
+    while (scan < lines.size() && !trim_blanks(lines[scan]).empty() &&
+           trim_blanks(lines[scan]).find(": ") != std::string_view::npos) {
         ++scan;
     }
-    if (scan < lines.size() && trim_right(lines[scan]).empty()) {
+    if (scan < lines.size() && trim_blanks(lines[scan]).empty()) {
         i = scan + 1;
     }
     std::string base64;
@@ -90,7 +89,7 @@ ArmorBlock decode_armor(const std::vector<std::string_view>& lines, std::size_t 
         if (i >= lines.size()) {
             fail("no END line for " + block.label);
         }
-        const std::string_view line = trim_right(lines[i]);
+        const std::string_view line = trim_blanks(lines[i]);
         if (line.starts_with(kEnd)) {
             if (label_of(line, kEnd) != block.label) {
                 fail("END line does not match BEGIN " + block.label);

@@ -15,6 +15,9 @@ namespace sifkit::sign::detail {
 // line end.
 std::vector<std::string_view> split_lines(std::string_view text);
 
+// The line without trailing spaces and tabs (armor and cleartext ignore them, RFC 4880 §6.2, §7.1).
+std::string_view trim_blanks(std::string_view line) noexcept;
+
 // CRC-24 of RFC 4880 §6.1.
 std::uint32_t crc24(std::span<const std::uint8_t> data) noexcept;
 

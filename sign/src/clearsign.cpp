@@ -14,13 +14,6 @@ constexpr std::string_view kSignatureHeader = "-----BEGIN PGP SIGNATURE-----";
     throw Error(ErrorKind::invalid_input, "clearsigned message not found: " + detail);
 }
 
-std::string_view trim_right(std::string_view line) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
-        line.remove_suffix(1);
-    }
-    return line;
-}
-
 }  // namespace
 
 bool is_clearsigned(std::string_view text) noexcept {
@@ -29,13 +22,13 @@ bool is_clearsigned(std::string_view text) noexcept {
 
 ClearsignedMessage ClearsignedMessage::parse(std::string_view text) {
     const std::vector<std::string_view> lines = detail::split_lines(text);
-    if (lines.empty() || trim_right(lines[0]) != kMessageHeader) {
+    if (lines.empty() || detail::trim_blanks(lines[0]) != kMessageHeader) {
         fail("no \"" + std::string(kMessageHeader) + "\" line");
     }
     ClearsignedMessage message;
     std::size_t i = 1;
-    for (; i < lines.size() && !trim_right(lines[i]).empty(); ++i) {
-        const std::string_view header = trim_right(lines[i]);
+    for (; i < lines.size() && !detail::trim_blanks(lines[i]).empty(); ++i) {
+        const std::string_view header = detail::trim_blanks(lines[i]);
         const auto colon = header.find(": ");
         if (colon == std::string_view::npos) {
             fail("malformed armor header");
@@ -52,13 +45,13 @@ ClearsignedMessage ClearsignedMessage::parse(std::string_view text) {
             fail("no signature block");
         }
         std::string_view line = lines[i];
-        if (trim_right(line) == kSignatureHeader) {
+        if (detail::trim_blanks(line) == kSignatureHeader) {
             break;
         }
         if (line.starts_with("- ")) {
             line.remove_prefix(2);  // dash-escaping (§7.1)
         }
-        line = trim_right(line);
+        line = detail::trim_blanks(line);
         if (!message.plaintext.empty()) {
             message.signed_text += "\r\n";
         }

@@ -1,11 +1,10 @@
 // OpenPGP certificates from armored exports, and message signature checks against them.
 #include <openssl/evp.h>
 
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "armor.hpp"
+#include "key_file.hpp"
 #include "pgp_packets.hpp"
 #include "pgp_signature.hpp"
 #include "sifkit/sif/error.hpp"
@@ -18,7 +17,6 @@ constexpr std::string_view kPublicKeyBlock = "PGP PUBLIC KEY BLOCK";
 // 1.3.6.1.4.1.11591.15.1, the curve OID of Ed25519 in OpenPGP (draft-koch-eddsa-for-openpgp).
 constexpr std::array<std::uint8_t, 9> kEd25519Oid{0x2B, 0x06, 0x01, 0x04, 0x01,
                                                   0xDA, 0x47, 0x0F, 0x01};
-constexpr std::size_t kMaxKeyFile = 1U << 20;
 
 PgpFingerprint sha1_fingerprint(std::span<const std::uint8_t> body) {
     const auto n = static_cast<std::uint16_t>(body.size());
@@ -71,19 +69,6 @@ PgpPublicKey parse_key_packet(std::span<const std::uint8_t> body) {
         }
     }
     return key;
-}
-
-std::string read_key_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw Error(ErrorKind::io, "cannot open key file", path.string());
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > kMaxKeyFile) {
-        throw Error(ErrorKind::invalid_input, "key file larger than 1 MiB", path.string());
-    }
-    return text.str();
 }
 
 // Converts lone LF line ends to CRLF (the canonical text of §5.2.1, signature type 0x01).
@@ -215,7 +200,7 @@ std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
 }
 
 std::vector<PgpCertificate> PgpCertificate::load(const std::filesystem::path& path) {
-    return parse(read_key_file(path), path.string());
+    return parse(detail::read_key_file(path), path.string());
 }
 
 bool PgpCertificate::is_armored_public_key(std::string_view text) noexcept {

@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "shared_fixtures.hpp"
 #include "sifkit/sif/error.hpp"
@@ -12,22 +11,8 @@
 using namespace sifkit;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct Dir {
-    fs::path path;
-    Dir() {
-        std::random_device seed;
-        path = fs::temp_directory_path() / ("sifkit-stage-" + std::to_string(seed()));
-        fs::create_directories(path);
-    }
-    ~Dir() { fs::remove_all(path); }
-};
-
-}  // namespace
-
 TEST_CASE("stage copies a verified image and reports like verify") {
-    Dir dir;
+    sifkit::test::TempDir dir("sifkit-stage");
     const auto key = sign::PublicKey::load(upstream_fixture("keys/rsa-public.pem"));
     sign::VerifyOptions options;
     options.keys = {&key};
@@ -35,7 +20,7 @@ TEST_CASE("stage copies a verified image and reports like verify") {
          {"images/one-group-signed-dsse.sif", "images/two-groups-signed-dsse.sif"}) {
         INFO(name);
         const auto source = upstream_fixture(name);
-        const auto dest = dir.path / fs::path(name).filename();
+        const auto dest = dir.path() / fs::path(name).filename();
         const auto result = sign::stage_image(source, dest, options);
         CHECK(result.written);
         CHECK(slurp(dest) == slurp(source));
@@ -50,22 +35,22 @@ TEST_CASE("stage copies a verified image and reports like verify") {
 }
 
 TEST_CASE("stage leaves nothing behind when verification fails") {
-    Dir dir;
+    sifkit::test::TempDir dir("sifkit-stage");
     const auto key = sign::PublicKey::load(upstream_fixture("keys/ecdsa-public.pem"));
     sign::VerifyOptions options;
     options.keys = {&key};
-    const auto dest = dir.path / "out.sif";
+    const auto dest = dir.path() / "out.sif";
     auto result =
         sign::stage_image(upstream_fixture("images/one-group-signed-dsse.sif"), dest, options);
     CHECK_FALSE(result.written);
     CHECK(result.report.status == sign::VerifyStatus::untrusted);
     result = sign::stage_image(upstream_fixture("images/one-group.sif"), dest, options);
     CHECK(result.report.status == sign::VerifyStatus::not_signed);
-    CHECK(fs::is_empty(dir.path));
+    CHECK(fs::is_empty(dir.path()));
     // Not an image: an Error, and still nothing left.
-    const auto junk = dir.path / "junk";
+    const auto junk = dir.path() / "junk";
     std::ofstream(junk) << "junk";
     CHECK_THROWS_AS(sign::stage_image(junk, dest, options), Error);
     fs::remove(junk);
-    CHECK(fs::is_empty(dir.path));
+    CHECK(fs::is_empty(dir.path()));
 }
