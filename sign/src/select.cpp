@@ -8,19 +8,6 @@
 namespace sifkit::sign::detail {
 namespace {
 
-// Signature objects linked to what `link` names, in table order. Links compare by kind and
-// target (mask bits removed), as the reference's WithLinkedID / WithLinkedGroupID do.
-std::vector<sif::Descriptor> linked_signatures(const sif::Image& image, sif::Link link) {
-    std::vector<sif::Descriptor> signatures;
-    for (const sif::Descriptor& d : image.objects()) {
-        if (d.type() == sif::DataType::signature && d.link().kind() == link.kind() &&
-            d.link().target() == link.target()) {
-            signatures.push_back(d);
-        }
-    }
-    return signatures;
-}
-
 void sort_unique(std::vector<std::uint32_t>& ids) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -61,14 +48,6 @@ std::vector<sif::Descriptor> group_members(const sif::Image& image, std::uint32_
         }
     }
     return members;
-}
-
-std::vector<sif::Descriptor> group_signatures(const sif::Image& image, std::uint32_t group) {
-    return linked_signatures(image, sif::Link::to_group(group));
-}
-
-std::vector<sif::Descriptor> object_signatures(const sif::Image& image, std::uint32_t id) {
-    return linked_signatures(image, sif::Link::to_object(id));
 }
 
 std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> split_by_group(

@@ -1,4 +1,4 @@
-// Which objects a signature covers, which signatures belong to a group or an object, and the
+// Which objects a signature covers, how selected objects split by group, and the
 // verification tasks of a request (the reference's select.go and getTasks).
 #pragma once
 
@@ -17,10 +17,6 @@ std::vector<std::uint32_t> select_groups(const sif::Image& image,
 std::vector<std::uint32_t> group_ids(const sif::Image& image, std::uint32_t group);
 // Used descriptors of a group in table order (signatures that sit in the group included).
 std::vector<sif::Descriptor> group_members(const sif::Image& image, std::uint32_t group);
-// Signature objects linked to a group, in table order.
-std::vector<sif::Descriptor> group_signatures(const sif::Image& image, std::uint32_t group);
-// Signature objects linked to one object (legacy per-object signatures), in table order.
-std::vector<sif::Descriptor> object_signatures(const sif::Image& image, std::uint32_t id);
 // Splits object IDs by group, groups ascending (the reference's withGroupedObjects). Throws
 // not_found for an unknown ID and usage for an object in no group.
 std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> split_by_group(

@@ -68,9 +68,9 @@ void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
     const bool legacy = context.options.legacy || context.options.legacy_all;
     // Legacy object tasks use signatures linked to the object; every other task the ones
     // linked to the group, of the kind (legacy or not) that was asked for.
-    const std::vector<sif::Descriptor> candidates = legacy && task.kind == "object"
-                                                        ? object_signatures(image, task.id)
-                                                        : group_signatures(image, task.group);
+    const std::vector<sif::Descriptor>& candidates =
+        context.index.signatures(legacy && task.kind == "object" ? sif::Link::to_object(task.id)
+                                                                 : sif::Link::to_group(task.group));
     std::uint32_t checked = 0;
     std::uint32_t legacy_skipped = 0;
     for (const sif::Descriptor& signature : candidates) {
@@ -90,18 +90,19 @@ void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
         ++checked;
         report.add(verify_current(context, task, signature, text));
     }
+    if (checked > 0) {
+        return;
+    }
     if (!legacy) {
         // Per-object legacy signatures would have been found by a legacy run; count them too
         // so that the report can say why the image looks unsigned.
         for (const sif::Descriptor& member : task.objects) {
-            for (const sif::Descriptor& s : object_signatures(image, member.id)) {
+            for (const auto& s : context.index.signatures(sif::Link::to_object(member.id))) {
                 legacy_skipped += is_legacy_signature(read_signature(image, s)) ? 1U : 0U;
             }
         }
     }
-    if (checked == 0) {
-        report.add(not_found(task, legacy_skipped));
-    }
+    report.add(not_found(task, legacy_skipped));
 }
 
 }  // namespace
@@ -128,7 +129,8 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
     if (tasks.empty() && report.findings.empty()) {
         report.add(image_finding({}, "image has no object groups to verify"));
     }
-    VerifyContext context{image, options, digests};
+    const ImageIndex index(image);
+    VerifyContext context{image, options, digests, index};
     for (const Task& task : tasks) {
         run_task(context, task, report);
     }

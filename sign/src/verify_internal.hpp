@@ -2,7 +2,9 @@
 // signature format, all reporting a SignatureFinding for one signature of one task.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "object_digests.hpp"
@@ -12,10 +14,27 @@
 
 namespace sifkit::sign::detail {
 
+// What one verification reads over and over, indexed once: an image may hold 65536 objects, and
+// per-object scans of the table would make verification quadratic.
+class ImageIndex {
+  public:
+    explicit ImageIndex(const sif::Image& image);
+    // Signature objects linked to the group or the object `link` names, in table order.
+    const std::vector<sif::Descriptor>& signatures(sif::Link link) const;
+    // The ID signatures record for a descriptor (Image::relative_id, without the scan).
+    std::uint32_t relative_id(const sif::Descriptor& descriptor) const;
+
+  private:
+    std::map<std::pair<int, std::uint32_t>, std::vector<sif::Descriptor>> signatures_;
+    std::map<std::uint32_t, std::uint32_t> minimum_;  // raw group value -> smallest ID
+    std::vector<sif::Descriptor> none_;
+};
+
 struct VerifyContext {
     const sif::Image& image;
     const VerifyOptions& options;
     ObjectDigests& digests;
+    const ImageIndex& index;
 };
 
 // A finding for `signature` in `task`, not yet verified, with the format filled in.

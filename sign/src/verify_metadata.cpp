@@ -13,6 +13,31 @@ constexpr std::int64_t kMaxSignatureSize = 16 << 20;
 
 }  // namespace
 
+ImageIndex::ImageIndex(const sif::Image& image) {
+    for (const sif::Descriptor& d : image.slots()) {
+        if (!d.used) {
+            continue;
+        }
+        const auto [it, inserted] = minimum_.emplace(d.group_raw, d.id);
+        if (!inserted) {
+            it->second = std::min(it->second, d.id);
+        }
+        if (d.type() == sif::DataType::signature && d.link().kind() != sif::Link::Kind::none) {
+            signatures_[{static_cast<int>(d.link().kind()), d.link().target()}].push_back(d);
+        }
+    }
+}
+
+const std::vector<sif::Descriptor>& ImageIndex::signatures(sif::Link link) const {
+    const auto found = signatures_.find({static_cast<int>(link.kind()), link.target()});
+    return found == signatures_.end() ? none_ : found->second;
+}
+
+std::uint32_t ImageIndex::relative_id(const sif::Descriptor& descriptor) const {
+    const auto found = minimum_.find(descriptor.group_raw);
+    return found == minimum_.end() ? 0 : descriptor.id - found->second;
+}
+
 SignatureFinding start_finding(const Task& task, const sif::Descriptor& signature,
                                std::string format) {
     SignatureFinding finding;
@@ -71,7 +96,7 @@ std::string check_metadata(VerifyContext& context, const Task& task, const Image
         if (entry == metadata.objects.end()) {
             return "object " + std::to_string(d.id) + ": object not signed";
         }
-        const auto descriptor_input = sif::descriptor_digest_input(d, image.relative_id(d));
+        const auto descriptor_input = sif::descriptor_digest_input(d, context.index.relative_id(d));
         if (digest_of(entry->descriptor_digest.algorithm, descriptor_input) !=
             entry->descriptor_digest) {
             return "data object descriptor integrity compromised: " + std::to_string(d.id);
