@@ -163,3 +163,26 @@ TEST_CASE("stage writes the destination only when the copy verifies", "[sign]") 
     }
     CHECK(entries == 1);
 }
+
+TEST_CASE("verify --key takes armored OpenPGP keys; --legacy-insecure labels what it verifies",
+          "[sign]") {
+    const auto armored =
+        (fs::path(SIFKIT_TEST_FIXTURES) / "sign" / "unit-test-public.asc").string();
+    const auto image = (upstream_images() / "two-groups-signed-pgp.sif").string();
+    auto result = run_sifkit({"verify", image, "--key", armored});
+    INFO(result.describe());
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find(
+              "(pgp) objects 1,2: verified by 12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84") !=
+          std::string::npos);
+    CHECK(run_sifkit({"verify", image, "--key", key("rsa-public.pem")}).exit_code == 12);
+    const auto legacy = (upstream_images() / "one-group-signed-legacy-group.sif").string();
+    result = run_sifkit({"verify", legacy, "--key", armored, "--legacy-insecure"});
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("INSECURE") != std::string::npos);
+    const auto json_report = json::parse(
+        run_sifkit({"verify", legacy, "--key", armored, "--legacy-insecure", "--json"}).out);
+    CHECK(json_report.at("findings").at(0).at("insecure") == true);
+    CHECK(json_report.at("findings").at(0).at("format") == "legacy");
+    CHECK(run_sifkit({"verify", legacy, "--key", armored}).exit_code == 10);
+}
