@@ -152,7 +152,7 @@ StageResult stage_image(const std::filesystem::path& source,
     }
     ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-    sif::AtomicFile copy(destination, overwrite, info.st_mode & 07777);
+    sif::AtomicFile copy(destination, overwrite, info.st_mode & 0777);
     StreamPlanner planner;
     std::vector<std::byte> buffer(kChunk);
     std::uint64_t copied = 0;
