@@ -42,7 +42,11 @@ if python3 "$check" image.sif stranger.pub >/dev/null; then
 fi
 cp image.sif tampered.sif
 offset=$("$sifkit" info 2 tampered.sif | awk '/Offset:/ { print $2 }')
-printf 'X' | dd of=tampered.sif bs=1 seek="$((offset + 10))" conv=notrunc status=none
+# Flip one bit (writing a fixed byte would change nothing when the byte already has that value).
+python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 1]))' \
+    tampered.sif "$((offset + 10))"
 if python3 "$check" tampered.sif ed25519.pub >/dev/null; then
     echo "FAILED: a tampered object was accepted" >&2
     status=1
