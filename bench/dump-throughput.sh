@@ -19,6 +19,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 sifkit="${SIFKIT:-$repo/build/cli/sifkit}"
 siftool="${SIFTOOL:-}"
 if [ -z "$siftool" ]; then
@@ -32,23 +34,10 @@ size="${SIZE:-2G}"
 runs="${RUNS:-3}"
 work="${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-dump}"
 
-if ! "$sifkit" --help >/dev/null 2>&1; then
-    echo "sifkit not found or not working at $sifkit (build it: cmake --build build -j2)" >&2
-    exit 1
-fi
-if [ ! -x /usr/bin/time ]; then
-    echo "/usr/bin/time is missing (scripts/install-deps installs the time package)" >&2
-    exit 1
-fi
+bench_require_sifkit "$sifkit"
+bench_require_time
 
-if [ -e "$work" ]; then
-    old="$work.old.$$"
-    mv "$work" "$old"
-    rm -rf "$old"
-fi
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+bench_enter_workdir "$work"
 
 echo "creating a $size object (random bytes) and an image holding it ..."
 head -c "$size" /dev/urandom >object.bin
@@ -68,36 +57,8 @@ if [ "$want" != "$got" ]; then
     exit 1
 fi
 
-# measure SINK CMD... sets m_seconds (best wall time of RUNS runs, nanosecond clock) and m_rss
-# (largest peak RSS in KiB seen, from /usr/bin/time). Fails the script if the command fails.
-measure() {
-    local sink="$1"
-    shift
-    local t0 t1 t r x
-    m_seconds=""
-    m_rss=0
-    for ((k = 0; k < runs; k++)); do
-        t0=$(date +%s%N)
-        if [ "$sink" = null ]; then
-            /usr/bin/time -f '%M %x' -o time.out "$@" >/dev/null
-        else
-            /usr/bin/time -f '%M %x' -o time.out "$@" | cat >/dev/null
-        fi
-        t1=$(date +%s%N)
-        read -r r x < <(tail -n 1 time.out)
-        if [ "$x" != 0 ]; then
-            echo "FAILED (exit $x): $*" >&2
-            exit 1
-        fi
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
-        if [ -z "$m_seconds" ] || awk -v a="$t" -v b="$m_seconds" 'BEGIN { exit !(a < b) }'; then
-            m_seconds=$t
-        fi
-        if [ "$r" -gt "$m_rss" ]; then
-            m_rss=$r
-        fi
-    done
-}
+# measure SINK CMD...: see bench_measure in bench/lib.sh.
+measure() { bench_measure "$runs" "$@"; }
 
 row() { # LABEL CMD...
     local label="$1"

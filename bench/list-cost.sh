@@ -21,6 +21,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 sifkit="${SIFKIT:-$repo/build/cli/sifkit}"
 siftool="${SIFTOOL:-}"
 if [ -z "$siftool" ]; then
@@ -35,19 +37,9 @@ big_size="${BIG_SIZE:-20G}"
 big_mode="${BIG_MODE:-add}"
 work="${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-list-cost}"
 
-if ! "$sifkit" --help >/dev/null 2>&1; then
-    echo "sifkit not found or not working at $sifkit (build it: cmake --build build -j2)" >&2
-    exit 1
-fi
+bench_require_sifkit "$sifkit"
 
-if [ -e "$work" ]; then
-    old="$work.old.$$"
-    mv "$work" "$old"
-    rm -rf "$old"
-fi
-mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+bench_enter_workdir "$work"
 
 now_ns() { date +%s%N; }
 bytes_of() { numfmt --from=iec "$1"; }

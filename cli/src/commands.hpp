@@ -23,5 +23,6 @@ void register_convert(CLI::App& app);
 void register_key(CLI::App& app);
 void register_sign(CLI::App& app);
 void register_verify(CLI::App& app);
+void register_stage(CLI::App& app);
 
 }  // namespace sifkit::cli

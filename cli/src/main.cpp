@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     sifkit::cli::register_key(app);
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);
+    sifkit::cli::register_stage(app);
 
     try {
         app.parse(argc, argv);

@@ -12,9 +12,8 @@
 #include <sodium.h>
 
 #include <array>
-#include <fstream>
-#include <sstream>
 
+#include "key_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/digest.hpp"
 #include "sifkit/sign/dsse.hpp"
@@ -62,19 +61,6 @@ KeyType type_of(EVP_PKEY* pkey, const std::string& origin) {
         default:
             fail(origin, "unsupported key type (Ed25519, ECDSA and RSA are)");
     }
-}
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw Error(ErrorKind::io, "cannot open key file", path.string());
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > (1U << 20)) {
-        throw Error(ErrorKind::invalid_input, "key file larger than 1 MiB", path.string());
-    }
-    return text.str();
 }
 
 std::array<std::uint8_t, 32> raw_ed25519(EVP_PKEY* pkey, bool private_part) {
@@ -167,7 +153,7 @@ PublicKey PublicKey::from_pem(std::string_view pem, const std::string& origin) {
 }
 
 PublicKey PublicKey::load(const std::filesystem::path& path) {
-    return from_pem(read_text(path), path.string());
+    return from_pem(detail::read_key_file(path), path.string());
 }
 
 PublicKey::PublicKey(PublicKey&& other) noexcept
@@ -285,7 +271,7 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
 }
 
 PrivateKey PrivateKey::load(const std::filesystem::path& path, const std::string& passphrase) {
-    return from_pem(read_text(path), path.string(), passphrase);
+    return from_pem(detail::read_key_file(path), path.string(), passphrase);
 }
 
 PrivateKey PrivateKey::generate(KeyType type) {

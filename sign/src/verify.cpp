@@ -1,129 +1,143 @@
-// Verification with the reference's semantics (format §9.5, DSSE variant §9.7).
+// Verification with the reference's semantics (format §9.5; DSSE §9.7; legacy §9.6): build the
+// tasks, find each task's signatures, verify each in its format, and collect the findings.
 #include "sifkit/sign/verify.hpp"
 
 #include <algorithm>
-#include <set>
 
-#include "select.hpp"
 #include "sifkit/sif/error.hpp"
-#include "sifkit/sif/integrity.hpp"
+#include "sifkit/sign/clearsign.hpp"
 #include "sifkit/sign/dsse.hpp"
-#include "sifkit/sign/metadata.hpp"
+#include "verify_internal.hpp"
 
 namespace sifkit::sign {
+namespace detail {
 namespace {
 
-constexpr std::string_view kLegacyPrefix = "SIFHASH:\n";
-constexpr std::string_view kClearSignPrefix = "-----BEGIN PGP SIGNED MESSAGE-----";
-// Signature objects are small; a huge one is refused before it is read into memory.
-constexpr std::int64_t kMaxSignatureSize = 16 << 20;
-
-std::string read_signature(const sif::Image& image, const sif::Descriptor& d) {
-    if (d.size > kMaxSignatureSize) {
-        throw Error(ErrorKind::invalid_input,
-                    "signature object " + std::to_string(d.id) + " is larger than 16 MiB",
-                    image.name());
-    }
-    std::string text(static_cast<std::size_t>(d.size), '\0');
-    image.read(d, 0, std::as_writable_bytes(std::span(text)));
-    return text;
+SignatureFinding image_finding(std::vector<std::uint32_t> objects, std::string reason) {
+    SignatureFinding finding;
+    finding.task = "image";
+    finding.objects = std::move(objects);
+    finding.format = "none";
+    finding.status = VerifyStatus::not_signed;
+    finding.reason = std::move(reason);
+    return finding;
 }
 
-bool is_legacy(const std::string& text) {
-    // Legacy signatures clear-sign "SIFHASH:\n..."; they are ignored unless asked for.
-    const auto body = text.find("\n\n");
-    return text.starts_with(kClearSignPrefix) && body != std::string::npos &&
-           std::string_view(text).substr(body + 2).starts_with(kLegacyPrefix);
-}
-
-// Checks the signed metadata against the image as it is now. Returns an empty string when it
-// matches, else the reason.
-std::string check_metadata(const sif::Image& image, std::uint32_t group,
-                           const ImageMetadata& metadata, std::vector<std::uint32_t>& covered) {
-    const std::vector<std::uint32_t> members = detail::group_ids(image, group);
-    const std::uint32_t minimum = members.empty() ? 0 : members.front();
-    std::set<std::uint32_t> signed_ids;
-    for (const ObjectMetadata& o : metadata.objects) {
-        signed_ids.insert(minimum + o.relative_id);
+SignatureFinding not_found(const Task& task, std::uint32_t legacy_skipped) {
+    SignatureFinding finding;
+    finding.group = task.group;
+    finding.task = task.kind;
+    finding.task_id = task.id;
+    for (const sif::Descriptor& d : task.objects) {
+        finding.objects.push_back(d.id);
     }
-    covered.assign(signed_ids.begin(), signed_ids.end());
-    for (const std::uint32_t id : members) {
-        if (signed_ids.count(id) == 0) {
-            return "object " + std::to_string(id) + ": object not signed";
-        }
-    }
-    for (const std::uint32_t id : signed_ids) {
-        if (std::find(members.begin(), members.end(), id) == members.end()) {
-            return "object " + std::to_string(id) + ": signed object not found";
-        }
-    }
-    const auto header_input = sif::header_digest_input(image.header());
-    if (digest_of(metadata.header_digest.algorithm, header_input) != metadata.header_digest) {
-        return "header integrity compromised";
-    }
-    for (const ObjectMetadata& o : metadata.objects) {
-        const sif::Descriptor& d = image.object(minimum + o.relative_id);
-        const auto descriptor_input = sif::descriptor_digest_input(d, image.relative_id(d));
-        if (digest_of(o.descriptor_digest.algorithm, descriptor_input) != o.descriptor_digest) {
-            return "data object descriptor integrity compromised: " + std::to_string(d.id);
-        }
-        if (digest_object(image, d, o.object_digest.algorithm) != o.object_digest) {
-            return "data object integrity compromised: " + std::to_string(d.id);
-        }
-    }
-    return {};
-}
-
-SignatureFinding verify_dsse(const sif::Image& image, const sif::Descriptor& d, std::uint32_t group,
-                             const std::string& text, const VerifyOptions& options) {
-    SignatureFinding finding{d.id, group, {}, {}, "dsse", VerifyStatus::verified, {}};
-    DsseEnvelope envelope;
-    try {
-        envelope = DsseEnvelope::parse(text);
-    } catch (const Error& e) {
-        finding.status = VerifyStatus::invalid;
-        finding.reason = e.detail();
-        return finding;
-    }
-    if (envelope.payload_type != kSifMetadataPayloadType) {
-        finding.status = VerifyStatus::invalid;
-        finding.reason = "unexpected DSSE payload type \"" + envelope.payload_type + "\"";
-        return finding;
-    }
-    const std::string pae = pre_authentication_encoding(envelope.payload_type, envelope.payload);
-    for (const PublicKey* key : options.keys) {
-        const bool ok =
-            std::any_of(envelope.signatures.begin(), envelope.signatures.end(),
-                        [&](const DsseSignature& s) { return key->verify(pae, s.sig); });
-        if (ok) {
-            finding.keyids.push_back(key->keyid());
-        }
-    }
-    ImageMetadata metadata;
-    try {
-        metadata = ImageMetadata::parse(envelope.payload);
-    } catch (const Error& e) {
-        finding.status = VerifyStatus::invalid;
-        finding.reason = e.detail();
-        return finding;
-    }
-    if (finding.keyids.empty()) {
-        // Intact or not, nothing trusted vouches for it; say which if we can tell.
-        std::vector<std::uint32_t> covered;
-        const std::string mismatch = check_metadata(image, group, metadata, covered);
-        finding.objects = covered;
-        finding.status = mismatch.empty() ? VerifyStatus::untrusted : VerifyStatus::invalid;
-        finding.reason = mismatch.empty() ? "no trusted key verified the signature" : mismatch;
-        return finding;
-    }
-    finding.reason = check_metadata(image, group, metadata, finding.objects);
-    if (!finding.reason.empty()) {
-        finding.status = VerifyStatus::invalid;
+    finding.format = "none";
+    finding.status = VerifyStatus::not_signed;
+    finding.reason = task.kind == "object" && task.group == 0
+                         ? "object " + std::to_string(task.id) + " is in no group"
+                         : "signature not found for object" +
+                               (task.kind == "group" ? " group " : std::string(" ")) +
+                               std::to_string(task.id);
+    finding.legacy_signatures = legacy_skipped;
+    if (legacy_skipped > 0) {
+        finding.reason +=
+            " (legacy SIFHASH signatures were not checked: legacy verification "
+            "was not requested)";
     }
     return finding;
 }
 
+// Current-format signatures: a DSSE envelope if it parses as one, else OpenPGP cleartext.
+SignatureFinding verify_current(VerifyContext& context, const Task& task,
+                                const sif::Descriptor& signature, const std::string& text) {
+    const auto hash = static_cast<int>(signature.signature().hash_type);
+    if (hash < 1 || hash > 5) {
+        SignatureFinding finding = start_finding(task, signature, "unknown");
+        finding.status = VerifyStatus::invalid;
+        finding.reason = "hash algorithm unsupported";
+        return finding;
+    }
+    if (!is_clearsigned(text) && text.starts_with('{')) {
+        return verify_dsse(context, task, signature, text);
+    }
+    return verify_pgp(context, task, signature, text);
+}
+
+void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
+    const sif::Image& image = context.image;
+    const bool legacy = context.options.legacy || context.options.legacy_all;
+    // Legacy object tasks use signatures linked to the object; every other task the ones
+    // linked to the group, of the kind (legacy or not) that was asked for.
+    const std::vector<sif::Descriptor>& candidates =
+        context.index.signatures(legacy && task.kind == "object" ? sif::Link::to_object(task.id)
+                                                                 : sif::Link::to_group(task.group));
+    std::uint32_t checked = 0;
+    std::uint32_t legacy_skipped = 0;
+    for (const sif::Descriptor& signature : candidates) {
+        const std::string text = read_signature(image, signature);
+        if (legacy) {
+            if (task.kind == "group" && !is_legacy_signature(text)) {
+                continue;
+            }
+            ++checked;
+            report.add(verify_legacy(context, task, signature, text));
+            continue;
+        }
+        if (is_legacy_signature(text)) {
+            ++legacy_skipped;
+            continue;
+        }
+        ++checked;
+        report.add(verify_current(context, task, signature, text));
+    }
+    if (checked > 0) {
+        return;
+    }
+    if (!legacy) {
+        // Per-object legacy signatures would have been found by a legacy run; count them too
+        // so that the report can say why the image looks unsigned.
+        for (const sif::Descriptor& member : task.objects) {
+            for (const auto& s : context.index.signatures(sif::Link::to_object(member.id))) {
+                legacy_skipped += is_legacy_signature(read_signature(image, s)) ? 1U : 0U;
+            }
+        }
+    }
+    report.add(not_found(task, legacy_skipped));
+}
+
 }  // namespace
+
+VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
+                         ObjectDigests& digests) {
+    VerifyReport report;
+    for (const sif::Descriptor& d : image.objects()) {
+        if (d.group() == 0 && d.type() != sif::DataType::signature) {
+            report.add(image_finding(
+                {d.id}, "object " + std::to_string(d.id) +
+                            ": non-signature object not associated with object group"));
+        }
+    }
+    std::vector<std::uint32_t> objects = options.objects;
+    if (options.legacy_all) {
+        for (const sif::Descriptor& d : image.objects()) {
+            if (d.group() != 0 && d.type() != sif::DataType::signature) {
+                objects.push_back(d.id);
+            }
+        }
+    }
+    const std::vector<Task> tasks = make_tasks(image, options.groups, objects);
+    if (tasks.empty() && report.findings.empty()) {
+        report.add(image_finding({}, "image has no object groups to verify"));
+    }
+    const ImageIndex index(image);
+    VerifyContext context{image, options, digests, index};
+    for (const Task& task : tasks) {
+        run_task(context, task, report);
+    }
+    return report;
+}
+
+}  // namespace detail
 
 std::string_view name_of(VerifyStatus status) noexcept {
     switch (status) {
@@ -139,78 +153,14 @@ std::string_view name_of(VerifyStatus status) noexcept {
     return "invalid";
 }
 
-VerifyReport verify_image(const sif::Image& image, const VerifyOptions& options) {
-    VerifyReport report;
-    auto record = [&report](SignatureFinding finding) {
-        report.status = std::max(report.status, finding.status);
-        report.findings.push_back(std::move(finding));
-    };
+void VerifyReport::add(SignatureFinding finding) {
+    status = std::max(status, finding.status);
+    findings.push_back(std::move(finding));
+}
 
-    for (const sif::Descriptor& d : image.objects()) {
-        if (d.group() == 0 && d.type() != sif::DataType::signature) {
-            record(SignatureFinding{0,
-                                    0,
-                                    {d.id},
-                                    {},
-                                    "none",
-                                    VerifyStatus::not_signed,
-                                    "object " + std::to_string(d.id) +
-                                        ": non-signature object not associated with object group"});
-        }
-    }
-    const std::vector<std::uint32_t> groups = detail::select_groups(image, options.groups);
-    if (groups.empty() && report.findings.empty()) {
-        record(SignatureFinding{0,
-                                0,
-                                {},
-                                {},
-                                "none",
-                                VerifyStatus::not_signed,
-                                "image has no object groups to verify"});
-    }
-    for (const std::uint32_t group : groups) {
-        int checked = 0;
-        for (const sif::Descriptor& d : detail::group_signatures(image, group)) {
-            const std::string text = read_signature(image, d);
-            if (is_legacy(text)) {
-                continue;
-            }
-            ++checked;
-            const auto hash = d.signature().hash_type;
-            if (static_cast<int>(hash) < 1 || static_cast<int>(hash) > 5) {
-                record(SignatureFinding{d.id,
-                                        group,
-                                        {},
-                                        {},
-                                        "unknown",
-                                        VerifyStatus::invalid,
-                                        "hash algorithm unsupported"});
-                continue;
-            }
-            if (text.starts_with(kClearSignPrefix)) {
-                record(SignatureFinding{d.id,
-                                        group,
-                                        {},
-                                        {},
-                                        "pgp",
-                                        VerifyStatus::untrusted,
-                                        "OpenPGP signatures are not verified by this version"});
-                continue;
-            }
-            record(verify_dsse(image, d, group, text, options));
-        }
-        if (checked == 0) {
-            record(
-                SignatureFinding{0,
-                                 group,
-                                 detail::group_ids(image, group),
-                                 {},
-                                 "none",
-                                 VerifyStatus::not_signed,
-                                 "signature not found for object group " + std::to_string(group)});
-        }
-    }
-    return report;
+VerifyReport verify_image(const sif::Image& image, const VerifyOptions& options) {
+    detail::ObjectDigests digests(image);
+    return detail::verify_with(image, options, digests);
 }
 
 }  // namespace sifkit::sign

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
     if (!t::siftool()) {
         missing.push_back("siftool not found in PATH (apt install siftool)");
     }
+    if (!t::find_in_path("gpg")) {
+        missing.push_back("gpg not found in PATH (apt install gnupg)");
+    }
     if (!t::sifcheck()) {
         missing.push_back("sifcheck oracle not found or not buildable in " +
                           t::oracle_dir().string() + " (SIFKIT_ORACLE_DIR)");

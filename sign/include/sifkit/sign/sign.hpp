@@ -1,6 +1,6 @@
-// Signing an image: one DSSE envelope per object group, appended as a Signature object linked
-// to the group (format §9.1, §9.7). Existing signatures are never touched, so signing never
-// invalidates earlier signatures.
+// Signing an image: one DSSE envelope per object group (or per group of the selected objects),
+// appended as a Signature object linked to the group (format §9.1, §9.7). Existing signatures are
+// never touched, so signing never invalidates earlier signatures.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,11 @@ namespace sifkit::sign {
 struct SignOptions {
     // Every key signs the same envelope (one envelope, several signatures).
     std::vector<const PrivateKey*> keys;
-    // Groups to sign; empty = every group that has objects (the reference's default).
+    // Groups to sign whole; with `objects` also empty: every group (the reference's default).
     std::vector<std::uint32_t> groups;
+    // Objects to sign (the reference's OptSignObjects): split by group, one signature per
+    // group covering only these objects. Each must exist and be in a group.
+    std::vector<std::uint32_t> objects;
     // Time recorded on the signature objects; nullopt = now, kUnsetTime = deterministic.
     std::optional<std::int64_t> time;
 };

@@ -1,48 +1,37 @@
-// Verifying an image with the reference's semantics (format §9.5): every non-signature object
-// must be in a group, each selected group needs a signature, every signature on a group must
-// verify with a trusted key, the signed objects must be exactly the group's objects, and every
-// digest must match.
+// Verifying an image with the reference's semantics (format §9.5, DSSE §9.7, legacy §9.6):
+// every non-signature object must be in a group; each task (a whole group, or one object of a
+// group) needs signatures, and every signature linked to the task's group must verify with a
+// trusted key; whole-group tasks need the signed objects to be exactly the group's objects,
+// object tasks only that the object is among them; header, descriptor and object digests must
+// match. Every finding is collected (the reference stops at the first failure).
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sign/keys.hpp"
+#include "sifkit/sign/pgp.hpp"
+#include "sifkit/sign/result.hpp"
 
 namespace sifkit::sign {
 
-// Outcomes, from best to worst; an image's overall status is its worst finding.
-enum class VerifyStatus {
-    verified,    // every selected group carries a valid signature by a trusted key
-    not_signed,  // a selected group has no signature, or objects sit outside every group
-    untrusted,   // signatures are intact, but none is by a trusted key
-    invalid,     // a signature does not match the image (tampered) or is malformed
-};
-
-std::string_view name_of(VerifyStatus status) noexcept;
-
-struct SignatureFinding {
-    std::uint32_t signature_id = 0;  // 0 when the finding is not about one signature
-    std::uint32_t group = 0;
-    std::vector<std::uint32_t> objects;  // objects the signature covers (verified or claimed)
-    std::vector<std::string> keyids;     // trusted keys that verified it
-    std::string format;                  // "dsse", "pgp", "none"
-    VerifyStatus status = VerifyStatus::verified;
-    std::string reason;  // why it failed; empty when verified
-};
-
-struct VerifyReport {
-    VerifyStatus status = VerifyStatus::verified;
-    std::vector<SignatureFinding> findings;
-};
-
 struct VerifyOptions {
-    std::vector<const PublicKey*> keys;
-    std::vector<std::uint32_t> groups;  // empty = every group
+    std::vector<const PublicKey*> keys;           // trusted keys for DSSE envelopes
+    std::vector<const PgpCertificate*> pgp_keys;  // trusted keys for OpenPGP signatures
+    // Tasks. Without groups and objects: one task per group (the reference's default).
+    std::vector<std::uint32_t> groups;
+    std::vector<std::uint32_t> objects;
+    // Verify legacy SIFHASH signatures instead of current ones (the reference's
+    // OptVerifyLegacy). They protect object data only, never the header or descriptors.
+    bool legacy = false;
+    // With legacy: add an object task for every non-signature object in a group
+    // (OptVerifyLegacyAll).
+    bool legacy_all = false;
 };
 
+// Throws a not_found Error for a requested group or object that does not exist, and sifkit
+// Errors for unreadable images; everything about signatures is reported in the findings.
 VerifyReport verify_image(const sif::Image& image, const VerifyOptions& options);
 
 }  // namespace sifkit::sign

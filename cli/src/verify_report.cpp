@@ -1,0 +1,154 @@
+// Options and report output shared by `sifkit verify` and `sifkit stage`.
+#include "verify_report.hpp"
+
+#include <sstream>
+
+#include "exit_codes.hpp"
+#include "output.hpp"
+#include "sifkit/sif/error.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+std::string join_ids(const std::vector<std::uint32_t>& ids) {
+    std::string text;
+    for (const auto id : ids) {
+        text += (text.empty() ? "" : ",") + std::to_string(id);
+    }
+    return text.empty() ? "-" : text;
+}
+
+std::string describe_format(const sign::SignatureFinding& f) {
+    if (f.format == "legacy") {
+        return "legacy SIFHASH, INSECURE: object data only, header and descriptors unprotected";
+    }
+    return f.format;
+}
+
+std::string text_line(const sign::SignatureFinding& f) {
+    std::ostringstream out;
+    if (f.task == "image") {
+        out << "image";
+    } else {
+        out << f.task << ' ' << f.task_id;
+        if (f.task == "object") {
+            out << " (group " << f.group << ")";
+        }
+    }
+    out << ": ";
+    if (f.signature_id != 0) {
+        out << "signature " << f.signature_id << " (" << describe_format(f) << ") objects "
+            << join_ids(f.objects) << ": ";
+    }
+    out << sign::name_of(f.status);
+    if (!f.keyids.empty()) {
+        out << " by";
+        for (const auto& id : f.keyids) {
+            out << ' ' << id;
+        }
+    }
+    if (!f.reason.empty()) {
+        out << " (" << f.reason << ")";
+    }
+    out << '\n';
+    if (f.legacy_signatures > 0) {
+        out << "  hint: " << f.legacy_signatures
+            << " legacy SIFHASH signature(s) found; check them with --legacy-insecure (they do "
+               "not protect the header or descriptors)\n";
+    }
+    return out.str();
+}
+
+}  // namespace
+
+void VerifyCliOptions::add_to(CLI::App& command) {
+    command.add_option("-k,--key", keys,
+                       "Trusted public key: PEM (DSSE) or armored OpenPGP (repeatable)");
+    command.add_option("--keys-dir", keys_dir, "Trust every *.pub and *.pem key in this directory");
+    auto* group = command.add_option("-g,--group", groups, "Verify group N (repeatable)");
+    auto* object =
+        command.add_option("--object", objects, "Verify object ID within its group (repeatable)");
+    command
+        .add_flag("--all", all,
+                  "Every group (the default); with --legacy-insecure: every grouped object")
+        ->excludes(group)
+        ->excludes(object);
+    command.add_flag("--legacy-insecure", legacy,
+                     "Verify legacy SIFHASH signatures instead (INSECURE: data only)");
+    command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
+}
+
+sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const {
+    for (const auto& path : keys) {
+        trusted.add_file(path);
+    }
+    if (!keys_dir.empty()) {
+        trusted.add_directory(keys_dir);
+    }
+    if (trusted.size() == 0) {
+        throw Error(ErrorKind::usage, "no trusted keys: give --key or --keys-dir");
+    }
+    sign::VerifyOptions options;
+    trusted.apply_to(options);
+    options.groups = groups;
+    options.objects = objects;
+    options.legacy = legacy;
+    options.legacy_all = legacy && all;
+    return options;
+}
+
+void print_report(const std::string& image, const sign::VerifyReport& report, bool json,
+                  const std::string& outcome) {
+    if (json) {
+        nlohmann::ordered_json j;
+        j["image"] = image;
+        j["status"] = std::string(sign::name_of(report.status));
+        j["findings"] = nlohmann::ordered_json::array();
+        for (const auto& f : report.findings) {
+            j["findings"].push_back({{"signature_id", f.signature_id},
+                                     {"group", f.group},
+                                     {"objects", f.objects},
+                                     {"format", f.format},
+                                     {"status", std::string(sign::name_of(f.status))},
+                                     {"keyids", f.keyids},
+                                     {"reason", f.reason},
+                                     {"task", f.task},
+                                     {"task_id", f.task_id},
+                                     {"insecure", f.insecure},
+                                     {"legacy_signatures", f.legacy_signatures}});
+        }
+        print_json(j);
+        return;
+    }
+    std::string text;
+    bool insecure = false;
+    for (const auto& f : report.findings) {
+        text += text_line(f);
+        insecure = insecure || f.insecure;
+    }
+    text += image + ": " + std::string(sign::name_of(report.status));
+    if (insecure && report.status == sign::VerifyStatus::verified) {
+        text += " (INSECURE legacy signatures: header and descriptors are not covered)";
+    }
+    text += '\n';
+    if (!outcome.empty()) {
+        text += outcome + '\n';
+    }
+    write_stdout(text);
+}
+
+int exit_code_for(sign::VerifyStatus status) {
+    switch (status) {
+        case sign::VerifyStatus::verified:
+            return kExitOk;
+        case sign::VerifyStatus::not_signed:
+            return kExitNotSigned;
+        case sign::VerifyStatus::untrusted:
+            return kExitUntrusted;
+        case sign::VerifyStatus::invalid:
+            return kExitSignatureInvalid;
+    }
+    return kExitSignatureInvalid;
+}
+
+}  // namespace sifkit::cli

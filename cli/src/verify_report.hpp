@@ -1,0 +1,38 @@
+// What verify and stage share: the trusted-key and task options, and the report they print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sifkit/sign/result.hpp"
+#include "sifkit/sign/trusted_keys.hpp"
+#include "sifkit/sign/verify.hpp"
+
+namespace sifkit::cli {
+
+struct VerifyCliOptions {
+    std::vector<std::string> keys;
+    std::string keys_dir;
+    std::vector<std::uint32_t> groups;
+    std::vector<std::uint32_t> objects;
+    bool all = false;
+    bool legacy = false;
+    bool json = false;
+
+    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --json.
+    void add_to(CLI::App& command);
+    // Loads the keys into `keys` and returns the library options pointing at them.
+    sign::VerifyOptions resolve(sign::TrustedKeys& keys) const;
+};
+
+// Prints the report (text or JSON) on stdout; `outcome` is an extra final line of text output
+// (stage says where the copy went), empty for none.
+void print_report(const std::string& image, const sign::VerifyReport& report, bool json,
+                  const std::string& outcome = {});
+
+// Exit code of a verification verdict (docs/cli.md).
+int exit_code_for(sign::VerifyStatus status);
+
+}  // namespace sifkit::cli

@@ -1,0 +1,84 @@
+// OpenPGP public keys and signature checks, read-only (RFC 4880): enough to verify the
+// clear-signed metadata the reference signer writes (format §9.3) with keys exported by
+// `gpg --export --armor`. Supported: v4 keys and signatures, RSA (algorithm 1, PKCS#1 v1.5) and
+// EdDSA over Ed25519 (algorithm 22), hashes SHA-224/256/384/512. Subkeys sign only when the
+// primary key bound them with the signing flag. Key expiry and revocation are not evaluated.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sifkit::sign {
+
+inline constexpr std::size_t kPgpFingerprintSize = 20;
+using PgpFingerprint = std::array<std::uint8_t, kPgpFingerprintSize>;
+
+// Upper-case hex, as gpg prints fingerprints.
+std::string to_hex(const PgpFingerprint& fingerprint);
+
+// One v4 public key (primary key or subkey) and its key material.
+struct PgpPublicKey {
+    std::uint8_t algorithm = 0;              // RFC 4880 §9.1 public-key algorithm ID
+    PgpFingerprint fingerprint{};            // SHA-1 over 0x99 ‖ length ‖ packet body (§12.2)
+    std::vector<std::uint8_t> body;          // the public-key packet body
+    std::vector<std::uint8_t> rsa_n, rsa_e;  // algorithm 1
+    std::array<std::uint8_t, 32> ed25519{};  // algorithm 22 with the Ed25519 curve
+    bool supported() const noexcept;
+    // The low 64 bits of the fingerprint (§12.2).
+    std::uint64_t key_id() const noexcept;
+};
+
+// A transferable public key: a primary key, its user IDs and the subkeys it bound for signing.
+class PgpCertificate {
+  public:
+    // Parses every certificate of an ASCII-armored "PGP PUBLIC KEY BLOCK" (several blocks, or
+    // several certificates in one block, are allowed). Throws an invalid_input Error naming
+    // `origin` when there is none or one is malformed.
+    static std::vector<PgpCertificate> parse(std::string_view armored, const std::string& origin);
+    static std::vector<PgpCertificate> load(const std::filesystem::path& path);
+    // True when the text holds an armored OpenPGP public key block (used to tell PGP key files
+    // from PEM ones).
+    static bool is_armored_public_key(std::string_view text) noexcept;
+
+    const PgpPublicKey& primary() const noexcept { return primary_; }
+    const PgpFingerprint& fingerprint() const noexcept { return primary_.fingerprint; }
+    std::string fingerprint_hex() const { return to_hex(primary_.fingerprint); }
+    const std::string& user_id() const noexcept { return user_id_; }  // first user ID
+    const std::string& origin() const noexcept { return origin_; }
+    // The primary key, then every subkey bound with the "sign data" flag by a valid binding
+    // signature.
+    const std::vector<PgpPublicKey>& signing_keys() const noexcept { return signing_keys_; }
+
+  private:
+    PgpPublicKey primary_;
+    std::string user_id_;
+    std::string origin_;
+    std::vector<PgpPublicKey> signing_keys_;
+    friend struct PgpCertificateBuilder;
+};
+
+// The outcome of checking the OpenPGP signature packet(s) of a message.
+struct PgpSignatureCheck {
+    enum class Outcome {
+        verified,        // a signature by a trusted key is valid
+        unknown_signer,  // no signature names a trusted key
+        invalid,         // a trusted key's signature does not verify, or it is unacceptable
+    };
+    Outcome outcome = Outcome::unknown_signer;
+    const PgpCertificate* signer = nullptr;  // the trusted certificate (verified or invalid)
+    std::string issuer;  // the issuer the packet names: 40 hex fingerprint or 16 hex key ID
+    std::string reason;  // why it is invalid or unknown
+};
+
+// Checks detached signature packets (the decoded body of a "PGP SIGNATURE" armor block) over
+// `data`: binary signatures (type 0x00) hash it as is, canonical-text ones (0x01) with CRLF line
+// ends. Throws an invalid_input Error when the packets are malformed.
+PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std::string_view data,
+                                      const std::vector<const PgpCertificate*>& trusted);
+
+}  // namespace sifkit::sign

@@ -1,0 +1,52 @@
+// What verification found: one finding per signature checked (or per task that has none), and
+// the image's overall status, the worst of its findings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sifkit::sign {
+
+// Outcomes, from best to worst.
+enum class VerifyStatus {
+    verified,    // every task carries valid signatures by trusted keys
+    not_signed,  // a task has no signature, or objects sit outside every group
+    untrusted,   // signatures are intact, but none is by a trusted key
+    invalid,     // a signature does not match the image (tampered) or is malformed
+};
+
+std::string_view name_of(VerifyStatus status) noexcept;
+
+struct SignatureFinding {
+    std::uint32_t signature_id = 0;  // 0 when the finding is not about one signature
+    std::uint32_t group = 0;         // the group of the task
+    // The task the finding belongs to: "group" (a whole group), "object" (one object of a
+    // group) or "image" (a check of the whole image, such as objects outside every group).
+    std::string task = "group";
+    std::uint32_t task_id = 0;  // the group or object ID of the task
+    // Objects the signature covers: verified ones, or, when it failed, those it claims.
+    std::vector<std::uint32_t> objects;
+    // Trusted keys that verified the signature: DSSE key IDs ("SHA256:...") or OpenPGP primary
+    // key fingerprints (40 hex digits).
+    std::vector<std::string> keyids;
+    // "dsse", "pgp", "legacy" (SIFHASH clear-signed with OpenPGP), "unknown" or "none".
+    std::string format;
+    VerifyStatus status = VerifyStatus::verified;
+    std::string reason;  // why it is not verified; empty when verified
+    // Legacy SIFHASH signatures cover object data only: header and descriptors are unprotected.
+    bool insecure = false;
+    // not-signed tasks: how many legacy signatures were skipped because legacy verification
+    // was not requested.
+    std::uint32_t legacy_signatures = 0;
+};
+
+struct VerifyReport {
+    VerifyStatus status = VerifyStatus::verified;
+    std::vector<SignatureFinding> findings;
+
+    void add(SignatureFinding finding);
+};
+
+}  // namespace sifkit::sign

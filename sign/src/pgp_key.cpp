@@ -1,0 +1,275 @@
+// OpenPGP certificates from armored exports, and message signature checks against them.
+#include <openssl/evp.h>
+
+#include <optional>
+
+#include "armor.hpp"
+#include "key_file.hpp"
+#include "pgp_packets.hpp"
+#include "pgp_signature.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sign/pgp.hpp"
+
+namespace sifkit::sign {
+namespace {
+
+constexpr std::string_view kPublicKeyBlock = "PGP PUBLIC KEY BLOCK";
+// 1.3.6.1.4.1.11591.15.1, the curve OID of Ed25519 in OpenPGP (draft-koch-eddsa-for-openpgp).
+constexpr std::array<std::uint8_t, 9> kEd25519Oid{0x2B, 0x06, 0x01, 0x04, 0x01,
+                                                  0xDA, 0x47, 0x0F, 0x01};
+
+PgpFingerprint sha1_fingerprint(std::span<const std::uint8_t> body) {
+    const auto n = static_cast<std::uint16_t>(body.size());
+    const std::array<std::uint8_t, 3> prefix{0x99, static_cast<std::uint8_t>(n >> 8),
+                                             static_cast<std::uint8_t>(n)};
+    PgpFingerprint fpr{};
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    unsigned int length = 0;
+    const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
+                    EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
+                    EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 &&
+                    EVP_DigestFinal_ex(ctx, fpr.data(), &length) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok || length != fpr.size()) {
+        throw Error(ErrorKind::internal, "SHA-1 failed");
+    }
+    return fpr;
+}
+
+PgpPublicKey parse_key_packet(std::span<const std::uint8_t> body) {
+    detail::ByteCursor in(body, "OpenPGP public key packet");
+    if (body.size() > 0xFFFF) {
+        in.fail("larger than a v4 key packet can be");
+    }
+    const std::uint8_t version = in.u8();
+    if (version != 4) {
+        throw Error(ErrorKind::unsupported,
+                    "OpenPGP key version " + std::to_string(version) + " (4 is supported)");
+    }
+    in.u32();  // creation time
+    PgpPublicKey key;
+    key.algorithm = in.u8();
+    key.body.assign(body.begin(), body.end());
+    key.fingerprint = sha1_fingerprint(body);
+    if (key.algorithm == detail::kAlgorithmRsa) {
+        const auto n = in.mpi();
+        const auto e = in.mpi();
+        key.rsa_n.assign(n.begin(), n.end());
+        key.rsa_e.assign(e.begin(), e.end());
+    } else if (key.algorithm == detail::kAlgorithmEddsa) {
+        const std::size_t oid_length = in.u8();
+        const auto oid = in.take(oid_length);
+        const auto point = in.mpi();
+        // Only Ed25519, whose point is 0x40 followed by the 32-byte key (native encoding).
+        if (std::equal(oid.begin(), oid.end(), kEd25519Oid.begin(), kEd25519Oid.end()) &&
+            point.size() == 33 && point[0] == 0x40) {
+            std::copy(point.begin() + 1, point.end(), key.ed25519.begin());
+        } else {
+            key.algorithm = 0;  // another curve: kept for its fingerprint, never verifies
+        }
+    }
+    return key;
+}
+
+// Converts lone LF line ends to CRLF (the canonical text of §5.2.1, signature type 0x01).
+std::string canonical_text(std::string_view data) {
+    std::string out;
+    out.reserve(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) {
+            out += '\r';
+        }
+        out += data[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string to_hex(const PgpFingerprint& fingerprint) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string text;
+    for (const std::uint8_t b : fingerprint) {
+        text += kDigits[b >> 4];
+        text += kDigits[b & 0xF];
+    }
+    return text;
+}
+
+bool PgpPublicKey::supported() const noexcept {
+    return algorithm == detail::kAlgorithmRsa || algorithm == detail::kAlgorithmEddsa;
+}
+
+std::uint64_t PgpPublicKey::key_id() const noexcept {
+    std::uint64_t id = 0;
+    for (std::size_t i = kPgpFingerprintSize - 8; i < kPgpFingerprintSize; ++i) {
+        id = id << 8 | fingerprint[i];
+    }
+    return id;
+}
+
+// Assembles certificates packet by packet (RFC 4880 §11.1).
+struct PgpCertificateBuilder {
+    std::vector<PgpCertificate> done;
+    std::optional<PgpCertificate> current;
+    std::optional<PgpPublicKey> subkey;  // the last subkey, waiting for its binding signature
+    std::string origin;
+
+    void finish() {
+        if (current) {
+            done.push_back(std::move(*current));
+        }
+        current.reset();
+        subkey.reset();
+    }
+
+    void primary(std::span<const std::uint8_t> body) {
+        finish();
+        current.emplace();
+        current->primary_ = parse_key_packet(body);
+        current->origin_ = origin;
+        current->signing_keys_.push_back(current->primary_);
+    }
+
+    void binding(std::span<const std::uint8_t> body) {
+        if (!current || !subkey) {
+            return;  // a certification of a user ID, or a direct-key signature: not needed
+        }
+        detail::SignaturePacket sig;
+        try {
+            sig = detail::parse_signature_packet(body);
+        } catch (const Error&) {
+            return;  // an unreadable binding only loses that subkey
+        }
+        const PgpPublicKey& primary_key = current->primary_;
+        const auto algorithm = detail::digest_algorithm_of(sig.hash_algorithm);
+        if (sig.type != detail::kSigSubkeyBinding || !algorithm || sig.unknown_critical ||
+            !sig.key_flags || (*sig.key_flags & detail::kKeyFlagSign) == 0 ||
+            (sig.issuer_fingerprint || sig.issuer_key_id ? !sig.names(primary_key) : false)) {
+            return;
+        }
+        Hasher hasher(*algorithm);
+        detail::hash_key_packet(hasher, primary_key);
+        detail::hash_key_packet(hasher, *subkey);
+        if (detail::verify_digest(primary_key, sig, detail::finish_signature_hash(hasher, sig))) {
+            current->signing_keys_.push_back(*subkey);
+            subkey.reset();
+        }
+    }
+};
+
+std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
+                                                  const std::string& origin) {
+    try {
+        const auto blocks = detail::decode_armor_blocks(armored, kPublicKeyBlock);
+        PgpCertificateBuilder builder;
+        builder.origin = origin;
+        for (const auto& block : blocks) {
+            for (const detail::Packet& packet : detail::split_packets(block.data)) {
+                switch (packet.tag) {
+                    case detail::kTagPublicKey:
+                        builder.primary(packet.body);
+                        break;
+                    case detail::kTagUserId:
+                        if (builder.current && builder.current->user_id_.empty()) {
+                            builder.current->user_id_.assign(packet.body.begin(),
+                                                             packet.body.end());
+                        }
+                        break;
+                    case detail::kTagPublicSubkey:
+                        if (builder.current) {
+                            builder.subkey = parse_key_packet(packet.body);
+                        }
+                        break;
+                    case detail::kTagSignature:
+                        builder.binding(packet.body);
+                        break;
+                    default:
+                        break;  // trust packets, user attributes: nothing to verify with
+                }
+            }
+            builder.finish();
+        }
+        if (builder.done.empty()) {
+            throw Error(ErrorKind::invalid_input, "no OpenPGP public key found", origin);
+        }
+        return std::move(builder.done);
+    } catch (const Error& e) {
+        throw e.file().empty() ? e.with_file(origin) : e;
+    }
+}
+
+std::vector<PgpCertificate> PgpCertificate::load(const std::filesystem::path& path) {
+    return parse(detail::read_key_file(path), path.string());
+}
+
+bool PgpCertificate::is_armored_public_key(std::string_view text) noexcept {
+    return text.find("-----BEGIN PGP PUBLIC KEY BLOCK-----") != std::string_view::npos;
+}
+
+PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std::string_view data,
+                                      const std::vector<const PgpCertificate*>& trusted) {
+    PgpSignatureCheck unknown;
+    std::optional<PgpSignatureCheck> invalid;
+    bool any = false;
+    for (const detail::Packet& packet : detail::split_packets(packets)) {
+        if (packet.tag != detail::kTagSignature) {
+            continue;
+        }
+        any = true;
+        const detail::SignaturePacket sig = detail::parse_signature_packet(packet.body);
+        const std::string issuer = sig.issuer_text();
+        for (const PgpCertificate* certificate : trusted) {
+            for (const PgpPublicKey& key : certificate->signing_keys()) {
+                if (!sig.names(key)) {
+                    continue;
+                }
+                PgpSignatureCheck check{
+                    PgpSignatureCheck::Outcome::invalid, certificate, issuer, {}};
+                const auto algorithm = detail::digest_algorithm_of(sig.hash_algorithm);
+                if (sig.type != detail::kSigBinary && sig.type != detail::kSigText) {
+                    check.reason = "OpenPGP signature type " + std::to_string(sig.type) +
+                                   " is not a document signature";
+                } else if (!algorithm) {
+                    check.reason = "OpenPGP hash algorithm " + std::to_string(sig.hash_algorithm) +
+                                   " is not accepted (SHA-224/256/384/512 are)";
+                } else if (sig.unknown_critical) {
+                    check.reason = "unknown critical subpacket " +
+                                   std::to_string(*sig.unknown_critical) + " in the signature";
+                } else if (!key.supported()) {
+                    check.reason = "unsupported public-key algorithm " +
+                                   std::to_string(key.algorithm) + " (RSA and Ed25519 are)";
+                } else {
+                    Hasher hasher(*algorithm);
+                    const std::string text =
+                        sig.type == detail::kSigText ? canonical_text(data) : std::string(data);
+                    hasher.update(std::as_bytes(std::span(text)));
+                    if (detail::verify_digest(key, sig,
+                                              detail::finish_signature_hash(hasher, sig))) {
+                        check.outcome = PgpSignatureCheck::Outcome::verified;
+                        return check;
+                    }
+                    check.reason =
+                        "OpenPGP signature does not verify with key " + to_hex(key.fingerprint);
+                }
+                if (!invalid) {
+                    invalid = check;
+                }
+            }
+        }
+        if (unknown.issuer.empty()) {
+            unknown.issuer = issuer;
+        }
+    }
+    if (!any) {
+        throw Error(ErrorKind::invalid_input, "no OpenPGP signature packet");
+    }
+    if (invalid) {
+        return *invalid;
+    }
+    unknown.reason = unknown.issuer.empty() ? "the signature names no issuer key"
+                                            : "signed by unknown key " + unknown.issuer;
+    return unknown;
+}
+
+}  // namespace sifkit::sign

@@ -1,0 +1,28 @@
+// Throwaway GnuPG homes for the signing tests: generate or import keys, export them armored.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sifkit/test/support.hpp"
+
+namespace interop {
+
+class GpgHome {
+  public:
+    GpgHome();
+    // Runs gpg in this home (batch, no passphrase prompts); REQUIREs success.
+    std::string gpg(const std::vector<std::string>& args) const;
+    // Generates a signing-only primary key ("ed25519", "rsa2048"...) for the user ID.
+    void generate(const std::string& user_id, const std::string& algorithm) const;
+    void import(const std::string& armored_file) const;
+    std::string export_public(const std::string& user_id) const;  // armored
+    std::string export_secret(const std::string& user_id) const;  // armored, unprotected
+    // Writes `text` to a file in the home and returns its path.
+    std::string write(const std::string& name, const std::string& text) const;
+
+  private:
+    sifkit::test::TempDir dir_{"sifkit-gpg"};
+};
+
+}  // namespace interop
