@@ -1,4 +1,4 @@
-#include "blob_store.hpp"
+#include "sifkit/oci2sif/blob_store.hpp"
 
 #include <sys/stat.h>
 

@@ -79,7 +79,9 @@ ConvertResult Conversion::run() {
         source_options.platform = Platform::parse(*options_.platform);
     }
     source_options.architecture = options_.architecture;
-    source_ = open_source(options_.source, source_options);
+    source_ = options_.store ? open_store(options_.store, options_.store_tag, options_.bootstrap,
+                                          options_.from, source_options)
+                             : open_source(options_.source, source_options);
     ConfigEdits edits;
     edits.env = options_.changes.env;
     edits.labels = options_.changes.labels;

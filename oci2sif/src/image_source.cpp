@@ -144,4 +144,18 @@ ImageSource open_source(std::string_view reference, const SourceOptions& options
     return source;
 }
 
+ImageSource open_store(std::shared_ptr<const BlobStore> store, const std::string& tag,
+                       const std::string& bootstrap, const std::string& from,
+                       const SourceOptions& options) {
+    ImageSource source;
+    source.kind = ImageSource::Kind::oci_layout;
+    source.reference = from.empty() ? store->name() : from;
+    source.tag = tag;
+    source.bootstrap = bootstrap.empty() ? "oci" : bootstrap;
+    source.from = from.empty() ? store->name() : from;
+    source.store = std::move(store);
+    resolve_oci_layout(source, options);
+    return source;
+}
+
 }  // namespace sifkit::oci2sif

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "blob_store.hpp"
 #include "image_config.hpp"
 #include "platform.hpp"
+#include "sifkit/oci2sif/blob_store.hpp"
 
 namespace sifkit::oci2sif {
 
@@ -38,7 +38,7 @@ struct ImageSource {
     // The definition-file header Apptainer would write for this source.
     std::string bootstrap;
     std::string from;
-    std::unique_ptr<BlobStore> store;  // layouts and archives; null for dir: and tar:
+    std::shared_ptr<const BlobStore> store;  // layouts and archives; null for dir: and tar:
     ImageConfig config;
     std::vector<LayerRef> layers;  // bottom layer first
     std::string manifest_digest;   // empty when the source has no manifest blob
@@ -50,6 +50,11 @@ struct SourceOptions {
 };
 
 ImageSource open_source(std::string_view reference, const SourceOptions& options);
+// An OCI image layout served by the caller; `bootstrap`/`from` are what the definition file
+// records for it.
+ImageSource open_store(std::shared_ptr<const BlobStore> store, const std::string& tag,
+                       const std::string& bootstrap, const std::string& from,
+                       const SourceOptions& options);
 
 // Internals of open_source, one per source format.
 void resolve_oci_layout(ImageSource& source, const SourceOptions& options);

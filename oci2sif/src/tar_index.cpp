@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "blob_store.hpp"
+#include "sifkit/oci2sif/blob_store.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::oci2sif {

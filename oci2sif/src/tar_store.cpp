@@ -1,6 +1,6 @@
 // A BlobStore over an uncompressed tar archive, read in place through a TarIndex.
-#include "blob_store.hpp"
 #include "byte_sources.hpp"
+#include "sifkit/oci2sif/blob_store.hpp"
 #include "sifkit/sif/error.hpp"
 #include "tar_index.hpp"
 

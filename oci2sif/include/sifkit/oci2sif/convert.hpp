@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sifkit/oci2sif/blob_store.hpp"
 #include "sifkit/sif/uuid.hpp"
 
 namespace sifkit::oci2sif {
@@ -46,6 +48,13 @@ struct ConvertOptions {
     // oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | dir:ROOTFS |
     // tar:FILE
     std::string source;
+    // Instead of `source`: an OCI image layout served by the caller (index.json and
+    // blobs/sha256/...), with the tag to pick (empty: by platform) and the definition-file
+    // header to record ("docker" and "registry.example/repo:tag" for a registry pull).
+    std::shared_ptr<const BlobStore> store;
+    std::string store_tag;
+    std::string bootstrap;
+    std::string from;
     std::filesystem::path output;
     bool overwrite = false;               // replace an existing output (otherwise refuse)
     std::optional<std::string> platform;  // os/arch[/variant]; nullopt: this machine's
@@ -87,7 +96,7 @@ struct ConvertResult {
     std::uint64_t files = 0;    // regular files in the image
     std::uint64_t inodes = 0;
     std::uint64_t layers_read_twice = 0;  // for hardlinks whose target an upper layer hides
-    std::uint64_t bytes_in = 0;  // stored (compressed) layer bytes read
+    std::uint64_t bytes_in = 0;           // stored (compressed) layer bytes read
     std::uint64_t bytes_uncompressed = 0;
     std::uint64_t squashfs_bytes = 0;
     std::uint64_t sif_bytes = 0;

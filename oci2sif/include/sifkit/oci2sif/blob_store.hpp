@@ -1,6 +1,11 @@
-// Where the files of an image layout live: a directory (an OCI layout on disk) or an
-// uncompressed tar archive read in place (oci-archive, docker-archive). Paths are relative
+// Where the files of an image layout live: a directory (an OCI layout on disk), an uncompressed
+// tar archive read in place (oci-archive, docker-archive), or anything a caller implements (a
+// registry client's blob cache, for instance: see ConvertOptions::store). Paths are relative
 // ("index.json", "blobs/sha256/<hex>", "<id>/layer.tar") and never leave the store.
+//
+// Implementations may block in open() or in the returned source's read() until the bytes are
+// available (a download in progress); the converter reads layers from the top down, one at a
+// time, and checks every byte against its digest, so a store need not be trusted.
 #pragma once
 
 #include <cstdint>
