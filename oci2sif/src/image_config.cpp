@@ -119,7 +119,8 @@ void apply_edits(ImageConfig& config, const ConfigEdits& edits) {
     if (!edits.env.empty()) {
         std::vector<std::string> env = config.env();
         for (const auto& item : edits.env) {
-            const auto [name, value] = split_assignment(item, "--env");
+            // A plain variable, not a structured binding: clang 14 cannot capture those.
+            const std::string name = split_assignment(item, "--env").first;
             const auto same = std::find_if(env.begin(), env.end(), [&](const std::string& e) {
                 return e.compare(0, name.size() + 1, name + "=") == 0 || e == name;
             });

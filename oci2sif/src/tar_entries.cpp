@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "sifkit/sif/error.hpp"
@@ -26,19 +27,19 @@ const char* raw_name(archive_entry* entry, Mbs mbs, Utf8 utf8) {
 class TarEntries final : public EntryStream {
   public:
     explicit TarEntries(sif::ByteSource& tar)
-        : tar_(&tar), buffer_(kReadChunk), archive_(archive_read_new()) {
+        : tar_(&tar), buffer_(kReadChunk), owner_(archive_read_new()), archive_(owner_.get()) {
         if (archive_ == nullptr) {
             throw Error(ErrorKind::internal, "cannot initialise libarchive");
         }
+        // One registration reads ustar, pax and GNU tar alike (gnutar is an alias that would
+        // register the same reader twice).
         archive_read_support_format_tar(archive_);
-        archive_read_support_format_gnutar(archive_);
         if (archive_read_open(archive_, this, nullptr, &TarEntries::read_callback, nullptr) !=
             ARCHIVE_OK) {
             rethrow_pending();
             fail("cannot read the tar stream");
         }
     }
-    ~TarEntries() override { archive_read_free(archive_); }
     TarEntries(const TarEntries&) = delete;
     TarEntries& operator=(const TarEntries&) = delete;
 
@@ -190,8 +191,14 @@ class TarEntries final : public EntryStream {
         return true;
     }
 
+    struct FreeArchive {
+        void operator()(archive* a) const noexcept { archive_read_free(a); }
+    };
+
     sif::ByteSource* tar_;
     std::vector<std::byte> buffer_;
+    // Owned by a unique_ptr so that a constructor that throws (not a tar) still frees it.
+    std::unique_ptr<archive, FreeArchive> owner_;
     archive* archive_;
     std::exception_ptr pending_;
     std::uint64_t index_ = 0;
