@@ -27,6 +27,11 @@ ProgressBar::~ProgressBar() {
     clear();
 }
 
+void ProgressBar::source_resolved(std::size_t layers, std::uint64_t bytes) {
+    (void)layers;
+    total_ = bytes;  // 0 (unknown): no bar and no ETA, only counters
+}
+
 void ProgressBar::layer_started(std::size_t index, std::size_t count, const std::string& name,
                                 std::uint64_t bytes) {
     (void)bytes;

@@ -13,11 +13,10 @@ namespace sifkit::cli {
 
 class ProgressBar final : public oci2sif::ConvertObserver {
   public:
-    // `total_bytes`: stored size of all layers when known (0: no ETA).
     explicit ProgressBar(bool enabled);
     ~ProgressBar() override;
 
-    void set_total(std::uint64_t total_bytes) { total_ = total_bytes; }
+    void source_resolved(std::size_t layers, std::uint64_t bytes) override;
     void layer_started(std::size_t index, std::size_t count, const std::string& name,
                        std::uint64_t bytes) override;
     void advanced(std::uint64_t bytes_read, std::uint64_t files) override;

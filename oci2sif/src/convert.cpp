@@ -70,6 +70,7 @@ class Conversion {
     ImageSource source_;
     ConvertResult result_;
     std::uint64_t bytes_read_ = 0;
+    const LayerMerger* merger_ = nullptr;  // for the progress counters
 };
 
 ConvertResult Conversion::run() {
@@ -101,6 +102,17 @@ ConvertResult Conversion::run() {
     const std::int64_t time =
         options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
     const std::string deffile = definition_file(source_);
+    if (observer_ != nullptr) {
+        std::uint64_t total = 0;
+        for (const LayerRef& layer : source_.layers) {
+            total += layer.size.value_or(0);
+        }
+        if (source_.kind == ImageSource::Kind::tarball) {
+            std::error_code ec;
+            total = std::filesystem::file_size(source_.path, ec);
+        }
+        observer_->source_resolved(std::max<std::size_t>(source_.layers.size(), 1), total);
+    }
 
     sif::AtomicFile output(options_.output,
                            options_.overwrite ? sif::AtomicFile::Overwrite::replace
@@ -135,6 +147,7 @@ ConvertResult Conversion::run() {
         SquashfsWriter squashfs(writer, options_.squashfs, time);
         Tree tree;
         LayerMerger merger(tree, squashfs);
+        merger_ = &merger;
         MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
         const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
         merger.merge(top, metadata.above);
@@ -151,6 +164,7 @@ ConvertResult Conversion::run() {
         result_.files = merger.stats().files;
         result_.inodes = squashfs.inode_count();
         result_.layers_read_twice = merger.stats().second_passes;
+        merger_ = nullptr;
     }
     result_.squashfs_bytes = writer.size();
     writer.commit();
@@ -201,8 +215,8 @@ std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
     } else {
         blob = std::make_unique<sif::FileSource>(layer.path);
     }
-    auto counted =
-        std::make_unique<ProgressSource>(std::move(blob), observer_, bytes_read_, result_.files);
+    auto counted = std::make_unique<ProgressSource>(std::move(blob), observer_, bytes_read_,
+                                                    merger_->stats().files);
     LayerExpectations expected{layer.digest, layer.size, layer.diff_id, layer.media_type};
     return std::make_unique<LayerStream>(std::move(counted), expected);
 }
@@ -229,8 +243,10 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
         merger.refill(*entries);
         again->verify();
     }
-    result_.files = merger.stats().files;
     report(merger.take_warnings());
+    if (observer_ != nullptr) {
+        observer_->advanced(bytes_read_, merger.stats().files);
+    }
 }
 
 void Conversion::report(std::vector<std::string> warnings) {

@@ -72,6 +72,11 @@ struct ConvertOptions {
 class ConvertObserver {
   public:
     virtual ~ConvertObserver() = default;
+    // The source is resolved: `layers` layers of `bytes` stored bytes in all (0 when unknown,
+    // as for dir: sources) are about to be read.
+    virtual void source_resolved(std::size_t layers, std::uint64_t bytes) {
+        (void)layers, (void)bytes;
+    }
     // Layer `index` (0-based from the top) of `count` starts; `bytes` is its stored size.
     virtual void layer_started(std::size_t index, std::size_t count, const std::string& name,
                                std::uint64_t bytes) {
