@@ -18,6 +18,7 @@
 
 #include "bounded_compressor.hpp"
 #include "deflate_compressor.hpp"
+#include "lzo_compressor.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::oci2sif {
@@ -72,7 +73,7 @@ std::pair<int, int> level_range(Compressor compressor) {
         case Compressor::xz:
             return {SQFS_XZ_MIN_LEVEL, SQFS_XZ_MAX_LEVEL};
         case Compressor::lzo:
-            return {SQFS_LZO_MIN_LEVEL, SQFS_LZO_MAX_LEVEL};
+            return {1, SQFS_LZO_MAX_LEVEL};  // LZO1X-999 levels
         case Compressor::lz4:
             break;
     }
@@ -120,7 +121,16 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
     if (options.level) {
         config.level = static_cast<sqfs_u32>(*options.level);
     }
-    compressor_ = id == SQFS_COMP_GZIP ? create_deflate_compressor(config) : nullptr;
+    if (id == SQFS_COMP_LZO) {
+        // Not in libsquashfs: sifkit's own, on liblzo2 (config_init leaves the level at 0).
+        config.opt.lzo.algorithm = SQFS_LZO1X_999;
+        if (!options.level) {
+            config.level = SQFS_LZO_DEFAULT_LEVEL;
+        }
+        compressor_ = create_lzo_compressor(config);
+    } else if (id == SQFS_COMP_GZIP) {
+        compressor_ = create_deflate_compressor(config);
+    }
     if (compressor_ == nullptr) {
         sqfs_compressor_t* inner = nullptr;
         const int rc = sqfs_compressor_create(&config, &inner);
@@ -139,7 +149,14 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
     }
     sqfs_compressor_config_t unpack = config;
     unpack.flags = static_cast<sqfs_u16>(unpack.flags | SQFS_COMP_FLAG_UNCOMPRESS);
-    check(sqfs_compressor_create(&unpack, &decompressor_), "creating the decompressor");
+    if (id == SQFS_COMP_LZO) {
+        decompressor_ = create_lzo_compressor(unpack);
+        if (decompressor_ == nullptr) {
+            throw std::bad_alloc();
+        }
+    } else {
+        check(sqfs_compressor_create(&unpack, &decompressor_), "creating the decompressor");
+    }
 
     check(sqfs_super_init(&super_, block_size, clamp_time(mkfs_time), id),
           "initialising the super block");

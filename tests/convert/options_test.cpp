@@ -70,6 +70,7 @@ TEST_CASE("every squashfs compressor gives an image the reference reader unpacks
              std::vector<std::string>{"--compression", "zstd", "--level", "3"},
              {"--compression", "xz"},
              {"--compression", "lz4"},
+             {"--compression", "lzo", "--level", "3"},
              {"--compression", "gzip", "--level", "1", "--block-size", "1M"},
              {"--block-size", "4K"},
          }) {
