@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "bounded_compressor.hpp"
 #include "deflate_compressor.hpp"
 #include "lzo_compressor.hpp"
 #include "sifkit/sif/error.hpp"
+#include "wrapped_compressor.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -135,7 +135,7 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
         sqfs_compressor_t* inner = nullptr;
         const int rc = sqfs_compressor_create(&config, &inner);
         if (rc == 0) {
-            compressor_ = bound_compressor(inner);
+            compressor_ = wrap_compressor(inner, bounded_codec());
             if (compressor_ == nullptr) {
                 throw std::bad_alloc();
             }
