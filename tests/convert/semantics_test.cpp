@@ -145,3 +145,28 @@ TEST_CASE("bad arguments are usage errors", "[errors]") {
     const auto missing = run_sifkit({"convert", "oci:/nonexistent/layout", out});
     CHECK(missing.exit_code == 5);
 }
+
+TEST_CASE("an interrupted conversion leaves nothing behind", "[errors]") {
+    // A slow conversion (64 MiB of random data through xz on one thread), interrupted as soon as
+    // its temporary output exists.
+    const auto rootfs = scratch() / "slow-rootfs";
+    fs::create_directories(rootfs);
+    REQUIRE(sifkit::test::run(
+                {"sh", "-c", "head -c 64M /dev/urandom > \"$0\"/random.bin", rootfs.string()})
+                .exit_code == 0);
+    const auto out_dir = scratch() / "interrupted";
+    fs::create_directories(out_dir);
+    for (const char* signal : {"INT", "TERM"}) {
+        const auto script =
+            "\"$0\" convert -q --compression xz -j 1 dir:\"$1\" \"$2\"/out.sif & pid=$!\n"
+            "for i in $(seq 1 200); do ls -A \"$2\" | grep -q . && break; sleep 0.05; done\n"
+            "kill -" +
+            std::string(signal) + " $pid; wait $pid; echo \"exit $?\"";
+        const auto result =
+            sifkit::test::run({"sh", "-c", script, sifkit::test::sifkit_bin().string(),
+                               rootfs.string(), out_dir.string()});
+        INFO(signal << ": " << result.describe() << "\n" << result.out);
+        CHECK(result.out == (std::string(signal) == "INT" ? "exit 130\n" : "exit 143\n"));
+        check_only(out_dir, {});
+    }
+}
