@@ -2,6 +2,7 @@
 
 #include <sqfs/error.h>
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -39,6 +40,10 @@ int SqfsOutput::read_at(sqfs_file_t* file, sqfs_u64 offset, void* buffer, size_t
     SqfsOutput& self = owner(file);
     return self.guard([&] {
         auto* bytes = static_cast<std::byte*>(buffer);
+        if (self.discarding_) {
+            std::fill_n(bytes, size, std::byte{0});
+            return;
+        }
         if (self.writer_->read_at(offset, std::span<std::byte>(bytes, size)) != size) {
             throw Error(ErrorKind::internal, "squashfs read past the end of the partition");
         }
@@ -48,6 +53,9 @@ int SqfsOutput::read_at(sqfs_file_t* file, sqfs_u64 offset, void* buffer, size_t
 int SqfsOutput::write_at(sqfs_file_t* file, sqfs_u64 offset, const void* buffer, size_t size) {
     SqfsOutput& self = owner(file);
     return self.guard([&] {
+        if (self.discarding_) {
+            return;
+        }
         self.writer_->write_at(
             offset, std::span<const std::byte>(static_cast<const std::byte*>(buffer), size));
     });
@@ -59,7 +67,11 @@ sqfs_u64 SqfsOutput::get_size(const sqfs_file_t* file) {
 
 int SqfsOutput::truncate(sqfs_file_t* file, sqfs_u64 size) {
     SqfsOutput& self = owner(file);
-    return self.guard([&] { self.writer_->truncate(size); });
+    return self.guard([&] {
+        if (!self.discarding_) {
+            self.writer_->truncate(size);
+        }
+    });
 }
 
 void SqfsOutput::fail(const std::string& fallback) {

@@ -22,6 +22,10 @@ class SqfsOutput {
     // Rethrows the error behind the last failed callback, if there was one; otherwise throws
     // `fallback`. libsquashfs only passes an error code up, the sifkit::Error says what failed.
     [[noreturn]] void fail(const std::string& fallback);
+    // From here on writes are dropped and reads return zeros. A conversion that failed still
+    // has to drain libsquashfs's block queue (its destroy frees only part of what is queued);
+    // nothing of it belongs in the output, which is being thrown away.
+    void discard() noexcept { discarding_ = true; }
 
   private:
     struct File {
@@ -40,6 +44,7 @@ class SqfsOutput {
     sif::ObjectWriter* writer_;
     std::mutex mutex_;  // libsquashfs may call from its worker threads
     std::exception_ptr error_;
+    bool discarding_ = false;
 };
 
 }  // namespace sifkit::oci2sif

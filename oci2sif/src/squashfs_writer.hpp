@@ -70,6 +70,8 @@ class SquashfsWriter final : public FileDataSink {
     // the processor holds a pointer to each slot until it is finished.
     std::deque<sqfs_inode_generic_t*> file_inodes_;
     std::uint64_t inode_count_ = 0;
+    bool file_open_ = false;       // between begin_file() and end_file()
+    bool blocks_drained_ = false;  // sqfs_block_processor_finish() has run
     std::vector<std::string> warnings_;
 };
 
