@@ -14,6 +14,7 @@
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
 
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <set>
@@ -584,7 +585,9 @@ std::vector<std::pair<std::string, std::string>> SquashfsImage::xattrs(const Fil
             continue;  // a prefix Linux does not know: nothing could set it anyway
         }
         out.emplace_back(
-            std::string(prefix) + std::string(reinterpret_cast<const char*>(key->key), key->size),
+            // libsquashfs gives the whole name (prefix included) in key->key; size counts the
+            // part after the prefix.
+            std::string(reinterpret_cast<const char*>(key->key), std::strlen(prefix) + key->size),
             std::string(reinterpret_cast<const char*>(value->value), value->size));
     }
     return out;
