@@ -134,8 +134,10 @@ class Unpacker {
                     }
                     hardlinks_.emplace(info.inode_number, relative(info));
                 }
-                write_file(parent, info);
-                break;
+                write_file(parent, info);  // owner and mode applied there, in that order
+                apply_xattrs(info);
+                set_times(parent, info);
+                return;
             case FileType::symlink:
                 if (::symlinkat(info.link_target.c_str(), parent, name) != 0) {
                     fail("symlink", info);
@@ -165,9 +167,13 @@ class Unpacker {
         }
         apply_owner(parent, name, info, AT_SYMLINK_NOFOLLOW);
         apply_xattrs(info);
+        set_times(parent, info);
+    }
+
+    void set_times(int parent, const FileInfo& info) {
         const struct timespec times[2] = {{static_cast<time_t>(info.mtime), 0},
                                           {static_cast<time_t>(info.mtime), 0}};
-        if (::utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (::utimensat(parent, info.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
             fail("set times", info);
         }
     }
