@@ -1,8 +1,8 @@
 // sifkit extract: one object's raw bytes (or the root file system's partition) to a file or
 // standard output, streamed.
 #include "commands.hpp"
+#include "output.hpp"
 #include "sifkit/rootfs/image_root.hpp"
-#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -23,14 +23,7 @@ void run(const ExtractOptions& o) {
     }
     const sif::Image image = sif::Image::open(o.image);
     const sif::Descriptor& d = o.partition ? rootfs::root_object(image) : image.object(*o.object);
-    if (o.output == "-") {
-        image.copy_to_fd(d, STDOUT_FILENO, "<stdout>");
-        return;
-    }
-    sif::AtomicFile file(o.output, o.force ? sif::AtomicFile::Overwrite::replace
-                                           : sif::AtomicFile::Overwrite::refuse);
-    image.copy_to_fd(d, file.fd(), o.output);
-    file.commit();
+    write_object(image, d, o.output, o.force);
 }
 
 }  // namespace

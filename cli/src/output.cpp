@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::cli {
@@ -19,6 +20,18 @@ void write_stdout(std::string_view text) {
         }
         text.remove_prefix(static_cast<std::size_t>(n));
     }
+}
+
+void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
+                  bool force) {
+    if (output.empty() || output == "-") {
+        image.copy_to_fd(object, STDOUT_FILENO, "<stdout>");
+        return;
+    }
+    sif::AtomicFile file(
+        output, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse);
+    image.copy_to_fd(object, file.fd(), output);
+    file.commit();
 }
 
 void print_json(const nlohmann::ordered_json& value) {

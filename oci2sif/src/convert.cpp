@@ -68,7 +68,8 @@ class Conversion {
     void add_document(sif::Image& image, sif::DataType type, const std::string& text,
                       std::int64_t time);
     void merge_layers(LayerMerger& merger);
-    void merge_image_layer(LayerMerger& merger, std::size_t layer, int level);
+    // `overlay`: whiteouts kept in overlayfs form (an OCI-SIF layer of its own) instead of applied.
+    void merge_image_layer(LayerMerger& merger, std::size_t layer, int level, bool overlay = false);
     std::unique_ptr<LayerStream> open_layer(const LayerRef& layer);
     void report(std::vector<std::string> warnings);
     sif::Uuid content_id(const sif::Image& image) const;
@@ -203,28 +204,8 @@ ConvertResult Conversion::write_oci_sif(std::int64_t time) {
     std::vector<BlobDescriptor> layers;
     if (options_.keep_layers) {
         for (std::size_t i = 0; i < source_.layers.size(); ++i) {
-            layers.push_back(squashfs_blob(image, time, [&](LayerMerger& merger) {
-                const LayerRef& ref = source_.layers[i];
-                if (observer_ != nullptr) {
-                    observer_->layer_started(i, source_.layers.size(),
-                                             ref.digest.value_or(ref.path), ref.size.value_or(0));
-                }
-                auto stream = open_layer(ref);
-                auto entries = read_tar_entries(*stream);
-                OverlayWhiteouts overlay(*entries);
-                merger.merge(0, overlay);
-                stream->verify();
-                result_.bytes_in += stream->compressed_bytes();
-                result_.bytes_uncompressed += stream->uncompressed_bytes();
-                if (merger.needs_refill()) {
-                    auto again = open_layer(ref);
-                    auto again_entries = read_tar_entries(*again);
-                    OverlayWhiteouts again_overlay(*again_entries);
-                    merger.refill(again_overlay);
-                    again->verify();
-                }
-                report(merger.take_warnings());
-            }));
+            layers.push_back(squashfs_blob(
+                image, time, [&](LayerMerger& merger) { merge_image_layer(merger, i, 0, true); }));
         }
     } else {
         layers.push_back(
@@ -258,6 +239,7 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
     spec.extra = sif::OciDigest{"sha256:" + std::string(64, '0')};
     sif::ObjectWriter writer = image.begin_object(spec, sif::UpdateOptions{time});
     const std::int64_t mkfs_time = time == sif::kUnsetTime ? 0 : time;
+    const std::uint64_t files_before = result_.files;
     {
         SquashfsWriter squashfs(writer, options_.squashfs, mkfs_time);
         Tree tree;
@@ -268,7 +250,7 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
         squashfs.finish(tree);
         report(squashfs.take_warnings());
         result_.entries += merger.stats().entries;
-        result_.files += merger.stats().files;
+        result_.files = files_before + merger.stats().files;
         result_.inodes += squashfs.inode_count();
     }
     // The blob's digest goes into its descriptor: hash what was written, then publish.
@@ -338,17 +320,28 @@ std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
     return std::make_unique<LayerStream>(std::move(counted), expected);
 }
 
-void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int level) {
+void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int level,
+                                   bool overlay) {
     const LayerRef& ref = source_.layers[layer];
     if (observer_ != nullptr) {
         observer_->layer_started(source_.layers.size() - 1 - layer, source_.layers.size(),
                                  ref.digest.value_or(ref.path), ref.size.value_or(0));
     }
+    const auto merge = [&](LayerStream& stream, bool again) {
+        auto entries = read_tar_entries(stream);
+        std::optional<OverlayWhiteouts> converted;
+        EntryStream* input = entries.get();
+        if (overlay) {
+            input = &converted.emplace(*entries);
+        }
+        if (again) {
+            merger.refill(*input);
+        } else {
+            merger.merge(level, *input);
+        }
+    };
     auto stream = open_layer(ref);
-    {
-        auto entries = read_tar_entries(*stream);
-        merger.merge(level, *entries);
-    }
+    merge(*stream, false);
     // A layer whose digests do not match must not end up in an image: checked before the next
     // layer, and the output is discarded on the error.
     stream->verify();
@@ -356,8 +349,7 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
     result_.bytes_uncompressed += stream->uncompressed_bytes();
     if (merger.needs_refill()) {
         auto again = open_layer(ref);
-        auto entries = read_tar_entries(*again);
-        merger.refill(*entries);
+        merge(*again, true);
         again->verify();
     }
     result_.files = merger.stats().files;

@@ -2,13 +2,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <vector>
 
 #include "sifkit/sif/error.hpp"
+#include "staging.hpp"
 
 namespace sifkit::rootfs {
 
@@ -48,10 +44,6 @@ void ArchivePacker::add_directory(const std::string& name) {
 }
 
 void ArchivePacker::add_file(const std::string& name, const std::filesystem::path& source) {
-    const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        throw_errno("cannot open", source.string());
-    }
     const auto size = std::filesystem::file_size(source);
     archive_entry* entry = archive_entry_new();
     archive_entry_copy_pathname(entry, name.c_str());
@@ -61,29 +53,13 @@ void ArchivePacker::add_file(const std::string& name, const std::filesystem::pat
     archive_entry_set_mtime(entry, mtime_, 0);
     const int status = archive_write_header(archive_, entry);
     archive_entry_free(entry);
-    if (status < ARCHIVE_WARN) {
-        ::close(fd);
-        check(status, name);
-    }
-    std::vector<char> buffer(1 << 20);
-    while (true) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            ::close(fd);
-            throw_errno("cannot read", source.string());
-        }
-        if (n == 0) {
-            break;
-        }
-        if (archive_write_data(archive_, buffer.data(), static_cast<std::size_t>(n)) != n) {
-            ::close(fd);
+    check(status, name);
+    read_file_chunks(source, [&](std::span<const std::byte> chunk) {
+        if (archive_write_data(archive_, chunk.data(), chunk.size()) !=
+            static_cast<la_ssize_t>(chunk.size())) {
             check(ARCHIVE_FATAL, name);
         }
-    }
-    ::close(fd);
+    });
 }
 
 void ArchivePacker::finish() {

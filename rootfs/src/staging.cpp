@@ -88,30 +88,41 @@ void write_whole_file(const fs::path& path, std::string_view data) {
     }
 }
 
-std::pair<std::string, std::uint64_t> digest_file(const fs::path& path) {
+std::uint64_t read_file_chunks(const fs::path& path,
+                               const std::function<void(std::span<const std::byte>)>& sink) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         throw_errno("cannot open", path.string());
     }
-    sif::Sha256 hasher;
     std::vector<std::byte> buffer(1 << 20);
     std::uint64_t size = 0;
-    while (true) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
+    try {
+        while (true) {
+            const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                throw_errno("cannot read", path.string());
             }
-            ::close(fd);
-            throw_errno("cannot read", path.string());
+            if (n == 0) {
+                break;
+            }
+            sink(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
+            size += static_cast<std::uint64_t>(n);
         }
-        if (n == 0) {
-            break;
-        }
-        hasher.update(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
-        size += static_cast<std::uint64_t>(n);
+    } catch (...) {
+        ::close(fd);
+        throw;
     }
     ::close(fd);
+    return size;
+}
+
+std::pair<std::string, std::uint64_t> digest_file(const fs::path& path) {
+    sif::Sha256 hasher;
+    const std::uint64_t size =
+        read_file_chunks(path, [&](std::span<const std::byte> chunk) { hasher.update(chunk); });
     return {hasher.finish(), size};
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,7 +36,10 @@ void remove_tree(const std::filesystem::path& path) noexcept;
 
 // Writes `data` to a new file (mode 0644); an io Error naming it on failure.
 void write_whole_file(const std::filesystem::path& path, std::string_view data);
-// "sha256:<hex>" and size of a file, read in 1 MiB chunks.
+// Calls `sink` with a file's bytes in chunks of at most 1 MiB; returns the size.
+std::uint64_t read_file_chunks(const std::filesystem::path& path,
+                               const std::function<void(std::span<const std::byte>)>& sink);
+// "sha256:<hex>" and size of a file.
 std::pair<std::string, std::uint64_t> digest_file(const std::filesystem::path& path);
 
 }  // namespace sifkit::rootfs
