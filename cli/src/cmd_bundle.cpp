@@ -1,5 +1,6 @@
 // sifkit bundle: an OCI runtime bundle (config.json + rootfs) that runc runs.
 #include "commands.hpp"
+#include "output.hpp"
 #include "sifkit/rootfs/bundle.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -34,13 +35,7 @@ void register_bundle(CLI::App& app) {
         options.overwrite = o->force;
         options.writable = o->writable;
         const rootfs::UnpackReport report = rootfs::make_bundle(image, o->directory, options);
-        if (report.owners_not_applied > 0) {
-            std::fprintf(stderr,
-                         "sifkit: warning: %s: %llu entries keep your own uid/gid (the bundle "
-                         "maps container root to you)\n",
-                         o->directory.c_str(),
-                         static_cast<unsigned long long>(report.owners_not_applied));
-        }
+        report_unpack_skips(report, o->directory);
     });
 }
 

@@ -23,39 +23,14 @@ struct ExportOptions {
     bool quiet = false;
 };
 
-void tell_skipped(const rootfs::UnpackReport& report, const std::string& destination) {
-    if (report.owners_not_applied > 0) {
-        std::fprintf(stderr,
-                     "sifkit: warning: %s: %llu entries keep your own uid/gid instead of the "
-                     "image's (changing owners needs root or a user namespace), e.g. %s\n",
-                     destination.c_str(),
-                     static_cast<unsigned long long>(report.owners_not_applied),
-                     report.first_owner_skipped.c_str());
-    }
-    if (report.devices_skipped > 0) {
-        std::fprintf(stderr, "sifkit: warning: %s: %llu device node(s) not created (needs root)\n",
-                     destination.c_str(), static_cast<unsigned long long>(report.devices_skipped));
-    }
-    if (report.xattrs_skipped > 0) {
-        std::fprintf(stderr,
-                     "sifkit: warning: %s: %llu extended attribute(s) not set (refused by the "
-                     "file system or needing root)\n",
-                     destination.c_str(), static_cast<unsigned long long>(report.xattrs_skipped));
-    }
-}
-
 void run(const ExportOptions& o) {
     const sif::Image image = sif::Image::open(o.image);
     if (o.format == "dir") {
         const rootfs::SquashfsImage fs = rootfs::open_root(image);
         rootfs::UnpackOptions options;
         options.overwrite = o.force;
-        if (!o.keep_metadata) {
-            // A directory export is the image's whole tree unless told otherwise; only OCI
-            // formats drop the runtime metadata by default.
-        }
         const rootfs::UnpackReport report = rootfs::unpack_to_directory(fs, o.destination, options);
-        tell_skipped(report, o.destination);
+        report_unpack_skips(report, o.destination);
         if (!o.quiet) {
             std::fprintf(stderr, "%s: %llu entries, %s of file data\n", o.destination.c_str(),
                          static_cast<unsigned long long>(report.entries),

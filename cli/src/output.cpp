@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -32,6 +33,27 @@ void write_object(const sif::Image& image, const sif::Descriptor& object, const 
         output, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse);
     image.copy_to_fd(object, file.fd(), output);
     file.commit();
+}
+
+void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination) {
+    if (report.owners_not_applied > 0) {
+        std::fprintf(stderr,
+                     "sifkit: warning: %s: %llu entries keep your own uid/gid instead of the "
+                     "image's (changing owners needs root or a user namespace), e.g. %s\n",
+                     destination.c_str(),
+                     static_cast<unsigned long long>(report.owners_not_applied),
+                     report.first_owner_skipped.c_str());
+    }
+    if (report.devices_skipped > 0) {
+        std::fprintf(stderr, "sifkit: warning: %s: %llu device node(s) not created (needs root)\n",
+                     destination.c_str(), static_cast<unsigned long long>(report.devices_skipped));
+    }
+    if (report.xattrs_skipped > 0) {
+        std::fprintf(stderr,
+                     "sifkit: warning: %s: %llu extended attribute(s) not set (refused by the "
+                     "file system or needing root)\n",
+                     destination.c_str(), static_cast<unsigned long long>(report.xattrs_skipped));
+    }
 }
 
 void print_json(const nlohmann::ordered_json& value) {

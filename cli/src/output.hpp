@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/image.hpp"
 
 namespace sifkit::cli {
@@ -15,6 +16,8 @@ void write_stdout(std::string_view text);
 // atomically (an existing one is replaced only with `force`, otherwise a conflict Error).
 void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
                   bool force);
+// One warning line per kind of thing a rootless unpack could not apply (owners, devices, xattrs).
+void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination);
 // Pretty JSON (two-space indent, invalid UTF-8 replaced) and a newline.
 void print_json(const nlohmann::ordered_json& value);
 

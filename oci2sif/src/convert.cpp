@@ -62,6 +62,10 @@ class Conversion {
 
   private:
     ConvertResult write_oci_sif(std::int64_t time);
+    sif::AtomicFile::Overwrite overwrite_mode() const noexcept {
+        return options_.overwrite ? sif::AtomicFile::Overwrite::replace
+                                  : sif::AtomicFile::Overwrite::refuse;
+    }
     // Writes one squashfs OCI.Blob filled by `fill` and returns its descriptor.
     BlobDescriptor squashfs_blob(sif::Image& image, std::int64_t time,
                                  const std::function<void(LayerMerger&)>& fill);
@@ -114,10 +118,7 @@ ConvertResult Conversion::run() {
         options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
     const std::string deffile = definition_file(source_);
 
-    sif::AtomicFile output(options_.output,
-                           options_.overwrite ? sif::AtomicFile::Overwrite::replace
-                                              : sif::AtomicFile::Overwrite::refuse,
-                           0755);
+    sif::AtomicFile output(options_.output, overwrite_mode(), 0755);
     sif::CreateOptions create;
     create.launch_script = std::string(kLaunchScript);
     create.id = sif::Uuid{};  // replaced by the content ID at the end
@@ -191,10 +192,7 @@ ConvertResult Conversion::write_oci_sif(std::int64_t time) {
         }
     }
     const std::size_t layer_blobs = options_.keep_layers ? source_.layers.size() : 1;
-    sif::AtomicFile output(options_.output,
-                           options_.overwrite ? sif::AtomicFile::Overwrite::replace
-                                              : sif::AtomicFile::Overwrite::refuse,
-                           0755);
+    sif::AtomicFile output(options_.output, overwrite_mode(), 0755);
     sif::CreateOptions create;
     create.id = options_.id.value_or(sif::Uuid{});
     create.time = time;
