@@ -33,7 +33,7 @@ bench_enter_workdir "${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-export}"
 if [ -z "$image" ]; then
     corpus="${CORPUS:-${CORPUS_CACHE:-$HOME/.cache/sifkit-bench-corpus}}"
     bash "$repo/../shared/bench/make-corpus.sh" "$corpus" debian >&2
-    "$sifkit" convert -q "oci:$corpus/debian" image.sif
+    "$sifkit" convert -q "oci:$corpus/oci/debian" image.sif
     image="$bench_work/image.sif"
 fi
 image="$(realpath "$image")"

@@ -113,7 +113,20 @@ BundleProcess bundle_process(const sif::Image& image, const std::vector<std::str
             process.cwd = runtime["WorkingDir"].get<std::string>();
         }
     } else if (metadata.runscript) {
-        process.args = {"/.singularity.d/actions/run"};
+        // Apptainer's run action sources the environment scripts first; without it (very old
+        // images) the runscript runs alone.
+        bool has_action = false;
+        try {
+            has_action = open_root(image).stat("/.singularity.d/actions/run", true).type ==
+                         FileType::regular;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::not_found) {
+                throw;
+            }
+        }
+        process.args = has_action
+                           ? std::vector<std::string>{"/.singularity.d/actions/run"}
+                           : std::vector<std::string>{"/bin/sh", "/.singularity.d/runscript"};
         process.args.insert(process.args.end(), extra_args.begin(), extra_args.end());
     } else {
         process.args = extra_args;

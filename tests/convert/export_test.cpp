@@ -561,3 +561,87 @@ TEST_CASE("bad input: one line, a documented exit code, nothing left behind", "[
         CHECK(r.err.find("sifkit: <stdout>: cannot write the tar stream") != std::string::npos);
     }
 }
+
+TEST_CASE("an Apptainer-built image without oci-config.json exports, converts back and runs",
+          "[export]") {
+    // What `apptainer build` makes from a definition file: the runtime files, no OCI config.
+    const auto tree = scratch() / "apptainer-tree";
+    fs::remove_all(tree);
+    fs::create_directories(tree / "bin");
+    fs::create_directories(tree / ".singularity.d" / "env");
+    fs::create_directories(tree / ".singularity.d" / "actions");
+    fs::copy_file("/bin/busybox", tree / "bin" / "busybox");
+    fs::create_symlink("busybox", tree / "bin" / "sh");
+    fs::create_symlink("busybox", tree / "bin" / "echo");
+    sifkit::test::write_file(tree / ".singularity.d" / "runscript",
+                             "#!/bin/sh\necho \"runscript says $FOO\" \"$@\"\n");
+    sifkit::test::write_file(tree / ".singularity.d" / "env" / "90-environment.sh",
+                             "#!/bin/sh\nexport FOO=\"from the deffile\"\nexport PATH=/bin\n");
+    sifkit::test::write_file(tree / ".singularity.d" / "actions" / "run",
+                             "#!/bin/sh\nfor f in /.singularity.d/env/*.sh; do . \"$f\"; done\n"
+                             "exec /bin/sh /.singularity.d/runscript \"$@\"\n");
+    ::chmod((tree / ".singularity.d" / "actions" / "run").c_str(), 0755);
+    sifkit::test::write_file(tree / ".singularity.d" / "labels.json",
+                             "{\n\t\"maintainer\": \"hpc team\"\n}");
+    const auto squashfs = scratch() / "apptainer.sqfs";
+    fs::remove(squashfs);
+    REQUIRE(sifkit::test::run({"mksquashfs", tree.string(), squashfs.string(), "-all-root",
+                               "-noappend", "-quiet", "-no-progress"})
+                .exit_code == 0);
+    const auto sif = scratch() / "apptainer.sif";
+    fs::remove(sif);
+    sifkit_ok({"new", sif.string()});
+    sifkit::test::write_file(scratch() / "apptainer.def", "Bootstrap: scratch\n");
+    sifkit_ok({"add", sif.string(), (scratch() / "apptainer.def").string(), "--datatype", "1",
+               "--groupid", "1"});
+    sifkit_ok({"add", sif.string(), squashfs.string(), "--datatype", "4", "--partfs", "1",
+               "--parttype", "2", "--partarch", "2", "--groupid", "1"});
+
+    const auto inspected = json::parse(sifkit_ok({"inspect", "--json", sif.string()}).out);
+    CHECK(inspected["config"].is_null());
+    CHECK(inspected["deffile"] == "Bootstrap: scratch\n");
+    CHECK(inspected["labels"]["maintainer"] == "hpc team");
+
+    // Its bundle runs Apptainer's run action.
+    const auto bundle = scratch() / "apptainer-bundle";
+    fs::remove_all(bundle);
+    sifkit_ok({"bundle", sif.string(), bundle.string(), "--", "arg"});
+    const auto state = scratch() / "runc-state";
+    fs::create_directories(state);
+    const auto ran =
+        sifkit::test::run({"runc", "--root", state.string(), "run", "--bundle", bundle.string(),
+                           "apptainer-" + std::to_string(::getpid())});
+    INFO(ran.describe());
+    CHECK(ran.out == "runscript says from the deffile arg\n");
+
+    // The OCI config is rebuilt from the environment script, the runscript and the labels.
+    const auto layout = scratch() / "apptainer-layout";
+    fs::remove_all(layout);
+    sifkit_ok({"export", "--format", "oci", sif.string(), layout.string()});
+    validate_layout(layout);
+    const auto index = read_json(layout / "index.json");
+    const auto digest_hex = [](const json& d) {
+        const auto text = d.get<std::string>();
+        return text.substr(text.find(':') + 1);
+    };
+    const auto manifest =
+        read_json(layout / "blobs" / "sha256" / digest_hex(index["manifests"][0]["digest"]));
+    const auto config =
+        read_json(layout / "blobs" / "sha256" / digest_hex(manifest["config"]["digest"]));
+    CHECK(config["config"]["Env"] == json::array({"FOO=from the deffile", "PATH=/bin"}));
+    CHECK(config["config"]["Labels"]["maintainer"] == "hpc team");
+    CHECK(config["config"]["Entrypoint"][0] == "/bin/sh");
+    CHECK(config["config"]["Entrypoint"][2] == read_text(tree / ".singularity.d" / "runscript"));
+
+    // OCI -> SIF again: the image runs its runscript with its environment under runc.
+    const auto back = scratch() / "apptainer-back.sif";
+    convert("oci:" + layout.string(), back);
+    const auto back_bundle = scratch() / "apptainer-back-bundle";
+    fs::remove_all(back_bundle);
+    sifkit_ok({"bundle", back.string(), back_bundle.string(), "--", "again"});
+    const auto ran_back =
+        sifkit::test::run({"runc", "--root", state.string(), "run", "--bundle",
+                           back_bundle.string(), "apptainer-back-" + std::to_string(::getpid())});
+    INFO(ran_back.describe());
+    CHECK(ran_back.out == "runscript says from the deffile again\n");
+}
