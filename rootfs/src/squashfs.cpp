@@ -454,6 +454,13 @@ SquashfsImage SquashfsImage::open(const sif::Image& image, const sif::Descriptor
                         std::to_string(object.size),
                     image.name());
     }
+    // Known IDs only: the value becomes an enum below.
+    if (s.super.compression_id < SQFS_COMP_MIN || s.super.compression_id > SQFS_COMP_MAX) {
+        throw Error(ErrorKind::invalid_image,
+                    "squashfs in object " + std::to_string(object.id) + ": unknown compressor " +
+                        std::to_string(s.super.compression_id),
+                    image.name());
+    }
     sqfs_compressor_config_t config{};
     s.check(
         sqfs_compressor_config_init(&config, static_cast<SQFS_COMPRESSOR>(s.super.compression_id),
