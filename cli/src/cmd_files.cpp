@@ -92,7 +92,8 @@ void run_ls(const LsOptions& o) {
     Printer out;
     const rootfs::FileInfo top = fs.stat(o.path, true);
     if (top.type != rootfs::FileType::directory) {
-        out.add(line(fs.stat(o.path, false), top.path, o.long_form));
+        const rootfs::FileInfo self = fs.stat(o.path, false);  // a link shows as the link
+        out.add(line(self, self.path, o.long_form));
     } else if (o.recursive) {
         fs.walk(top.path, [&](const rootfs::FileInfo& info) {
             if (info.path != top.path) {
