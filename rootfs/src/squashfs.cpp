@@ -159,6 +159,7 @@ struct SquashfsImage::State {
     SqfsPtr<sqfs_dir_reader_t> directories;
     SqfsPtr<sqfs_data_reader_t> data;
     SqfsPtr<sqfs_xattr_reader_t> xattrs;
+    const sqfs_inode_generic_t* visiting = nullptr;  // the entry a walk is showing
 
     static State& owner(const sqfs_file_t* file) {
         // The sqfs_file_t is the first member of File, so the pointer converts back.
@@ -400,7 +401,11 @@ struct SquashfsImage::State {
 
     void walk(const sqfs_inode_generic_t& inode, const FileInfo& here, const Visitor& visitor,
               std::set<std::uint32_t>& ancestors, std::size_t depth) {
+        // A visitor that reads the file it is shown (export, tar) gets this inode instead of a
+        // fresh lookup of the path, which would cost a directory search per component.
+        visiting = &inode;
         visitor(here);
+        visiting = nullptr;
         if (!is_directory(inode)) {
             return;
         }
@@ -534,15 +539,21 @@ void SquashfsImage::read(const FileInfo& file,
     if (file.type != FileType::regular) {
         throw Error(ErrorKind::usage, file.path + " is not a regular file", state_->image->name());
     }
-    // Re-read the inode: FileInfo is plain data and may come from a walk long done.
-    auto resolved = state_->resolve(file.path, false);
+    // FileInfo is plain data and may come from a walk long done: unless it is the entry a walk
+    // is showing right now, the inode is looked up again.
+    const sqfs_inode_generic_t* inode = state_->visiting;
+    InodePtr looked_up;
+    if (inode == nullptr || inode->base.inode_number != file.inode_number) {
+        looked_up = state_->resolve(file.path, false).inode;
+        inode = looked_up.get();
+    }
     std::vector<std::byte> buffer(state_->super.block_size);
     std::uint64_t offset = 0;
     while (offset < file.size) {
         const auto want =
             static_cast<sqfs_u32>(std::min<std::uint64_t>(buffer.size(), file.size - offset));
-        const sqfs_s32 got = sqfs_data_reader_read(state_->data.get(), resolved.inode.get(), offset,
-                                                   buffer.data(), want);
+        const sqfs_s32 got =
+            sqfs_data_reader_read(state_->data.get(), inode, offset, buffer.data(), want);
         if (got <= 0) {
             state_->check(got < 0 ? got : SQFS_ERROR_CORRUPTED, "reading the data of " + file.path);
         }
