@@ -62,6 +62,7 @@ class Conversion {
 
   private:
     ConvertResult write_oci_sif(std::int64_t time);
+    ConvertResult publish(sif::Image& image, sif::AtomicFile& output);
     sif::AtomicFile::Overwrite overwrite_mode() const noexcept {
         return options_.overwrite ? sif::AtomicFile::Overwrite::replace
                                   : sif::AtomicFile::Overwrite::refuse;
@@ -170,14 +171,7 @@ ConvertResult Conversion::run() {
 
     result_.id = options_.id.value_or(content_id(image));
     image.set_id(result_.id, at_time);
-    image.sync();
-    result_.sif_bytes = image.file_size();
-    output.commit();
-
-    result_.output = options_.output;
-    result_.architecture = source_.config.architecture;
-    result_.layers = source_.layers.size();
-    return result_;
+    return publish(image, output);
 }
 
 // The OCI-SIF layout of sylabs/oci-tools' Write: a deterministic SIF (nil ID, the reference's
@@ -219,8 +213,13 @@ ConvertResult Conversion::write_oci_sif(std::int64_t time) {
     add_document(image, sif::DataType::oci_blob, manifest, time);
     const BlobDescriptor manifest_blob{kOciManifestType, sha256_digest(manifest), manifest.size()};
     add_document(image, sif::DataType::oci_root_index, oci_sif_index(manifest_blob), time);
-    image.sync();
     result_.id = create.id.value_or(sif::Uuid{});
+    return publish(image, output);
+}
+
+// Makes the finished image durable and renames it into place.
+ConvertResult Conversion::publish(sif::Image& image, sif::AtomicFile& output) {
+    image.sync();
     result_.sif_bytes = image.file_size();
     output.commit();
     result_.output = options_.output;
