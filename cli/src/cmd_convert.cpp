@@ -29,6 +29,8 @@ struct ConvertCliOptions {
     std::optional<std::string> author;
     std::optional<std::string> user;
     std::string uuid;
+    std::string format = "sif";
+    bool keep_layers = false;
     bool force = false;
     bool quiet = false;
     bool json = false;
@@ -85,6 +87,15 @@ void run(const ConvertCliOptions& o) {
     options.source = o.source;
     options.output = o.output;
     options.overwrite = o.force;
+    if (o.format == "oci-sif") {
+        options.format = oci2sif::OutputFormat::oci_sif;
+    } else if (o.format != "sif") {
+        throw Error(ErrorKind::usage, "--format must be sif or oci-sif, not " + o.format);
+    }
+    if (o.keep_layers && options.format != oci2sif::OutputFormat::oci_sif) {
+        throw Error(ErrorKind::usage, "--keep-layers needs --format oci-sif");
+    }
+    options.keep_layers = o.keep_layers;
     if (!o.platform.empty()) {
         options.platform = o.platform;
     }
@@ -183,6 +194,11 @@ void register_convert(CLI::App& app) {
     cmd->add_option("--author", o->author, "Author recorded in the config");
     cmd->add_option("--user", o->user, "User recorded in the config");
     cmd->add_option("--uuid", o->uuid, "Image UUID (default: derived from the content)");
+    cmd->add_option("--format", o->format,
+                    "sif (Apptainer's layout) or oci-sif (SingularityCE 4's, run --oci)")
+        ->capture_default_str();
+    cmd->add_flag("--keep-layers", o->keep_layers,
+                  "oci-sif: one squashfs layer per image layer instead of one squashed layer");
     cmd->add_flag("-f,--force", o->force, "Replace OUTPUT if it exists");
     cmd->add_flag("-q,--quiet", o->quiet, "No progress display and no summary");
     cmd->add_flag("--json", o->json, "Print the summary as JSON");
@@ -192,7 +208,8 @@ void register_convert(CLI::App& app) {
         "  sifkit convert docker-archive:app.tar app.sif\n"
         "  sifkit convert oci:layout:latest --platform linux/arm64 app-arm64.sif\n"
         "  sifkit convert --compression zstd --level 3 oci-archive:app.oci.tar app.sif\n"
-        "  sifkit convert --env MODE=prod --cmd '[\"serve\"]' oci:layout app.sif");
+        "  sifkit convert --env MODE=prod --cmd '[\"serve\"]' oci:layout app.sif\n"
+        "  sifkit convert --format oci-sif docker-archive:app.tar app.oci.sif");
     cmd->callback([o] { run(*o); });
 }
 

@@ -1,6 +1,6 @@
 // sifkit dump: write one object's raw bytes to standard output or a file (siftool dump).
 #include "commands.hpp"
-#include "sifkit/sif/atomic_file.hpp"
+#include "output.hpp"
 #include "sifkit/sif/image.hpp"
 
 namespace sifkit::cli {
@@ -15,15 +15,7 @@ struct DumpOptions {
 
 void run(const DumpOptions& o) {
     const sif::Image image = sif::Image::open(o.image);
-    const sif::Descriptor& d = image.object(o.id);
-    if (o.output.empty()) {
-        image.copy_to_fd(d, STDOUT_FILENO, "<stdout>");
-        return;
-    }
-    sif::AtomicFile file(o.output, o.force ? sif::AtomicFile::Overwrite::replace
-                                           : sif::AtomicFile::Overwrite::refuse);
-    image.copy_to_fd(d, file.fd(), o.output);
-    file.commit();
+    write_object(image, image.object(o.id), o.output, o.force);
 }
 
 }  // namespace

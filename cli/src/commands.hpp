@@ -19,6 +19,14 @@ void register_dump(CLI::App& app);
 // OCI images and root file systems into SIF.
 void register_convert(CLI::App& app);
 
+// Looking inside images and getting their contents back out (sifkit::rootfs).
+void register_image_inspect(CLI::App& app);
+void register_ls(CLI::App& app);
+void register_cat(CLI::App& app);
+void register_extract(CLI::App& app);
+void register_export(CLI::App& app);
+void register_bundle(CLI::App& app);
+
 // Keys, signing and verification.
 void register_key(CLI::App& app);
 void register_sign(CLI::App& app);

@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
     sifkit::cli::register_header(app);
     sifkit::cli::register_dump(app);
     sifkit::cli::register_convert(app);
+    sifkit::cli::register_image_inspect(app);
+    sifkit::cli::register_ls(app);
+    sifkit::cli::register_cat(app);
+    sifkit::cli::register_extract(app);
+    sifkit::cli::register_export(app);
+    sifkit::cli::register_bundle(app);
     sifkit::cli::register_key(app);
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);

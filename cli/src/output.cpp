@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
+#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::cli {
@@ -18,6 +20,39 @@ void write_stdout(std::string_view text) {
             throw_errno("cannot write output", "<stdout>");
         }
         text.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
+                  bool force) {
+    if (output.empty() || output == "-") {
+        image.copy_to_fd(object, STDOUT_FILENO, "<stdout>");
+        return;
+    }
+    sif::AtomicFile file(
+        output, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse);
+    image.copy_to_fd(object, file.fd(), output);
+    file.commit();
+}
+
+void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination) {
+    if (report.owners_not_applied > 0) {
+        std::fprintf(stderr,
+                     "sifkit: warning: %s: %llu entries keep your own uid/gid instead of the "
+                     "image's (changing owners needs root or a user namespace), e.g. %s\n",
+                     destination.c_str(),
+                     static_cast<unsigned long long>(report.owners_not_applied),
+                     report.first_owner_skipped.c_str());
+    }
+    if (report.devices_skipped > 0) {
+        std::fprintf(stderr, "sifkit: warning: %s: %llu device node(s) not created (needs root)\n",
+                     destination.c_str(), static_cast<unsigned long long>(report.devices_skipped));
+    }
+    if (report.xattrs_skipped > 0) {
+        std::fprintf(stderr,
+                     "sifkit: warning: %s: %llu extended attribute(s) not set (refused by the "
+                     "file system or needing root)\n",
+                     destination.c_str(), static_cast<unsigned long long>(report.xattrs_skipped));
     }
 }
 

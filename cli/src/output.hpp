@@ -2,12 +2,22 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+
+#include "sifkit/rootfs/unpack.hpp"
+#include "sifkit/sif/image.hpp"
 
 namespace sifkit::cli {
 
 // Writes all of `text` to standard output; an io Error on failure (e.g. a closed pipe).
 void write_stdout(std::string_view text);
+// Streams an object's bytes to standard output (`output` empty or "-") or to a file created
+// atomically (an existing one is replaced only with `force`, otherwise a conflict Error).
+void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
+                  bool force);
+// One warning line per kind of thing a rootless unpack could not apply (owners, devices, xattrs).
+void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination);
 // Pretty JSON (two-space indent, invalid UTF-8 replaced) and a newline.
 void print_json(const nlohmann::ordered_json& value);
 

@@ -13,6 +13,8 @@
 #include "layer_merge.hpp"
 #include "layer_stream.hpp"
 #include "metadata_layers.hpp"
+#include "oci_sif_documents.hpp"
+#include "overlay_whiteouts.hpp"
 #include "sha256.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -59,8 +61,20 @@ class Conversion {
     ConvertResult run();
 
   private:
+    ConvertResult write_oci_sif(std::int64_t time);
+    ConvertResult publish(sif::Image& image, sif::AtomicFile& output);
+    sif::AtomicFile::Overwrite overwrite_mode() const noexcept {
+        return options_.overwrite ? sif::AtomicFile::Overwrite::replace
+                                  : sif::AtomicFile::Overwrite::refuse;
+    }
+    // Writes one squashfs OCI.Blob filled by `fill` and returns its descriptor.
+    BlobDescriptor squashfs_blob(sif::Image& image, std::int64_t time,
+                                 const std::function<void(LayerMerger&)>& fill);
+    void add_document(sif::Image& image, sif::DataType type, const std::string& text,
+                      std::int64_t time);
     void merge_layers(LayerMerger& merger);
-    void merge_image_layer(LayerMerger& merger, std::size_t layer, int level);
+    // `overlay`: whiteouts kept in overlayfs form (an OCI-SIF layer of its own) instead of applied.
+    void merge_image_layer(LayerMerger& merger, std::size_t layer, int level, bool overlay = false);
     std::unique_ptr<LayerStream> open_layer(const LayerRef& layer);
     void report(std::vector<std::string> warnings);
     sif::Uuid content_id(const sif::Image& image) const;
@@ -99,6 +113,9 @@ ConvertResult Conversion::run() {
                     "image architecture \"" + source_.config.architecture + "\" has no SIF code",
                     source_.reference);
     }
+    if (options_.format == OutputFormat::oci_sif) {
+        return write_oci_sif(options_.time.value_or(sif::kUnsetTime));
+    }
     const std::int64_t time =
         options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
     const std::string deffile = definition_file(source_);
@@ -114,10 +131,7 @@ ConvertResult Conversion::run() {
         observer_->source_resolved(std::max<std::size_t>(source_.layers.size(), 1), total);
     }
 
-    sif::AtomicFile output(options_.output,
-                           options_.overwrite ? sif::AtomicFile::Overwrite::replace
-                                              : sif::AtomicFile::Overwrite::refuse,
-                           0755);
+    sif::AtomicFile output(options_.output, overwrite_mode(), 0755);
     sif::CreateOptions create;
     create.launch_script = std::string(kLaunchScript);
     create.id = sif::Uuid{};  // replaced by the content ID at the end
@@ -171,14 +185,110 @@ ConvertResult Conversion::run() {
 
     result_.id = options_.id.value_or(content_id(image));
     image.set_id(result_.id, at_time);
+    return publish(image, output);
+}
+
+// The OCI-SIF layout of sylabs/oci-tools' Write: a deterministic SIF (nil ID, the reference's
+// unset time unless a time is given, no launch script) with room for the objects plus 8 spare
+// descriptors, holding in group 1 the layer blobs, the config, the manifest and then the root
+// index.
+ConvertResult Conversion::write_oci_sif(std::int64_t time) {
+    if (source_.kind == ImageSource::Kind::directory ||
+        source_.kind == ImageSource::Kind::tarball) {
+        if (options_.keep_layers) {
+            throw Error(ErrorKind::usage, "--keep-layers needs an OCI or Docker image source");
+        }
+    }
+    const std::size_t layer_blobs = options_.keep_layers ? source_.layers.size() : 1;
+    sif::AtomicFile output(options_.output, overwrite_mode(), 0755);
+    sif::CreateOptions create;
+    create.id = options_.id.value_or(sif::Uuid{});
+    create.time = time;
+    create.descriptor_capacity = static_cast<std::int64_t>(layer_blobs + 3 + 8);
+    sif::Image image = sif::Image::create(output.storage(), create);
+
+    std::vector<BlobDescriptor> layers;
+    if (options_.keep_layers) {
+        for (std::size_t i = 0; i < source_.layers.size(); ++i) {
+            layers.push_back(squashfs_blob(
+                image, time, [&](LayerMerger& merger) { merge_image_layer(merger, i, 0, true); }));
+        }
+    } else {
+        layers.push_back(
+            squashfs_blob(image, time, [&](LayerMerger& merger) { merge_layers(merger); }));
+    }
+    const std::optional<std::int64_t> created =
+        options_.time ? options_.time : source_.config.created;
+    const std::string config =
+        oci_sif_config(source_.config, layers, source_.manifest_digest, created);
+    add_document(image, sif::DataType::oci_blob, config, time);
+    const BlobDescriptor config_blob{kOciConfigType, sha256_digest(config), config.size()};
+    const std::string manifest = oci_sif_manifest(config_blob, layers);
+    add_document(image, sif::DataType::oci_blob, manifest, time);
+    const BlobDescriptor manifest_blob{kOciManifestType, sha256_digest(manifest), manifest.size()};
+    add_document(image, sif::DataType::oci_root_index, oci_sif_index(manifest_blob), time);
+    result_.id = create.id.value_or(sif::Uuid{});
+    return publish(image, output);
+}
+
+// Makes the finished image durable and renames it into place.
+ConvertResult Conversion::publish(sif::Image& image, sif::AtomicFile& output) {
     image.sync();
     result_.sif_bytes = image.file_size();
     output.commit();
-
     result_.output = options_.output;
     result_.architecture = source_.config.architecture;
     result_.layers = source_.layers.size();
     return result_;
+}
+
+BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
+                                         const std::function<void(LayerMerger&)>& fill) {
+    sif::ObjectSpec spec;
+    spec.type = sif::DataType::oci_blob;
+    // A placeholder until the data is written; commit() records the real digest.
+    spec.extra = sif::OciDigest{"sha256:" + std::string(64, '0')};
+    sif::ObjectWriter writer = image.begin_object(spec, sif::UpdateOptions{time});
+    const std::int64_t mkfs_time = time == sif::kUnsetTime ? 0 : time;
+    const std::uint64_t files_before = result_.files;
+    {
+        SquashfsWriter squashfs(writer, options_.squashfs, mkfs_time);
+        Tree tree;
+        LayerMerger merger(tree, squashfs);
+        fill(merger);
+        merger.finish();
+        report(merger.take_warnings());
+        squashfs.finish(tree);
+        report(squashfs.take_warnings());
+        result_.entries += merger.stats().entries;
+        result_.files = files_before + merger.stats().files;
+        result_.inodes += squashfs.inode_count();
+    }
+    // The blob's digest goes into its descriptor: hash what was written, then publish.
+    Sha256 hasher;
+    std::vector<std::byte> buffer(1 << 20);
+    for (std::uint64_t at = 0; at < writer.size();) {
+        const std::size_t n = writer.read_at(at, buffer);
+        if (n == 0) {
+            throw Error(ErrorKind::internal, "squashfs layer shorter than written");
+        }
+        hasher.update(std::span<const std::byte>(buffer.data(), n));
+        at += n;
+    }
+    const std::string digest = hasher.finish();
+    const std::uint64_t size = writer.size();
+    result_.squashfs_bytes += size;
+    writer.commit(sif::Extra{sif::OciDigest{digest}});
+    return BlobDescriptor{kSquashfsLayerType, digest, size};
+}
+
+void Conversion::add_document(sif::Image& image, sif::DataType type, const std::string& text,
+                              std::int64_t time) {
+    sif::ObjectSpec spec;
+    spec.type = type;
+    spec.extra = sif::OciDigest{sha256_digest(text)};
+    sif::MemorySource source(text, "OCI document");
+    image.add(spec, source, sif::UpdateOptions{time});
 }
 
 void Conversion::merge_layers(LayerMerger& merger) {
@@ -221,17 +331,28 @@ std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
     return std::make_unique<LayerStream>(std::move(counted), expected);
 }
 
-void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int level) {
+void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int level,
+                                   bool overlay) {
     const LayerRef& ref = source_.layers[layer];
     if (observer_ != nullptr) {
         observer_->layer_started(source_.layers.size() - 1 - layer, source_.layers.size(),
                                  ref.digest.value_or(ref.path), ref.size.value_or(0));
     }
+    const auto merge = [&](LayerStream& stream, bool again) {
+        auto entries = read_tar_entries(stream);
+        std::optional<OverlayWhiteouts> converted;
+        EntryStream* input = entries.get();
+        if (overlay) {
+            input = &converted.emplace(*entries);
+        }
+        if (again) {
+            merger.refill(*input);
+        } else {
+            merger.merge(level, *input);
+        }
+    };
     auto stream = open_layer(ref);
-    {
-        auto entries = read_tar_entries(*stream);
-        merger.merge(level, *entries);
-    }
+    merge(*stream, false);
     // A layer whose digests do not match must not end up in an image: checked before the next
     // layer, and the output is discarded on the error.
     stream->verify();
@@ -239,8 +360,7 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
     result_.bytes_uncompressed += stream->uncompressed_bytes();
     if (merger.needs_refill()) {
         auto again = open_layer(ref);
-        auto entries = read_tar_entries(*again);
-        merger.refill(*entries);
+        merge(*again, true);
         again->verify();
     }
     report(merger.take_warnings());

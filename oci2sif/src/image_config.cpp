@@ -68,6 +68,7 @@ std::map<std::string, std::string> ImageConfig::labels() const {
 ImageConfig ImageConfig::parse(std::string_view text, const std::string& origin) {
     const Json document = parse_json_object(text, origin);
     ImageConfig config;
+    config.document = document;
     config.architecture = optional_string(document, "architecture", origin).value_or("");
     config.os = optional_string(document, "os", origin).value_or("");
     config.variant = optional_string(document, "variant", origin).value_or("");

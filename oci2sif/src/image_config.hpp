@@ -25,6 +25,9 @@ struct ImageConfig {
     // The "config" section (container defaults), kept as JSON so that fields sifkit does not
     // interpret (ExposedPorts, Volumes, StopSignal, Healthcheck...) survive into oci-config.json.
     Json runtime = Json::object();
+    // The whole config document as read (null for scratch configs): what an OCI-SIF output
+    // carries on, with its rootfs and history replaced.
+    Json document;
 
     std::vector<std::string> env() const;
     std::vector<std::string> entrypoint() const;

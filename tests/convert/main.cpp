@@ -3,6 +3,7 @@
 // them the suite is skipped visibly (exit 77) on a developer machine and fails under CI=true.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,18 @@ int main(int argc, char** argv) {
     namespace t = sifkit::test;
     std::vector<std::string> missing;
     for (const char* tool : {"python3", "unsquashfs", "rdsquashfs", "sqfs2tar", "umoci", "skopeo",
-                             "siftool", "zstd", "chroot"}) {
+                             "siftool", "zstd", "chroot", "runc", "setpriv"}) {
         if (!t::find_in_path(tool)) {
             missing.push_back(std::string(tool) + " not found in PATH (scripts/install-deps)");
         }
+    }
+    if (!std::filesystem::exists(
+            "/usr/share/gocode/src/github.com/opencontainers/image-spec/schema")) {
+        missing.push_back(
+            "the OCI image-spec schemas (golang-github-opencontainers-image-spec-dev)");
+    }
+    if (std::system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0) {
+        missing.push_back("/usr/bin/python3 with jsonschema (python3-jsonschema)");
     }
     if (!std::filesystem::exists("/bin/busybox")) {
         missing.push_back("/bin/busybox (busybox-static) for the fixture images");

@@ -44,7 +44,17 @@ struct ConfigChanges {
     std::optional<std::string> user;
 };
 
+// What convert writes: a native SIF (definition file, oci-config.json, squashfs primary
+// partition with /.singularity.d), or an OCI-SIF as SingularityCE 4 writes it for
+// `singularity run --oci` (every OCI blob an OCI.Blob object, the index an OCI.RootIndex, the
+// layers as squashfs; docs/oci-sif.md).
+enum class OutputFormat { sif, oci_sif };
+
 struct ConvertOptions {
+    OutputFormat format = OutputFormat::sif;
+    // OCI-SIF only: one squashfs layer per source layer (whiteouts in overlayfs form) instead
+    // of all layers squashed into one.
+    bool keep_layers = false;
     // oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | dir:ROOTFS |
     // tar:FILE
     std::string source;

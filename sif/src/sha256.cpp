@@ -1,4 +1,4 @@
-#include "sha256.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 
 #include "sifkit/sif/error.hpp"
 
-namespace sifkit::oci2sif {
+namespace sifkit::sif {
 namespace {
 
 EVP_MD_CTX* as_context(void* context) {
@@ -71,4 +71,4 @@ bool is_sha256_digest(std::string_view digest) noexcept {
     return true;
 }
 
-}  // namespace sifkit::oci2sif
+}  // namespace sifkit::sif

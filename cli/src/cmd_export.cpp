@@ -1,0 +1,103 @@
+// sifkit export: the root file system as a directory or a tar stream, or the image as an OCI
+// layout, oci-archive or docker-archive (sifkit::rootfs does the work).
+#include "commands.hpp"
+#include "output.hpp"
+#include "progress_bar.hpp"
+#include "sifkit/rootfs/image_root.hpp"
+#include "sifkit/rootfs/oci_export.hpp"
+#include "sifkit/rootfs/unpack.hpp"
+#include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+struct ExportOptions {
+    std::string image;
+    std::string destination;
+    std::string format = "dir";
+    std::string tag;
+    bool keep_metadata = false;
+    bool force = false;
+    bool quiet = false;
+};
+
+void run(const ExportOptions& o) {
+    const sif::Image image = sif::Image::open(o.image);
+    if (o.format == "dir") {
+        const rootfs::SquashfsImage fs = rootfs::open_root(image);
+        rootfs::UnpackOptions options;
+        options.overwrite = o.force;
+        const rootfs::UnpackReport report = rootfs::unpack_to_directory(fs, o.destination, options);
+        report_unpack_skips(report, o.destination);
+        if (!o.quiet) {
+            std::fprintf(stderr, "%s: %llu entries, %s of file data\n", o.destination.c_str(),
+                         static_cast<unsigned long long>(report.entries),
+                         human_bytes(report.bytes).c_str());
+        }
+        return;
+    }
+    if (o.format == "tar") {
+        const rootfs::SquashfsImage fs = rootfs::open_root(image);
+        if (o.destination == "-") {
+            rootfs::write_tar(fs, STDOUT_FILENO, "<stdout>");
+            return;
+        }
+        sif::AtomicFile file(o.destination, o.force ? sif::AtomicFile::Overwrite::replace
+                                                    : sif::AtomicFile::Overwrite::refuse);
+        rootfs::write_tar(fs, file.fd(), o.destination);
+        file.commit();
+        return;
+    }
+    rootfs::OciExportOptions options;
+    if (o.format == "oci") {
+        options.format = rootfs::OciFormat::layout;
+    } else if (o.format == "oci-archive") {
+        options.format = rootfs::OciFormat::oci_archive;
+    } else if (o.format == "docker-archive") {
+        options.format = rootfs::OciFormat::docker_archive;
+    } else {
+        throw Error(ErrorKind::usage,
+                    "--format must be dir, tar, oci, oci-archive or "
+                    "docker-archive, not " +
+                        o.format);
+    }
+    options.keep_singularity_metadata = o.keep_metadata;
+    options.overwrite = o.force;
+    options.tag = o.tag;
+    const rootfs::OciExportResult result = rootfs::export_oci(image, o.destination, options);
+    if (!o.quiet) {
+        write_stdout(o.destination + ": manifest " + result.manifest_digest + ", " +
+                     std::to_string(result.layers) + " layer(s), " + human_bytes(result.bytes) +
+                     "\n");
+    }
+}
+
+}  // namespace
+
+void register_export(CLI::App& app) {
+    auto o = std::make_shared<ExportOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "export", "Write an image's root file system as a directory or tar, or as an OCI image");
+    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("destination", o->destination,
+                    "Directory, file, or - (standard output, --format tar)")
+        ->required();
+    cmd->add_option("--format", o->format, "dir, tar, oci, oci-archive or docker-archive")
+        ->capture_default_str();
+    cmd->add_option("--tag", o->tag,
+                    "oci/oci-archive: ref name (default latest); docker-archive: REPO:TAG");
+    cmd->add_flag("--keep-singularity-metadata", o->keep_metadata,
+                  "Keep /.singularity.d and its links in OCI exports");
+    cmd->add_flag("-f,--force", o->force, "Replace DESTINATION if it exists");
+    cmd->add_flag("-q,--quiet", o->quiet, "No summary");
+    cmd->footer(
+        "Examples:\n  sifkit export app.sif rootfs/\n"
+        "  sifkit export --format tar app.sif - | tar -tv\n"
+        "  sifkit export --format oci app.sif layout && skopeo inspect oci:layout\n"
+        "  sifkit export --format docker-archive --tag app:1 app.sif app.tar");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace sifkit::cli

@@ -1,0 +1,47 @@
+// sifkit extract: one object's raw bytes (or the root file system's partition) to a file or
+// standard output, streamed.
+#include "commands.hpp"
+#include "output.hpp"
+#include "sifkit/rootfs/image_root.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+struct ExtractOptions {
+    std::string image;
+    std::string output;
+    std::optional<std::uint32_t> object;
+    bool partition = false;
+    bool force = false;
+};
+
+void run(const ExtractOptions& o) {
+    if (o.object.has_value() == o.partition) {
+        throw Error(ErrorKind::usage, "give exactly one of --object ID and --partition");
+    }
+    const sif::Image image = sif::Image::open(o.image);
+    const sif::Descriptor& d = o.partition ? rootfs::root_object(image) : image.object(*o.object);
+    write_object(image, d, o.output, o.force);
+}
+
+}  // namespace
+
+void register_extract(CLI::App& app) {
+    auto o = std::make_shared<ExtractOptions>();
+    CLI::App* cmd = app.add_subcommand("extract", "Write an object's raw bytes to a file");
+    cmd->add_option("image", o->image, "SIF image")->required();
+    cmd->add_option("output", o->output, "File to write (created atomically), - for stdout")
+        ->required();
+    cmd->add_option("--object", o->object, "ID of the object");
+    cmd->add_flag("--partition", o->partition,
+                  "The root file system's partition (OCI-SIF: its squashfs layer)");
+    cmd->add_flag("-f,--force", o->force, "Replace OUTPUT if it exists");
+    cmd->footer(
+        "Examples:\n  sifkit extract app.sif --object 1 recipe.def\n"
+        "  sifkit extract app.sif --partition rootfs.squashfs");
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace sifkit::cli

@@ -1,0 +1,198 @@
+// sifkit inspect: an image's runtime metadata (labels, environment, runscript, startscript,
+// definition file, OCI config) and its architecture, partitions and signatures, like
+// `apptainer inspect`. The reading is sifkit::rootfs::read_metadata.
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "progress_bar.hpp"
+#include "sifkit/rootfs/inspect.hpp"
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+struct ImageInspectOptions {
+    std::string image;
+    bool labels = false;
+    bool environment = false;
+    bool runscript = false;
+    bool startscript = false;
+    bool test = false;
+    bool deffile = false;
+    bool config = false;
+    bool json = false;
+};
+
+std::string with_newline(std::string text) {
+    if (!text.empty() && text.back() != '\n') {
+        text += '\n';
+    }
+    return text;
+}
+
+nlohmann::ordered_json config_json(const std::optional<std::string>& config) {
+    if (!config) {
+        return nullptr;
+    }
+    auto value = nlohmann::ordered_json::parse(*config, nullptr, false);
+    return value.is_discarded() ? nlohmann::ordered_json(*config) : value;
+}
+
+nlohmann::ordered_json optional_text(const std::optional<std::string>& text) {
+    return text ? nlohmann::ordered_json(*text) : nlohmann::ordered_json(nullptr);
+}
+
+void print_json_report(const rootfs::ImageMetadata& m, const ImageInspectOptions& o, bool all) {
+    nlohmann::ordered_json out;
+    if (all) {
+        out["format"] = m.format;
+        out["architecture"] = m.architecture;
+        auto partitions = nlohmann::ordered_json::array();
+        for (const auto& p : m.partitions) {
+            partitions.push_back({{"id", p.id},
+                                  {"fs_type", p.fs_type},
+                                  {"part_type", p.part_type},
+                                  {"arch", p.arch},
+                                  {"size", p.size}});
+        }
+        out["partitions"] = partitions;
+        auto signatures = nlohmann::ordered_json::array();
+        for (const auto& s : m.signatures) {
+            signatures.push_back(
+                {{"id", s.id},
+                 {"link", s.link},
+                 {"hash", s.hash},
+                 {"fingerprint", s.fingerprint.empty() ? nlohmann::ordered_json(nullptr)
+                                                       : nlohmann::ordered_json(s.fingerprint)}});
+        }
+        out["signatures"] = signatures;
+    }
+    if (all || o.labels) {
+        out["labels"] = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : m.labels) {
+            out["labels"][key] = value;
+        }
+    }
+    if (all || o.environment) {
+        auto env = nlohmann::ordered_json::array();
+        for (const auto& [path, content] : m.environment) {
+            env.push_back({{"path", path}, {"content", content}});
+        }
+        out["environment"] = env;
+    }
+    if (all || o.runscript) {
+        out["runscript"] = optional_text(m.runscript);
+    }
+    if (all || o.startscript) {
+        out["startscript"] = optional_text(m.startscript);
+    }
+    if (all || o.test) {
+        out["test"] = optional_text(m.test);
+    }
+    if (all || o.deffile) {
+        out["deffile"] = optional_text(m.deffile);
+    }
+    if (all || o.config) {
+        out["config"] = config_json(m.config);
+    }
+    print_json(out);
+}
+
+std::string labels_text(const rootfs::ImageMetadata& m) {
+    std::string out;
+    for (const auto& [key, value] : m.labels) {
+        out += key + ": " + value + "\n";
+    }
+    return out;
+}
+
+void print_text_report(const rootfs::ImageMetadata& m, const ImageInspectOptions& o, bool all) {
+    std::string out;
+    if (all) {
+        out += "Format: " + m.format + "\nArchitecture: " + m.architecture + "\nPartitions:\n";
+        for (const auto& p : m.partitions) {
+            out += "  " + std::to_string(p.id) + ": " + p.fs_type + " " + p.part_type + " " +
+                   p.arch + " " + human_bytes(p.size) + "\n";
+        }
+        if (m.partitions.empty()) {
+            out += "  none\n";
+        }
+        out += "Signatures (not verified):\n";
+        for (const auto& s : m.signatures) {
+            out += "  " + std::to_string(s.id) + ": " + s.hash + ", linked to " + s.link +
+                   (s.fingerprint.empty() ? "" : ", signer " + s.fingerprint) + "\n";
+        }
+        if (m.signatures.empty()) {
+            out += "  none\n";
+        }
+        out += "Labels:\n";
+        for (const auto& [key, value] : m.labels) {
+            out += "  " + key + ": " + value + "\n";
+        }
+        write_stdout(out);
+        return;
+    }
+    if (o.labels) {
+        out += labels_text(m);
+    }
+    if (o.environment) {
+        for (const auto& [path, content] : m.environment) {
+            out += "=== " + path + " ===\n" + with_newline(content);
+        }
+    }
+    const auto section = [&out](const std::optional<std::string>& text, const char* what) {
+        out += text ? with_newline(*text) : std::string("# no ") + what + "\n";
+    };
+    if (o.runscript) {
+        section(m.runscript, "runscript");
+    }
+    if (o.startscript) {
+        section(m.startscript, "startscript");
+    }
+    if (o.test) {
+        section(m.test, "test script");
+    }
+    if (o.deffile) {
+        section(m.deffile, "definition file");
+    }
+    if (o.config) {
+        out += m.config ? config_json(m.config).dump(2) + "\n" : "# no OCI config\n";
+    }
+    write_stdout(out);
+}
+
+}  // namespace
+
+void register_image_inspect(CLI::App& app) {
+    auto o = std::make_shared<ImageInspectOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "inspect", "Show an image's labels, environment, runscript, definition file and config");
+    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_flag("-l,--labels", o->labels, "Labels");
+    cmd->add_flag("-e,--environment", o->environment, "Environment scripts");
+    cmd->add_flag("-r,--runscript", o->runscript, "Runscript");
+    cmd->add_flag("-s,--startscript", o->startscript, "Startscript (instances)");
+    cmd->add_flag("-t,--test", o->test, "Test script");
+    cmd->add_flag("-d,--deffile", o->deffile, "Definition file");
+    cmd->add_flag("-c,--config", o->config, "OCI image config (oci-config.json)");
+    cmd->add_flag("--json", o->json, "Print JSON; labels and config as JSON objects");
+    cmd->footer(
+        "Without a selection: format, architecture, partitions, signatures (listed, not\n"
+        "verified) and labels; with --json, everything.\n"
+        "Examples:\n  sifkit inspect app.sif\n  sifkit inspect --runscript app.sif\n"
+        "  sifkit inspect --json --labels app.sif | jq '.labels'");
+    cmd->callback([o] {
+        const sif::Image image = sif::Image::open(o->image);
+        const rootfs::ImageMetadata metadata = rootfs::read_metadata(image);
+        const bool all = !(o->labels || o->environment || o->runscript || o->startscript ||
+                           o->test || o->deffile || o->config);
+        if (o->json) {
+            print_json_report(metadata, *o, all);
+        } else {
+            print_text_report(metadata, *o, all);
+        }
+    });
+}
+
+}  // namespace sifkit::cli

@@ -1,0 +1,46 @@
+// OCI-SIF images (SingularityCE 4's `singularity run --oci` format): an OCI image stored in a
+// SIF, every blob an OCI.Blob object whose descriptor carries the blob's digest, the image index
+// an OCI.RootIndex object. Reading resolves the root index to its one image manifest, its config
+// and its layers, each found by digest and checked against it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sifkit/sif/image.hpp"
+
+namespace sifkit::rootfs {
+
+// The media type SingularityCE gives squashfs layers.
+inline constexpr const char* kSquashfsLayerMediaType =
+    "application/vnd.sylabs.image.layer.v1.squashfs";
+
+struct OciBlob {
+    std::string digest;  // "sha256:<hex>"
+    std::string media_type;
+    std::uint64_t size = 0;
+    std::uint32_t object = 0;  // the OCI.Blob object holding it
+};
+
+struct OciSifImage {
+    std::string index;  // the root index JSON, as stored
+    OciBlob manifest;
+    std::string manifest_json;
+    OciBlob config;
+    std::string config_json;
+    std::vector<OciBlob> layers;  // bottom first
+};
+
+// True when the image has an OCI.RootIndex object.
+bool is_oci_sif(const sif::Image& image);
+// Resolves the root index to its image (the only manifest, or the one for `platform`
+// "os/arch"); invalid_image when the documents are malformed, a blob is missing or its bytes
+// do not match the digest.
+OciSifImage read_oci_sif(const sif::Image& image);
+// The OCI.Blob object of a digest; not_found when there is none.
+const sif::Descriptor& find_oci_blob(const sif::Image& image, const std::string& digest);
+// Reads a small blob whole (documents), checking its digest; refuses blobs over 16 MiB.
+std::string read_oci_document(const sif::Image& image, const OciBlob& blob);
+
+}  // namespace sifkit::rootfs

@@ -1,0 +1,143 @@
+#include "sifkit/rootfs/oci_sif.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
+
+namespace sifkit::rootfs {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::uint64_t kMaxDocument = 16U << 20;
+
+[[noreturn]] void malformed(const sif::Image& image, const std::string& what) {
+    throw Error(ErrorKind::invalid_image, "OCI-SIF: " + what, image.name());
+}
+
+Json parse(const sif::Image& image, const std::string& text, const std::string& what) {
+    Json value = Json::parse(text, nullptr, false);
+    if (value.is_discarded() || !value.is_object()) {
+        malformed(image, what + " is not a JSON object");
+    }
+    return value;
+}
+
+OciBlob descriptor_of(const sif::Image& image, const Json& value, const std::string& what) {
+    if (!value.is_object() || !value.contains("digest") || !value["digest"].is_string() ||
+        !value.contains("size") || !value["size"].is_number_unsigned()) {
+        malformed(image, what + ": a descriptor needs a digest and a size");
+    }
+    OciBlob blob;
+    blob.digest = value["digest"].get<std::string>();
+    blob.size = value["size"].get<std::uint64_t>();
+    if (value.contains("mediaType") && value["mediaType"].is_string()) {
+        blob.media_type = value["mediaType"].get<std::string>();
+    }
+    if (!sif::is_sha256_digest(blob.digest)) {
+        throw Error(ErrorKind::unsupported,
+                    "OCI-SIF: " + what + ": digest " + blob.digest + " is not sha256",
+                    image.name());
+    }
+    const sif::Descriptor& object = find_oci_blob(image, blob.digest);
+    if (static_cast<std::uint64_t>(object.size) != blob.size) {
+        malformed(image, what + ": blob " + blob.digest + " is " + std::to_string(object.size) +
+                             " bytes, the descriptor says " + std::to_string(blob.size));
+    }
+    blob.object = object.id;
+    return blob;
+}
+
+std::string read_object(const sif::Image& image, const sif::Descriptor& object,
+                        const std::string& what) {
+    if (static_cast<std::uint64_t>(object.size) > kMaxDocument) {
+        malformed(image, what + " is larger than 16 MiB");
+    }
+    std::string text(static_cast<std::size_t>(object.size), '\0');
+    image.read(object, 0, std::as_writable_bytes(std::span<char>(text.data(), text.size())));
+    return text;
+}
+
+}  // namespace
+
+bool is_oci_sif(const sif::Image& image) {
+    for (const sif::Descriptor& d : image.objects()) {
+        if (d.type() == sif::DataType::oci_root_index) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const sif::Descriptor& find_oci_blob(const sif::Image& image, const std::string& digest) {
+    for (const sif::Descriptor& d : image.slots()) {
+        if (d.used && d.type() == sif::DataType::oci_blob && d.oci_digest().value == digest) {
+            return image.object(d.id);
+        }
+    }
+    throw Error(ErrorKind::not_found, "OCI-SIF: no OCI.Blob object holds " + digest, image.name());
+}
+
+std::string read_oci_document(const sif::Image& image, const OciBlob& blob) {
+    const std::string text = read_object(image, image.object(blob.object), "blob " + blob.digest);
+    if (sif::sha256_digest(text) != blob.digest) {
+        malformed(image, "blob " + blob.digest + " does not match its digest");
+    }
+    return text;
+}
+
+OciSifImage read_oci_sif(const sif::Image& image) {
+    const sif::Descriptor* root = nullptr;
+    for (const sif::Descriptor& d : image.slots()) {
+        if (d.used && d.type() == sif::DataType::oci_root_index) {
+            root = &image.object(d.id);
+            break;
+        }
+    }
+    if (root == nullptr) {
+        throw Error(ErrorKind::not_found, "not an OCI-SIF image (no OCI.RootIndex object)",
+                    image.name());
+    }
+    OciSifImage out;
+    out.index = read_object(image, *root, "the root index");
+    const Json index = parse(image, out.index, "the root index");
+    if (!index.contains("manifests") || !index["manifests"].is_array()) {
+        malformed(image, "the root index has no manifests");
+    }
+    std::vector<const Json*> images;
+    for (const Json& entry : index["manifests"]) {
+        const std::string type =
+            entry.is_object() && entry.contains("mediaType") && entry["mediaType"].is_string()
+                ? entry["mediaType"].get<std::string>()
+                : "";
+        if (type == "application/vnd.oci.image.manifest.v1+json" ||
+            type == "application/vnd.docker.distribution.manifest.v2+json") {
+            images.push_back(&entry);
+        }
+    }
+    if (images.size() != 1) {
+        throw Error(ErrorKind::unsupported,
+                    "OCI-SIF: the root index lists " + std::to_string(images.size()) +
+                        " image manifests; sifkit reads images with exactly one",
+                    image.name());
+    }
+    out.manifest = descriptor_of(image, *images.front(), "the root index");
+    out.manifest_json = read_oci_document(image, out.manifest);
+    const Json manifest = parse(image, out.manifest_json, "the image manifest");
+    if (!manifest.contains("config")) {
+        malformed(image, "the image manifest has no config");
+    }
+    out.config = descriptor_of(image, manifest["config"], "the manifest's config");
+    out.config_json = read_oci_document(image, out.config);
+    parse(image, out.config_json, "the image config");
+    if (!manifest.contains("layers") || !manifest["layers"].is_array()) {
+        malformed(image, "the image manifest has no layers");
+    }
+    for (const Json& layer : manifest["layers"]) {
+        out.layers.push_back(descriptor_of(image, layer, "a manifest layer"));
+    }
+    return out;
+}
+
+}  // namespace sifkit::rootfs

@@ -1,0 +1,35 @@
+// Streaming SHA-256 in the OCI digest form ("sha256:<hex>"). OCI.Blob and OCI.RootIndex objects
+// are addressed by it (their descriptors carry it), so it lives with the format; the converter
+// and the image reader both check and compute blob digests with it.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace sifkit::sif {
+
+class Sha256 {
+  public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+
+    void update(std::span<const std::byte> data);
+    void update(std::string_view text);
+    // "sha256:" + 64 lower-case hex digits. The hasher cannot be used afterwards.
+    std::string finish();
+
+  private:
+    void* context_;  // EVP_MD_CTX
+};
+
+std::string sha256_digest(std::string_view data);
+
+// True for "sha256:" followed by exactly 64 lower-case hex digits, the only algorithm sifkit
+// accepts for blob addresses (other algorithms are refused as unsupported).
+bool is_sha256_digest(std::string_view digest) noexcept;
+
+}  // namespace sifkit::sif
