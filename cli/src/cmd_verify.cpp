@@ -40,7 +40,10 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
         text += "cache: copied " + std::to_string(result.bytes_copied) + " bytes to " + entry;
     } else if (result.verified) {
         text += "cache: reused " + entry + " (verified again, nothing copied";
-        text += result.waited ? ", after waiting for another sifkit stage of it)" : ")";
+        if (result.source_verified) {
+            text += "; this source file was new to the cache and was verified in place first";
+        }
+        text += result.waited ? "; waited for another sifkit stage of it)" : ")";
     }
     if (result.verified) {
         text += "\nstaged to " + (link.empty() ? entry : link + " -> " + entry);
@@ -55,6 +58,7 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
                        {"bytes_copied", result.bytes_copied},
                        {"reused", result.verified && !result.copied},
                        {"waited", result.waited},
+                       {"source_verified", result.source_verified},
                        {"discarded", result.discarded}};
     print_report(image, result.report, json, text, fields);
 }

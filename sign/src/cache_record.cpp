@@ -1,5 +1,6 @@
 #include "cache_record.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "sifkit/sif/error.hpp"
@@ -13,7 +14,37 @@ std::int64_t nanoseconds(const struct timespec& t) noexcept {
     return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
+nlohmann::ordered_json identity_json(const FileIdentity& id) {
+    return {{"device", id.device},     {"inode", id.inode},       {"size", id.size},
+            {"mtime_ns", id.mtime_ns}, {"ctime_ns", id.ctime_ns}, {"mode", id.mode},
+            {"uid", id.uid}};
+}
+
+FileIdentity identity_from(const nlohmann::json& j) {
+    FileIdentity id;
+    id.device = j.at("device").get<std::uint64_t>();
+    id.inode = j.at("inode").get<std::uint64_t>();
+    id.size = j.at("size").get<std::uint64_t>();
+    id.mtime_ns = j.at("mtime_ns").get<std::int64_t>();
+    id.ctime_ns = j.at("ctime_ns").get<std::int64_t>();
+    id.mode = j.at("mode").get<std::uint32_t>();
+    id.uid = j.at("uid").get<std::uint32_t>();
+    return id;
+}
+
 }  // namespace
+
+void CacheRecord::add_source(const FileIdentity& file) {
+    std::erase(sources, file);
+    sources.push_back(file);
+    if (sources.size() > kMaxSources) {
+        sources.erase(sources.begin());
+    }
+}
+
+bool CacheRecord::knows_source(const FileIdentity& file) const {
+    return std::find(sources.begin(), sources.end(), file) != sources.end();
+}
 
 FileIdentity FileIdentity::of(const struct stat& info) noexcept {
     FileIdentity id;
@@ -34,10 +65,11 @@ std::string CacheRecord::encode() const {
     j["source"] = source;
     j["staged_at"] = staged_at;
     j["verified_by"] = verified_by;
-    j["copy"] = {{"device", identity.device}, {"inode", identity.inode},
-                 {"size", identity.size},     {"mtime_ns", identity.mtime_ns},
-                 {"ctime_ns", identity.ctime_ns}, {"mode", identity.mode},
-                 {"uid", identity.uid}};
+    j["copy"] = identity_json(identity);
+    j["sources"] = nlohmann::ordered_json::array();
+    for (const FileIdentity& s : sources) {
+        j["sources"].push_back(identity_json(s));
+    }
     j["digests"] = nlohmann::ordered_json::array();
     for (const KnownDigest& d : digests) {
         j["digests"].push_back(
@@ -57,14 +89,10 @@ std::optional<CacheRecord> CacheRecord::decode(std::string_view text) {
         record.source = j.value("source", std::string());
         record.staged_at = j.value("staged_at", std::int64_t{0});
         record.verified_by = j.value("verified_by", std::vector<std::string>());
-        const nlohmann::json& copy = j.at("copy");
-        record.identity.device = copy.at("device").get<std::uint64_t>();
-        record.identity.inode = copy.at("inode").get<std::uint64_t>();
-        record.identity.size = copy.at("size").get<std::uint64_t>();
-        record.identity.mtime_ns = copy.at("mtime_ns").get<std::int64_t>();
-        record.identity.ctime_ns = copy.at("ctime_ns").get<std::int64_t>();
-        record.identity.mode = copy.at("mode").get<std::uint32_t>();
-        record.identity.uid = copy.at("uid").get<std::uint32_t>();
+        record.identity = identity_from(j.at("copy"));
+        for (const nlohmann::json& s : j.at("sources")) {
+            record.sources.push_back(identity_from(s));
+        }
         for (const nlohmann::json& d : j.at("digests")) {
             record.digests.push_back(KnownDigest{d.at("offset").get<std::int64_t>(),
                                                  d.at("size").get<std::int64_t>(),

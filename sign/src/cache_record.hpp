@@ -32,12 +32,20 @@ struct FileIdentity {
 
 struct CacheRecord {
     std::string key;
-    FileIdentity identity;
+    FileIdentity identity;  // of the cached copy
     std::vector<KnownDigest> digests;
+    // Source files known to hold this content: each was read in full and verified (while it
+    // was copied, or in place later) and has not changed since. The most recent come last.
+    std::vector<FileIdentity> sources;
     // Informational: the image it was staged from, when, and the keys that verified it then.
     std::string source;
     std::int64_t staged_at = 0;
     std::vector<std::string> verified_by;
+
+    // Remembers a verified source, keeping the kMaxSources most recent ones.
+    void add_source(const FileIdentity& file);
+    bool knows_source(const FileIdentity& file) const;
+    static constexpr std::size_t kMaxSources = 16;
 
     std::string encode() const;
     // nullopt when the text is not a record of this format.

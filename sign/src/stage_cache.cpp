@@ -69,16 +69,21 @@ struct Entry {
 struct Lookup {
     std::optional<VerifyReport> report;
     std::string discard;
+    std::optional<detail::CacheRecord> record;
 };
+
+Lookup discard(std::string why) {
+    return {std::nullopt, std::move(why), std::nullopt};
+}
 
 Lookup look_up(const Entry& entry, const std::string& key, const VerifyOptions& options,
                bool rehash) {
     const int fd = ::open(entry.copy.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT) {
-            return {};
+            return {std::nullopt, {}, std::nullopt};
         }
-        return {std::nullopt, std::string("cannot open it: ") + std::strerror(errno)};
+        return discard(std::string("cannot open it: ") + std::strerror(errno));
     }
     struct Closer {
         int fd;
@@ -86,28 +91,28 @@ Lookup look_up(const Entry& entry, const std::string& key, const VerifyOptions& 
     } closer{fd};
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-        return {std::nullopt, "not a regular file"};
+        return discard("not a regular file");
     }
     if (info.st_uid != ::geteuid() || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        return {std::nullopt, "owned by another user or writable by others"};
+        return discard("owned by another user or writable by others");
     }
     const auto text = detail::read_own_file(entry.record, kRecordLimit);
     const auto record = text ? detail::CacheRecord::decode(*text) : std::nullopt;
     if (!record || record->key != key) {
-        return {std::nullopt, "no valid record next to it"};
+        return discard("no valid record next to it");
     }
     if (record->identity != detail::FileIdentity::of(info)) {
-        return {std::nullopt, "it was changed after it was staged (its inode, size, times or "
-                              "mode differ from its record)"};
+        return discard("it was changed after it was staged (its inode, size, times or "
+                              "mode differ from its record)");
     }
     std::optional<sif::Image> image;
     try {
         image.emplace(open_shared(fd, entry.copy.string()));
     } catch (const Error& e) {
-        return {std::nullopt, std::string("it does not load: ") + e.what()};
+        return discard(std::string("it does not load: ") + e.what());
     }
     if (StageCache::key_of(*image) != key) {
-        return {std::nullopt, "its header, descriptors or signatures changed"};
+        return discard("its header, descriptors or signatures changed");
     }
     detail::ObjectDigests digests(*image);
     if (!rehash) {
@@ -117,11 +122,19 @@ Lookup look_up(const Entry& entry, const std::string& key, const VerifyOptions& 
     }
     VerifyReport report = detail::verify_with(*image, options, digests);
     if (report.status == VerifyStatus::invalid) {
-        return {std::nullopt, "it no longer verifies (" + first_reason(report) + ")"};
+        return discard("it no longer verifies (" + first_reason(report) + ")");
     }
     // Verified, or signatures that these keys do not accept: the source carries the very same
     // signatures (KEY covers them), so a fresh copy would get the same verdict.
-    return {std::move(report), {}};
+    return {std::move(report), {}, std::move(record)};
+}
+
+detail::FileIdentity identity_of(const StageSource& source) {
+    struct stat info {};
+    if (::fstat(source.fd(), &info) != 0) {
+        throw_errno("cannot stat", source.name());
+    }
+    return detail::FileIdentity::of(info);
 }
 
 void write_record(const std::filesystem::path& path, const detail::CacheRecord& record) {
@@ -183,7 +196,22 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
     // here and then find its copy.
     const detail::LockFile lock(entry.lock, cache_options.on_wait);
     result.waited = lock.waited();
+    const detail::FileIdentity source_id = identity_of(source);
     Lookup found = look_up(entry, result.key, options, cache_options.rehash);
+    if (found.report && found.report->status == VerifyStatus::verified &&
+        !found.record->knows_source(source_id)) {
+        // The cache holds a verified copy of what this image claims to be, but not this file
+        // as it is now (another file, or this one changed since): only a full read of it can
+        // tell whether its bytes are those the signatures describe. No copy is needed.
+        VerifyReport report = verify_image(open_shared(source.fd(), source.name()), options);
+        result.source_verified = true;
+        if (report.status != VerifyStatus::verified) {
+            result.report = std::move(report);
+            return result;
+        }
+        found.record->add_source(source_id);
+        write_record(entry.record, *found.record);
+    }
     if (found.report) {
         result.report = std::move(*found.report);
         result.verified = result.report.status == VerifyStatus::verified;
@@ -225,6 +253,7 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
     record.digests = std::move(outcome.digests);
     record.source = source.name();
     record.staged_at = static_cast<std::int64_t>(std::time(nullptr));
+    record.add_source(source_id);
     record.verified_by = verifying_keys(result.report);
     write_record(entry.record, record);
     result.verified = true;

@@ -11,15 +11,21 @@
 // from the source with a few small reads. For an image that verifies with every group checked,
 // those signatures pin the digest of every object, so one KEY names one content.
 //
-// Trust model: nothing in the cache is believed without being checked again. A hit needs an
-// entry that is owned by this user and not writable by others, whose identity still matches its
-// record (any write or chmod changes ctime, which cannot be set back), and whose own header,
-// table and signatures hash to KEY; then the signatures are verified again against the current
-// trusted keys and policy, with the object digests of the record (or re-hashed from the copy
-// with `rehash`). An entry that fails a check is discarded and the image copied again. The
-// directory must be owned by this user and writable by no one else, and its parents must not
-// be writable by others unless sticky: whoever could write there could forge record and copy
-// together.
+// Trust model: nothing in the cache is believed without being checked again, and no source
+// file is called verified unless it was read in full and verified.
+// - The entry: a hit needs a copy that is owned by this user and not writable by others, whose
+//   identity still matches its record (any write or chmod changes ctime, which cannot be set
+//   back), and whose own header, table and signatures hash to KEY; then its signatures are
+//   verified again against the current trusted keys and policy, with the object digests of the
+//   record (or re-hashed from the copy with `rehash`). An entry that fails a check is discarded
+//   and the image copied again.
+// - The source: the record lists the source files (device, inode, size, mtime, ctime) that
+//   were verified to hold this content. A source not among them (another path, or the same
+//   file changed since) is verified in place, by one full read without a copy: a tampered file
+//   that claims the cached image's signatures is refused even though a good copy is cached.
+// - The directory must be owned by this user and writable by no one else, and its parents must
+//   not be writable by others unless sticky: whoever could write there could forge record and
+//   copy together.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +56,10 @@ struct CacheStageResult {
     bool copied = false;  // this call copied the image; false: it reused an existing entry
     std::uint64_t bytes_copied = 0;
     bool waited = false;  // another process was staging the same image; this one waited
+    // The cache held the content, but not from this source file as it is now: the source was
+    // read in full and verified in place (nothing copied). When it did not verify, `report`
+    // says why and `verified` is false.
+    bool source_verified = false;
     // An entry was found and discarded before copying again, and why ("" when none was).
     std::string discarded;
 };
