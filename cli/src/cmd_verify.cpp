@@ -1,9 +1,9 @@
 // sifkit verify / stage: check signatures against trusted keys; stage also copies the image,
 // verifying the copy's bytes in the same read.
+#include <iostream>
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "sifkit/sif/image.hpp"
-#include <iostream>
 
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/stage.hpp"
@@ -89,7 +89,8 @@ void register_verify(CLI::App& app) {
 void register_stage(CLI::App& app) {
     auto o = std::make_shared<StageCliOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "stage", "Copy an image to DEST or a node-local cache, verifying the copy in the same read");
+        "stage",
+        "Copy an image to DEST or a node-local cache, verifying the copy in the same read");
     cmd->add_option("sif_path", o->image, "Image to stage")->required();
     cmd->add_option("dest", o->destination,
                     "Where the verified copy goes (with a cache: a symbolic link to the cached "
@@ -129,10 +130,10 @@ void register_stage(CLI::App& app) {
         if (!cached) {
             const sign::StageResult result =
                 sign::stage_image(source, o->destination, options, overwrite);
-            print_report(o->image, result.report, o->verify.json,
-                         result.written ? "staged to " + o->destination
-                                        : o->destination + ": not written",
-                         {{"staged_to", result.written ? o->destination : ""}});
+            print_report(
+                o->image, result.report, o->verify.json,
+                result.written ? "staged to " + o->destination : o->destination + ": not written",
+                {{"staged_to", result.written ? o->destination : ""}});
             if (!result.written) {
                 throw VerifyFailed{exit_code_for(result.report.status)};
             }

@@ -15,8 +15,12 @@ std::int64_t nanoseconds(const struct timespec& t) noexcept {
 }
 
 nlohmann::ordered_json identity_json(const FileIdentity& id) {
-    return {{"device", id.device},     {"inode", id.inode},       {"size", id.size},
-            {"mtime_ns", id.mtime_ns}, {"ctime_ns", id.ctime_ns}, {"mode", id.mode},
+    return {{"device", id.device},
+            {"inode", id.inode},
+            {"size", id.size},
+            {"mtime_ns", id.mtime_ns},
+            {"ctime_ns", id.ctime_ns},
+            {"mode", id.mode},
             {"uid", id.uid}};
 }
 

@@ -102,8 +102,9 @@ Lookup look_up(const Entry& entry, const std::string& key, const VerifyOptions& 
         return discard("no valid record next to it");
     }
     if (record->identity != detail::FileIdentity::of(info)) {
-        return discard("it was changed after it was staged (its inode, size, times or "
-                              "mode differ from its record)");
+        return discard(
+            "it was changed after it was staged (its inode, size, times or "
+            "mode differ from its record)");
     }
     std::optional<sif::Image> image;
     try {
@@ -280,8 +281,8 @@ void link_staged_copy(const std::filesystem::path& target, const std::filesystem
     std::random_device random;
     std::filesystem::path temporary;
     for (int attempt = 0;; ++attempt) {
-        temporary = dir / ("." + link.filename().string() + ".sifkit-link-" +
-                           std::to_string(random()));
+        temporary =
+            dir / ("." + link.filename().string() + ".sifkit-link-" + std::to_string(random()));
         if (::symlink(target.c_str(), temporary.c_str()) == 0) {
             break;
         }
