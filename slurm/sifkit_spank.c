@@ -209,64 +209,86 @@ static const char* verdict(int status) {
     }
 }
 
-/* In the child, before exec: become root again (slurmstepd keeps root as its real and saved
- * uid while it acts as the user), prepare CACHE_DIR/UID and close what slurmstepd had open. */
-static void run_helper(int image_fd, int out_fd, uid_t uid) __attribute__((noreturn));
-static void run_helper(int image_fd, int out_fd, uid_t uid) {
+/* The helper's command line, made before the fork: after fork() in a multi-threaded process
+ * (slurmstepd) the child may only call async-signal-safe functions, so no snprintf there. */
+struct helper {
     char user_dir[PATH_MAX];
-    char fd_text[16];
     const char* argv[20];
-    int n = 0;
-    struct stat keys;
+};
 
-    if (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
+static int prepare_helper(struct helper* h, uid_t uid) {
+    int n = 0;
+    if (snprintf(h->user_dir, sizeof h->user_dir, "%s/%u", cfg.cache_dir, (unsigned)uid) >=
+        (int)sizeof h->user_dir)
+        return -1;
+    h->argv[n++] = cfg.sifkit;
+    h->argv[n++] = "stage";
+    h->argv[n++] = "--source-fd";
+    h->argv[n++] = "3";
+    h->argv[n++] = "--cache-dir";
+    h->argv[n++] = h->user_dir;
+    h->argv[n++] = "--keys-dir"; /* or --key: decided in the child, which can stat as root */
+    h->argv[n++] = cfg.trusted_keys;
+    h->argv[n++] = "--require";
+    h->argv[n++] = cfg.require;
+    if (cfg.rehash)
+        h->argv[n++] = "--rehash";
+    h->argv[n++] = "--";
+    h->argv[n++] = image;
+    h->argv[n] = NULL;
+    return 0;
+}
+
+static void child_fail(const char* what) __attribute__((noreturn));
+static void child_fail(const char* what) {
+    const char* parts[] = {"sifkit_spank helper: ", what, "\n"};
+    for (size_t i = 0; i < 3; i++)
+        if (write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
+            break;
+    _exit(125);
+}
+
+/* In the child, before exec: become root again (slurmstepd keeps root as its real and saved
+ * uid while it acts as the user), prepare CACHE_DIR/UID, give the helper a clean signal state
+ * and none of slurmstepd's descriptors. Async-signal-safe calls only. */
+static void run_helper(struct helper* h, int image_fd, int out_fd) __attribute__((noreturn));
+static void run_helper(struct helper* h, int image_fd, int out_fd) {
+    struct stat keys;
+    sigset_t none;
+
+    /* Out of the way of 0-3 first, whatever numbers the two descriptors have. */
+    const int source = fcntl(image_fd, F_DUPFD, 10);
+    if (source < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
         _exit(125);
-    if (seteuid(0) || setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0)) {
-        dprintf(STDERR_FILENO, "cannot become root to run the helper: %s\n", strerror(errno));
-        _exit(125);
-    }
+    if (seteuid(0) || setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0))
+        child_fail("cannot become root again");
     umask(022);
-    if (snprintf(user_dir, sizeof user_dir, "%s/%u", cfg.cache_dir, (unsigned)uid) >=
-        (int)sizeof user_dir)
-        _exit(125);
-    /* The users' directories are 0711: a user opens the copies in his own one by name. */
+    /* The users' directories are 0711: users open the copies in their own one by name. */
     if ((mkdir(cfg.cache_dir, 0755) && errno != EEXIST) ||
-        (mkdir(user_dir, 0711) && errno != EEXIST)) {
-        dprintf(STDERR_FILENO, "cannot create %s: %s\n", user_dir, strerror(errno));
-        _exit(125);
-    }
-    if (dup2(image_fd, 3) < 0)
+        (mkdir(h->user_dir, 0711) && errno != EEXIST))
+        child_fail("cannot create the cache directory");
+    if (stat(cfg.trusted_keys, &keys) == 0 && !S_ISDIR(keys.st_mode))
+        h->argv[6] = "--key";
+    if (dup2(source, 3) < 0) /* dup2 clears close-on-exec: the helper inherits it */
         _exit(125);
     if (close_range(4, ~0U, 0))
         for (int fd = 4; fd < 65536; fd++)
             close(fd);
-    int devnull = open("/dev/null", O_RDONLY);
+    const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0 && devnull != STDIN_FILENO) {
         dup2(devnull, STDIN_FILENO);
         close(devnull);
     }
-    snprintf(fd_text, sizeof fd_text, "3");
-    argv[n++] = cfg.sifkit;
-    argv[n++] = "stage";
-    argv[n++] = "--source-fd";
-    argv[n++] = fd_text;
-    argv[n++] = "--cache-dir";
-    argv[n++] = user_dir;
-    argv[n++] =
-        stat(cfg.trusted_keys, &keys) == 0 && S_ISDIR(keys.st_mode) ? "--keys-dir" : "--key";
-    argv[n++] = cfg.trusted_keys;
-    argv[n++] = "--require";
-    argv[n++] = cfg.require;
-    if (cfg.rehash)
-        argv[n++] = "--rehash";
-    argv[n++] = "--";
-    argv[n++] = image;
-    argv[n] = NULL;
+    /* A blocked or ignored signal survives execve: the helper must stay killable by SIGTERM. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    const int signals[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGALRM};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        signal(signals[i], SIG_DFL);
     /* A fixed environment: nothing of the job's or slurmd's reaches a root helper. */
     char* const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-    execve(cfg.sifkit, (char* const*)argv, envp);
-    dprintf(STDERR_FILENO, "cannot run %s: %s\n", cfg.sifkit, strerror(errno));
-    _exit(126);
+    execve(cfg.sifkit, (char* const*)h->argv, envp);
+    child_fail("cannot execute the sifkit binary named by sifkit= in plugstack.conf");
 }
 
 static double now(void) {
@@ -373,10 +395,18 @@ static void stage_image(spank_t sp) {
         close(fd);
         return;
     }
+    struct helper h;
+    if (prepare_helper(&h, uid)) {
+        set_failure("cache_dir is too long");
+        close(fd);
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        return;
+    }
     const pid_t pid = fork();
     if (pid == 0) {
         close(pipe_fds[0]);
-        run_helper(fd, pipe_fds[1], uid);
+        run_helper(&h, fd, pipe_fds[1]);
     }
     close(pipe_fds[1]);
     close(fd);

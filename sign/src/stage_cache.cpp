@@ -130,6 +130,13 @@ Lookup look_up(const Entry& entry, const std::string& key, const VerifyOptions& 
     return {std::move(report), {}, std::move(record)};
 }
 
+[[noreturn]] void changed_while_staging(const StageSource& source) {
+    throw Error(ErrorKind::io,
+                "the image changed while it was being staged (its header, descriptors or "
+                "signatures differ from those read first); nothing was cached, try again",
+                source.name());
+}
+
 detail::FileIdentity identity_of(const StageSource& source) {
     struct stat info {};
     if (::fstat(source.fd(), &info) != 0) {
@@ -204,7 +211,11 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
         // The cache holds a verified copy of what this image claims to be, but not this file
         // as it is now (another file, or this one changed since): only a full read of it can
         // tell whether its bytes are those the signatures describe. No copy is needed.
-        VerifyReport report = verify_image(open_shared(source.fd(), source.name()), options);
+        const sif::Image in_place = open_shared(source.fd(), source.name());
+        if (key_of(in_place) != result.key) {
+            changed_while_staging(source);
+        }
+        VerifyReport report = verify_image(in_place, options);
         result.source_verified = true;
         if (report.status != VerifyStatus::verified) {
             result.report = std::move(report);
@@ -235,10 +246,7 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
         return result;  // the temporary copy goes, nothing is cached
     }
     if (key_of(sif::Image::open(copy.storage(), sif::OpenMode::read_only)) != result.key) {
-        throw Error(ErrorKind::io,
-                    "the image changed while it was being staged (its header, descriptors or "
-                    "signatures differ from those read first); nothing was cached, try again",
-                    source.name());
+        changed_while_staging(source);
     }
     detail::flush_copy(copy);
     copy.commit();

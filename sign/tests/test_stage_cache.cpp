@@ -36,16 +36,17 @@ struct Fixture {
 
     Fixture() { options.keys = {&trusted}; }
 
-    // A one-group image holding `payload`, signed by `signer`.
-    fs::path image(const std::string& name, const std::string& payload) const {
+    // A one-group image holding `payload`, signed by `signer` unless `with_signature` is false.
+    fs::path image(const std::string& name, const std::string& payload,
+                   bool with_signature = true) const {
         const fs::path path = tmp / name;
-        {
-            sif::Image image = create(path);
-            sif::ObjectSpec spec;
-            spec.type = sif::DataType::generic;
-            spec.group = 1;
-            sif::MemorySource data(payload);
-            image.add(spec, data);
+        sif::Image image = create(path);
+        sif::ObjectSpec spec;
+        spec.type = sif::DataType::generic;
+        spec.group = 1;
+        sif::MemorySource data(payload);
+        image.add(spec, data);
+        if (with_signature) {
             sign::SignOptions sign_options;
             sign_options.keys = {&signer};
             sign::sign_image(image, sign_options);
@@ -239,14 +240,7 @@ TEST_CASE("a cached copy checked with keys that do not trust it is refused and k
 
 TEST_CASE("images that do not verify are not cached") {
     Fixture f;
-    const fs::path unsigned_image = f.tmp / "unsigned.sif";
-    {
-        sif::Image image = create(unsigned_image);
-        sif::ObjectSpec spec;
-        spec.group = 1;
-        sif::MemorySource data(std::string_view("data"));
-        image.add(spec, data);
-    }
+    const fs::path unsigned_image = f.image("unsigned.sif", "data", false);
     const auto result = f.stage(unsigned_image);
     CHECK_FALSE(result.verified);
     CHECK(result.report.status == sign::VerifyStatus::not_signed);
