@@ -87,8 +87,8 @@ TEST_CASE("steps of two jobs verifying one image at the same moment copy it once
     const fs::path image = c.unique_image("jobs");
     const fs::path user_cache = c.plugin_cache() / "0";
     fs::create_directories(user_cache);  // as the plugin makes it: root's, 0711
-    fs::permissions(user_cache, fs::perms::owner_all | fs::perms::group_exec |
-                                    fs::perms::others_exec);
+    fs::permissions(user_cache,
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     const fs::path lock = user_cache / (key_of(image) + ".lock");
     HeldLock held(lock);
     const auto submit = [&] {
