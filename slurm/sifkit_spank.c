@@ -347,9 +347,15 @@ static int find_line(const char* out, const char* prefix, char* dst, size_t size
     return 0;
 }
 
-/* The path after the last "staged to " line of the helper's output, into `staged`. */
-static int find_staged_path(const char* out) {
-    return find_line(out, "staged to ", staged, sizeof staged);
+/* The path after the last "staged to " line of the helper's output, into `staged`; it must be
+ * a file of the user's cache directory `dir` (nothing else is ever exported). */
+static int find_staged_path(const char* out, const char* dir) {
+    const size_t n = strlen(dir);
+    if (find_line(out, "staged to ", staged, sizeof staged))
+        return -1;
+    if (strncmp(staged, dir, n) || staged[n] != '/' || strchr(staged + n + 1, '/'))
+        return -1;
+    return 0;
 }
 
 /* Appends the helper's report to the failure message, one indented line per line. */
@@ -426,24 +432,25 @@ static void stage_image(spank_t sp) {
     }
     if (timed_out) {
         set_failure(
-            "--sif-image=%s: staging took longer than timeout=%d s; the "
-            "step does not start",
-            image, cfg.timeout);
-    } else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-               find_staged_path(out) == 0) {
-        if (find_line(out, "cache: ", cache_line, sizeof cache_line))
-            strcpy(cache_line, "?");
-        return; /* verified: `staged` holds the copy */
+            "--sif-image=%s: staging took longer than timeout=%d s; the step does not start", image,
+            cfg.timeout);
+    } else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        /* sifkit names the copy by the directory's canonical path. */
+        char dir[PATH_MAX];
+        if (find_staged_path(out, realpath(h.user_dir, dir) ? dir : h.user_dir) == 0) {
+            if (find_line(out, "cache: ", cache_line, sizeof cache_line))
+                strcpy(cache_line, "?");
+            return; /* verified: `staged` holds the copy */
+        }
+        set_failure("--sif-image=%s: sifkit stage named no copy in %s; the step does not start",
+                    image, h.user_dir);
     } else if (status != -1 && WIFEXITED(status)) {
-        set_failure(
-            "--sif-image=%s refused: %s (sifkit stage exit %d); the "
-            "step does not start",
-            image, verdict(WEXITSTATUS(status)), WEXITSTATUS(status));
+        set_failure("--sif-image=%s refused: %s (sifkit stage exit %d); the step does not start",
+                    image, verdict(WEXITSTATUS(status)), WEXITSTATUS(status));
     } else {
         set_failure(
-            "--sif-image=%s: the helper %s did not finish normally; the "
-            "step does not start",
-            image, cfg.sifkit);
+            "--sif-image=%s: the helper %s did not finish normally; the step does not start", image,
+            cfg.sifkit);
     }
     append_report(out);
 }
