@@ -152,6 +152,50 @@ void write_record(const std::filesystem::path& path, const detail::CacheRecord& 
     out.commit();
 }
 
+// The miss: stages the source as the entry's copy and writes its record, under the entry's
+// lock. `result` gets the report; `verified` only once copy and record are in place.
+void copy_into_cache(const Entry& entry, const StageSource& source,
+                     const detail::FileIdentity& source_id, const VerifyOptions& options,
+                     CacheStageResult& result) {
+    // A stale record must never describe the new copy, even for a moment.
+    ::unlink(entry.record.c_str());
+    if (!result.discarded.empty()) {
+        ::unlink(entry.copy.c_str());
+    }
+    detail::remove_stale_temporaries(entry.copy);
+
+    sif::AtomicFile copy(entry.copy, sif::AtomicFile::Overwrite::replace, 0444);
+    detail::CopyOutcome outcome = detail::copy_and_verify(source, copy, options);
+    result.report = std::move(outcome.report);
+    result.copied = true;
+    result.bytes_copied = outcome.bytes;
+    if (result.report.status != VerifyStatus::verified) {
+        return;  // the temporary copy goes, nothing is cached
+    }
+    if (StageCache::key_of(sif::Image::open(copy.storage(), sif::OpenMode::read_only)) !=
+        result.key) {
+        changed_while_staging(source);
+    }
+    detail::flush_copy(copy);
+    copy.commit();
+
+    // The identity is taken after the rename, which may itself change ctime.
+    struct stat info {};
+    if (::stat(entry.copy.c_str(), &info) != 0) {
+        throw_errno("cannot stat the cached copy", entry.copy.string());
+    }
+    detail::CacheRecord record;
+    record.key = result.key;
+    record.identity = detail::FileIdentity::of(info);
+    record.digests = std::move(outcome.digests);
+    record.source = source.name();
+    record.staged_at = static_cast<std::int64_t>(std::time(nullptr));
+    record.add_source(source_id);
+    record.verified_by = verifying_keys(result.report);
+    write_record(entry.record, record);
+    result.verified = true;
+}
+
 }  // namespace
 
 StageCache::StageCache(const std::filesystem::path& dir)
@@ -230,42 +274,7 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
         return result;
     }
     result.discarded = std::move(found.discard);
-    // A stale record must never describe the new copy, even for a moment.
-    ::unlink(entry.record.c_str());
-    if (!result.discarded.empty()) {
-        ::unlink(entry.copy.c_str());
-    }
-    detail::remove_stale_temporaries(entry.copy);
-
-    sif::AtomicFile copy(entry.copy, sif::AtomicFile::Overwrite::replace, 0444);
-    detail::CopyOutcome outcome = detail::copy_and_verify(source, copy, options);
-    result.report = std::move(outcome.report);
-    result.copied = true;
-    result.bytes_copied = outcome.bytes;
-    if (result.report.status != VerifyStatus::verified) {
-        return result;  // the temporary copy goes, nothing is cached
-    }
-    if (key_of(sif::Image::open(copy.storage(), sif::OpenMode::read_only)) != result.key) {
-        changed_while_staging(source);
-    }
-    detail::flush_copy(copy);
-    copy.commit();
-
-    // The identity is taken after the rename, which may itself change ctime.
-    struct stat info {};
-    if (::stat(entry.copy.c_str(), &info) != 0) {
-        throw_errno("cannot stat the cached copy", entry.copy.string());
-    }
-    detail::CacheRecord record;
-    record.key = result.key;
-    record.identity = detail::FileIdentity::of(info);
-    record.digests = std::move(outcome.digests);
-    record.source = source.name();
-    record.staged_at = static_cast<std::int64_t>(std::time(nullptr));
-    record.add_source(source_id);
-    record.verified_by = verifying_keys(result.report);
-    write_record(entry.record, record);
-    result.verified = true;
+    copy_into_cache(entry, source, source_id, options, result);
     return result;
 }
 
