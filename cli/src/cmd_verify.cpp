@@ -1,9 +1,13 @@
 // sifkit verify / stage: check signatures against trusted keys; stage also copies the image,
 // verifying the copy's bytes in the same read.
+#include <iostream>
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "sifkit/sif/image.hpp"
+
+#include "sifkit/sif/error.hpp"
 #include "sifkit/sign/stage.hpp"
+#include "sifkit/sign/stage_cache.hpp"
 #include "verify_report.hpp"
 
 namespace sifkit::cli {
@@ -17,8 +21,47 @@ struct StageCliOptions {
     std::string image;
     std::string destination;
     bool force = false;
+    bool cache = false;
+    std::string cache_dir;
+    bool rehash = false;
+    int source_fd = -1;
     VerifyCliOptions verify;
 };
+
+// The report of a cached stage, with what the cache did: lines of text, or JSON fields.
+void print_cache_outcome(const std::string& image, const sign::CacheStageResult& result,
+                         const std::string& link, bool json) {
+    const std::string entry = result.entry.string();
+    std::string text;
+    if (!result.discarded.empty()) {
+        text += "cache: discarded the copy in the cache: " + result.discarded + "\n";
+    }
+    if (result.copied && result.verified) {
+        text += "cache: copied " + std::to_string(result.bytes_copied) + " bytes to " + entry;
+    } else if (result.verified) {
+        text += "cache: reused " + entry + " (verified again, nothing copied";
+        if (result.source_verified) {
+            text += "; this source file was new to the cache and was verified in place first";
+        }
+        text += result.waited ? "; waited for another sifkit stage of it)" : ")";
+    }
+    if (result.verified) {
+        text += "\nstaged to " + (link.empty() ? entry : link + " -> " + entry);
+    } else {
+        text += "not staged: nothing was added to the cache";
+    }
+    nlohmann::ordered_json fields;
+    fields["staged_to"] = result.verified ? (link.empty() ? entry : link) : "";
+    fields["cache"] = {{"entry", entry},
+                       {"key", result.key},
+                       {"copied", result.copied && result.verified},
+                       {"bytes_copied", result.bytes_copied},
+                       {"reused", result.verified && !result.copied},
+                       {"waited", result.waited},
+                       {"source_verified", result.source_verified},
+                       {"discarded", result.discarded}};
+    print_report(image, result.report, json, text, fields);
+}
 
 }  // namespace
 
@@ -46,24 +89,70 @@ void register_verify(CLI::App& app) {
 void register_stage(CLI::App& app) {
     auto o = std::make_shared<StageCliOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "stage", "Copy an image to DEST, verifying the copy in the same read; keep it if verified");
+        "stage",
+        "Copy an image to DEST or a node-local cache, verifying the copy in the same read");
     cmd->add_option("sif_path", o->image, "Image to stage")->required();
-    cmd->add_option("dest", o->destination, "Where the verified copy goes")->required();
+    cmd->add_option("dest", o->destination,
+                    "Where the verified copy goes (with a cache: a symbolic link to the cached "
+                    "copy; optional)");
     cmd->add_flag("-f,--force", o->force, "Replace DEST if it exists (otherwise exit 6)");
+    cmd->add_flag("--cache", o->cache,
+                  "Stage into the per-node cache, $TMPDIR/sifkit-cache-UID (/tmp when TMPDIR is "
+                  "unset); a copy staged there before is only verified again");
+    cmd->add_option("--cache-dir", o->cache_dir, "Stage into the cache in DIR (implies --cache)");
+    cmd->add_flag("--rehash", o->rehash,
+                  "With the cache: hash a cached copy again instead of using the digests "
+                  "recorded when it was staged");
+    cmd->add_option("--source-fd", o->source_fd,
+                    "Read the image from open descriptor N; SIF_PATH only names it (for helpers "
+                    "that open the image with a job user's permissions)");
     o->verify.add_to(*cmd);
-    cmd->footer(std::string(kExitCodes) + "6 DEST exists (without --force).\n" +
-                "Example:\n  sifkit stage incoming/image.sif /srv/images/image.sif --key "
-                "site-signing.pub");
+    cmd->footer(std::string(kExitCodes) + "6 DEST exists (without --force), " +
+                "9 not enough space at the destination.\n" +
+                "Examples:\n  sifkit stage incoming/image.sif /srv/images/image.sif --key "
+                "site-signing.pub\n  sifkit stage /shared/app.sif --cache-dir /local/sifkit "
+                "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         sign::TrustedKeys keys;
         const sign::VerifyOptions options = o->verify.resolve(keys);
-        const sign::StageResult result = sign::stage_image(
-            o->image, o->destination, options,
-            o->force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse);
-        print_report(
-            o->image, result.report, o->verify.json,
-            result.written ? "staged to " + o->destination : o->destination + ": not written");
-        if (!result.written) {
+        const bool cached = o->cache || !o->cache_dir.empty();
+        if (!cached && o->destination.empty()) {
+            throw Error(ErrorKind::usage, "DEST is required without --cache or --cache-dir");
+        }
+        if (o->rehash && !cached) {
+            throw Error(ErrorKind::usage, "--rehash needs --cache or --cache-dir");
+        }
+        const auto overwrite =
+            o->force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse;
+        const sign::StageSource source = o->source_fd >= 0
+                                             ? sign::StageSource::adopt(o->source_fd, o->image)
+                                             : sign::StageSource::open(o->image);
+        if (!cached) {
+            const sign::StageResult result =
+                sign::stage_image(source, o->destination, options, overwrite);
+            print_report(
+                o->image, result.report, o->verify.json,
+                result.written ? "staged to " + o->destination : o->destination + ": not written",
+                {{"staged_to", result.written ? o->destination : ""}});
+            if (!result.written) {
+                throw VerifyFailed{exit_code_for(result.report.status)};
+            }
+            return;
+        }
+        const sign::StageCache cache(o->cache_dir.empty() ? sign::StageCache::default_dir()
+                                                          : std::filesystem::path(o->cache_dir));
+        sign::CacheStageOptions cache_options;
+        cache_options.rehash = o->rehash;
+        cache_options.on_wait = [&] {
+            std::cerr << "sifkit: " << o->image
+                      << ": another sifkit stage is staging this image; waiting for it\n";
+        };
+        const sign::CacheStageResult result = cache.stage(source, options, cache_options);
+        if (result.verified && !o->destination.empty()) {
+            sign::link_staged_copy(result.entry, o->destination, overwrite);
+        }
+        print_cache_outcome(o->image, result, o->destination, o->verify.json);
+        if (!result.verified) {
             throw VerifyFailed{exit_code_for(result.report.status)};
         }
     });

@@ -14,6 +14,8 @@ enum ExitCode : int {
     kExitNotFound = 5,
     kExitConflict = 6,
     kExitUnsupported = 7,
+    // sifkit stage: the destination's file system is too small for the image.
+    kExitNoSpace = 9,
     // sifkit verify: the image was read, but is not verified.
     kExitNotSigned = 10,
     kExitSignatureInvalid = 11,

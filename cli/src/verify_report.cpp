@@ -75,6 +75,11 @@ void VerifyCliOptions::add_to(CLI::App& command) {
         ->excludes(object);
     command.add_flag("--legacy-insecure", legacy,
                      "Verify legacy SIFHASH signatures instead (INSECURE: data only)");
+    command
+        .add_option("--require", require,
+                    "Trusted keys that must sign each group: any (one is enough, the default) "
+                    "or all (every one)")
+        ->check(CLI::IsMember({"any", "all"}));
     command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
 }
 
@@ -94,11 +99,12 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const 
     options.objects = objects;
     options.legacy = legacy;
     options.legacy_all = legacy && all;
+    options.required_keys = require == "all" ? sign::RequiredKeys::all : sign::RequiredKeys::any;
     return options;
 }
 
 void print_report(const std::string& image, const sign::VerifyReport& report, bool json,
-                  const std::string& outcome) {
+                  const std::string& outcome, const nlohmann::ordered_json& extra) {
     if (json) {
         nlohmann::ordered_json j;
         j["image"] = image;
@@ -116,6 +122,9 @@ void print_report(const std::string& image, const sign::VerifyReport& report, bo
                                      {"task_id", f.task_id},
                                      {"insecure", f.insecure},
                                      {"legacy_signatures", f.legacy_signatures}});
+        }
+        for (const auto& [field, value] : extra.items()) {
+            j[field] = value;
         }
         print_json(j);
         return;

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -20,17 +21,20 @@ struct VerifyCliOptions {
     bool all = false;
     bool legacy = false;
     bool json = false;
+    std::string require = "any";
 
-    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --json.
+    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json.
     void add_to(CLI::App& command);
     // Loads the keys into `keys` and returns the library options pointing at them.
     sign::VerifyOptions resolve(sign::TrustedKeys& keys) const;
 };
 
-// Prints the report (text or JSON) on stdout; `outcome` is an extra final line of text output
-// (stage says where the copy went), empty for none.
+// Prints the report (text or JSON) on stdout. `outcome` ends the text output (stage says where
+// the copy went: one or more lines, empty for none); `extra` holds fields added to the JSON
+// object.
 void print_report(const std::string& image, const sign::VerifyReport& report, bool json,
-                  const std::string& outcome = {});
+                  const std::string& outcome = {},
+                  const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
 
 // Exit code of a verification verdict (docs/cli.md).
 int exit_code_for(sign::VerifyStatus status);

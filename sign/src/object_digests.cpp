@@ -17,4 +17,13 @@ void ObjectDigests::remember(std::int64_t offset, std::int64_t size, const Diges
     known_.insert_or_assign(Key{offset, size, digest.algorithm}, digest);
 }
 
+std::vector<KnownDigest> ObjectDigests::known() const {
+    std::vector<KnownDigest> all;
+    all.reserve(known_.size());
+    for (const auto& [key, digest] : known_) {
+        all.push_back(KnownDigest{std::get<0>(key), std::get<1>(key), digest});
+    }
+    return all;
+}
+
 }  // namespace sifkit::sign::detail

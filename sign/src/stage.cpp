@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "disk_space.hpp"
 #include "object_digests.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/header.hpp"
+#include "stage_copy.hpp"
 #include "verify_internal.hpp"
 
 namespace sifkit::sign {
@@ -123,7 +126,7 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& name)
             if (errno == EINTR) {
                 continue;
             }
-            throw_errno("cannot write the staged copy", name);
+            detail::throw_write_error("cannot write the staged copy", name);
         }
         data = data.subspan(static_cast<std::size_t>(n));
     }
@@ -131,35 +134,68 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& name)
 
 }  // namespace
 
-StageResult stage_image(const std::filesystem::path& source,
-                        const std::filesystem::path& destination, const VerifyOptions& options,
-                        sif::AtomicFile::Overwrite overwrite) {
-    const std::string source_name = source.string();
-    const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) {
-        throw_errno("cannot open", source_name);
-    }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{in};
+StageSource::StageSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
     struct stat info {};
-    if (::fstat(in, &info) != 0) {
-        throw_errno("cannot stat", source_name);
+    if (::fstat(fd_, &info) != 0) {
+        const int saved = errno;
+        ::close(fd_);
+        errno = saved;
+        throw_errno("cannot stat", name_);
     }
     if (!S_ISREG(info.st_mode)) {
-        throw Error(ErrorKind::usage, "not a regular file", source_name);
+        ::close(fd_);
+        throw Error(ErrorKind::usage, "not a regular file", name_);
     }
-    ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    size_ = static_cast<std::uint64_t>(info.st_size);
+    mode_ = info.st_mode & 07777;
+}
 
-    sif::AtomicFile copy(destination, overwrite, info.st_mode & 0777);
+StageSource StageSource::open(const std::filesystem::path& path) {
+    // O_NONBLOCK: opening a FIFO must not hang; the regular-file check refuses it next.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        throw_errno("cannot open", path.string());
+    }
+    return StageSource(fd, path.string());
+}
+
+StageSource StageSource::adopt(int fd, std::string name) {
+    if (fd < 0) {
+        throw Error(ErrorKind::usage, "invalid file descriptor " + std::to_string(fd), name);
+    }
+    return StageSource(fd, std::move(name));
+}
+
+StageSource::StageSource(StageSource&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      name_(std::move(other.name_)),
+      size_(other.size_),
+      mode_(other.mode_) {}
+
+StageSource::~StageSource() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+namespace detail {
+
+CopyOutcome copy_and_verify(const StageSource& source, sif::AtomicFile& copy,
+                            const VerifyOptions& options) {
+    const std::string& source_name = source.name();
+    const std::string dest_name = copy.destination().string();
+    const std::filesystem::path dest_dir = copy.destination().parent_path();
+    reserve_space(copy.fd(), dest_dir, source.size(), "the staged copy of " + source_name);
+    ::posix_fadvise(source.fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
+
     StreamPlanner planner;
     std::vector<std::byte> buffer(kChunk);
     std::uint64_t copied = 0;
     for (;;) {
-        const ssize_t n = ::read(in, buffer.data(), buffer.size());
+        const ssize_t n =
+            ::pread(source.fd(), buffer.data(), buffer.size(), static_cast<off_t>(copied));
         if (n < 0) {
-            if (errno == EINTR) {
+            if (errno == EINTR || errno == EAGAIN) {
                 continue;
             }
             throw_errno("cannot read", source_name, copied);
@@ -168,7 +204,7 @@ StageResult stage_image(const std::filesystem::path& source,
             break;
         }
         const std::span<const std::byte> chunk(buffer.data(), static_cast<std::size_t>(n));
-        write_all(copy.fd(), chunk, destination.string());
+        write_all(copy.fd(), chunk, dest_name);
         // Start writing the chunk back now, so that the fsync before the rename finds little
         // left to do and the disk works while the next chunks are hashed. Advisory only.
         ::sync_file_range(copy.fd(), static_cast<off_t>(copied), n, SYNC_FILE_RANGE_WRITE);
@@ -186,15 +222,40 @@ StageResult stage_image(const std::filesystem::path& source,
             throw e.with_file(source_name);
         }
     }();
-    detail::ObjectDigests digests(image);
+    ObjectDigests digests(image);
     planner.hand_over(digests, copied);
+    CopyOutcome outcome;
+    outcome.report = verify_with(image, options, digests);
+    outcome.digests = digests.known();
+    outcome.bytes = copied;
+    return outcome;
+}
+
+void flush_copy(const sif::AtomicFile& copy) {
+    if (::fdatasync(copy.fd()) != 0) {
+        throw_write_error("cannot flush the staged copy to disk", copy.destination().string());
+    }
+}
+
+}  // namespace detail
+
+StageResult stage_image(const StageSource& source, const std::filesystem::path& destination,
+                        const VerifyOptions& options, sif::AtomicFile::Overwrite overwrite) {
+    sif::AtomicFile copy(destination, overwrite, source.mode() & 0777);
     StageResult result;
-    result.report = detail::verify_with(image, options, digests);
+    result.report = detail::copy_and_verify(source, copy, options).report;
     if (result.report.status == VerifyStatus::verified) {
+        detail::flush_copy(copy);
         copy.commit();
         result.written = true;
     }
     return result;
+}
+
+StageResult stage_image(const std::filesystem::path& source,
+                        const std::filesystem::path& destination, const VerifyOptions& options,
+                        sif::AtomicFile::Overwrite overwrite) {
+    return stage_image(StageSource::open(source), destination, options, overwrite);
 }
 
 }  // namespace sifkit::sign

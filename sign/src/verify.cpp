@@ -3,6 +3,8 @@
 #include "sifkit/sign/verify.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/clearsign.hpp"
@@ -105,6 +107,41 @@ void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
     report.add(not_found(task, legacy_skipped));
 }
 
+// RequiredKeys::all: every trusted key must be among the keys that verified the task's
+// signatures. DSSE findings list every trusted key that verified the envelope; OpenPGP findings
+// their signer, so several OpenPGP signers mean several signature objects.
+void require_every_key(const VerifyOptions& options, const Task& task, VerifyReport& report,
+                       std::size_t first_finding) {
+    std::set<std::string> signed_by;
+    for (std::size_t i = first_finding; i < report.findings.size(); ++i) {
+        const SignatureFinding& f = report.findings[i];
+        if (f.status != VerifyStatus::verified) {
+            return;  // the task fails anyway
+        }
+        signed_by.insert(f.keyids.begin(), f.keyids.end());
+    }
+    std::set<std::string> missing;
+    for (const PublicKey* key : options.keys) {
+        missing.insert(key->keyid());
+    }
+    for (const PgpCertificate* cert : options.pgp_keys) {
+        missing.insert(cert->fingerprint_hex());
+    }
+    for (const std::string& id : signed_by) {
+        missing.erase(id);
+    }
+    if (missing.empty()) {
+        return;
+    }
+    SignatureFinding finding = not_found(task, 0);
+    finding.status = VerifyStatus::untrusted;
+    finding.reason = "not signed by every trusted key (required: all); missing:";
+    for (const std::string& id : missing) {
+        finding.reason += " " + id;
+    }
+    report.add(std::move(finding));
+}
+
 }  // namespace
 
 VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
@@ -132,7 +169,11 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
     const ImageIndex index(image);
     VerifyContext context{image, options, digests, index};
     for (const Task& task : tasks) {
+        const std::size_t first = report.findings.size();
         run_task(context, task, report);
+        if (options.required_keys == RequiredKeys::all) {
+            require_every_key(options, task, report, first);
+        }
     }
     return report;
 }

@@ -16,6 +16,10 @@
 
 namespace sifkit::sign {
 
+// Which trusted keys must vouch for each task: any one of them (the reference's rule), or every
+// one (a site that wants, say, both its build system and its security team to have signed).
+enum class RequiredKeys { any, all };
+
 struct VerifyOptions {
     std::vector<const PublicKey*> keys;           // trusted keys for DSSE envelopes
     std::vector<const PgpCertificate*> pgp_keys;  // trusted keys for OpenPGP signatures
@@ -28,6 +32,9 @@ struct VerifyOptions {
     // With legacy: add an object task for every non-signature object in a group
     // (OptVerifyLegacyAll).
     bool legacy_all = false;
+    // With RequiredKeys::all, a task whose signatures verify but lack one of the trusted keys
+    // gets an extra untrusted finding naming the missing keys.
+    RequiredKeys required_keys = RequiredKeys::any;
 };
 
 // Throws a not_found Error for a requested group or object that does not exist, and sifkit

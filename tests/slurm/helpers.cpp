@@ -1,0 +1,140 @@
+#include "helpers.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "sifkit/sif/image.hpp"
+
+namespace slurm_test {
+namespace {
+
+namespace t = sifkit::test;
+
+void require_ok(const t::RunResult& r) {
+    if (r.exit_code != 0) {
+        throw std::runtime_error(r.describe() + "\nstdout: " + r.out);
+    }
+}
+
+}  // namespace
+
+void tamper(const fs::path& image) {
+    std::uint64_t offset = 0;
+    {
+        const auto sif = sifkit::sif::Image::open(image);
+        const auto* partition = sif.primary_partition();
+        if (partition == nullptr) {
+            throw std::runtime_error(image.string() + ": no primary partition");
+        }
+        offset = static_cast<std::uint64_t>(partition->offset) + 4096;
+    }
+    std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    char c = 0;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.put(static_cast<char>(c ^ 0x20));
+}
+
+t::RunResult run_sifkit(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {t::sifkit_bin().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return t::run(argv);
+}
+
+void make_layout(const fs::path& dir) {
+    require_ok(
+        t::run({"python3", (t::repo_root() / "tests/fixtures/demo/make-demo-image.py").string(),
+                dir.string()}));
+}
+
+void make_image(const fs::path& layout, const fs::path& out, const fs::path& key,
+                const std::string& uuid) {
+    std::vector<std::string> convert = {"convert", "-q", "-f", "oci:" + layout.string(),
+                                        out.string()};
+    if (!uuid.empty()) {
+        convert.insert(convert.end(), {"--uuid", uuid});
+    }
+    require_ok(run_sifkit(convert));
+    if (!key.empty()) {
+        require_ok(run_sifkit({"sign", out.string(), "--key", key.string()}));
+    }
+    fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                             fs::perms::others_read);
+}
+
+int lock_waiters(const fs::path& file) {
+    struct stat info {};
+    if (::stat(file.c_str(), &info) != 0) {
+        return 0;
+    }
+    char id[64];
+    std::snprintf(id, sizeof id, "%02x:%02x:%llu", major(info.st_dev), minor(info.st_dev),
+                  static_cast<unsigned long long>(info.st_ino));
+    std::istringstream locks(t::read_file("/proc/locks"));
+    int waiters = 0;
+    for (std::string line; std::getline(locks, line);) {
+        std::istringstream fields(line);
+        bool blocked = false;
+        for (std::string field; fields >> field;) {
+            blocked = blocked || field == "->";
+            if (blocked && field == id) {
+                ++waiters;
+            }
+        }
+    }
+    return waiters;
+}
+
+HeldLock::HeldLock(const fs::path& file)
+    : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
+        throw std::runtime_error("cannot lock " + file.string());
+    }
+}
+
+HeldLock::~HeldLock() {
+    release();
+}
+
+void HeldLock::release() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+bool wait_for_waiters(const fs::path& file, int count, const std::function<bool()>& gone,
+                      int seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (lock_waiters(file) < count) {
+        if (gone() || std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+    std::vector<std::string> found;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find(needle) != std::string::npos) {
+            found.push_back(line);
+        }
+    }
+    return found;
+}
+
+}  // namespace slurm_test
