@@ -15,3 +15,5 @@ pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(Threads REQUIRED)
+# registry: HTTP(S) to OCI registries.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)

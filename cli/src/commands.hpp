@@ -19,6 +19,12 @@ void register_dump(CLI::App& app);
 // OCI images and root file systems into SIF.
 void register_convert(CLI::App& app);
 
+// Registries: pull, push, credentials, the blob cache.
+void register_pull(CLI::App& app);
+void register_push(CLI::App& app);
+void register_login(CLI::App& app);
+void register_cache(CLI::App& app);
+
 // Keys, signing and verification.
 void register_key(CLI::App& app);
 void register_sign(CLI::App& app);
