@@ -56,6 +56,7 @@ struct BlobFetcher::Blob {
     int fd = -1;
     std::uint64_t available = 0;
     std::exception_ptr error;
+    bool read = false;  // open() was called for it
 
     ~Blob() {
         if (fd >= 0) {
@@ -207,6 +208,10 @@ std::unique_ptr<sif::ByteSource> BlobFetcher::open(const std::string& digest) {
         std::lock_guard lock(mutex_);
         blob = find_or_add(BlobWanted{digest, std::nullopt}, true);
     }
+    {
+        std::lock_guard lock(blob->mutex);
+        blob->read = true;
+    }
     return std::make_unique<BlobReader>(blob, origin_ + "@" + digest);
 }
 
@@ -224,6 +229,29 @@ int BlobFetcher::wait_complete(const std::string& digest) {
         std::rethrow_exception(blob->error);
     }
     return blob->fd;
+}
+
+std::exception_ptr BlobFetcher::failure_of_read_blobs() {
+    std::vector<std::shared_ptr<Blob>> blobs;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [digest, blob] : blobs_) {
+            blobs.push_back(blob);
+        }
+    }
+    for (const auto& blob : blobs) {
+        std::unique_lock lock(blob->mutex);
+        if (!blob->read) {
+            continue;
+        }
+        blob->changed.wait(lock, [&] {
+            return blob->state == Blob::State::done || blob->state == Blob::State::failed;
+        });
+        if (blob->state == Blob::State::failed) {
+            return blob->error;
+        }
+    }
+    return nullptr;
 }
 
 FetchStats BlobFetcher::stats() const {

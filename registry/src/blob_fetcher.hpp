@@ -57,6 +57,10 @@ class BlobFetcher {
     int wait_complete(const std::string& digest);
 
     FetchStats stats() const;
+    // After a read failed (a corrupt stream, say): waits for the downloads of the blobs that
+    // were being read and returns the error the first of them failed with (the root cause, such
+    // as a digest mismatch), or null when they all completed.
+    std::exception_ptr failure_of_read_blobs();
 
     struct Blob;
 

@@ -149,7 +149,7 @@ const std::optional<Credentials>& Client::State::credentials() {
         credentials_loaded_ = true;
         if (options.credentials) {
             credentials_ = options.credentials;
-            credentials_file_ = "--creds";
+            credentials_file_ = "the command line";
         } else if (auto found = find_credentials(auth_files_to_read(options.auth_file), registry,
                                                  repository)) {
             credentials_ = found->credentials;

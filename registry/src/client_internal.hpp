@@ -33,7 +33,9 @@ struct Client::State {
 
     static bool transient(const HttpResult& result);
     // "REGISTRY/REPOSITORY", the file field of Errors.
-    std::string name_for_errors() const { return registry + "/" + repository; }
+    std::string name_for_errors() const {
+        return repository.empty() ? registry : registry + "/" + repository;
+    }
 
     // Asks for pull access to another repository too (cross-repository mounts).
     void add_pull_scope(const std::string& other_repository);

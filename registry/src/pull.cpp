@@ -166,6 +166,12 @@ PullResult pull_image(const Reference& ref, const std::string& as_given, const P
     try {
         result.conversion = oci2sif::convert(convert, observer);
     } catch (const Error& e) {
+        // A corrupt stream is usually a symptom: the download's own error says what happened.
+        if (e.kind() == ErrorKind::invalid_input) {
+            if (const auto cause = fetcher.failure_of_read_blobs()) {
+                std::rethrow_exception(cause);
+            }
+        }
         if (e.kind() == ErrorKind::unsupported &&
             e.detail().find(media::kSifConfig) != std::string::npos) {
             throw Error(e.kind(), e.detail() + " (a SIF artifact: pull it with oras://)", e.file(),
