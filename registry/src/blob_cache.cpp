@@ -213,6 +213,7 @@ BlobCache::Claim BlobCache::claim(const std::string& digest,
         }
         struct stat st {};
         ::fstat(fd, &st);
+        ::lseek(fd, 0, SEEK_END);  // appending writers continue where the last one stopped
         claim.partial_fd = fd;
         claim.partial_size = static_cast<std::uint64_t>(st.st_size);
         return claim;

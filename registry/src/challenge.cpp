@@ -47,11 +47,17 @@ class Scanner {
         }
         return std::string(text_.substr(start, pos_ - start));
     }
-    // A quoted string with backslash escapes, or a token.
+    // A quoted string with backslash escapes, or everything up to the next comma or space
+    // (servers put unquoted URLs there).
     std::string value() {
         skip_space();
         if (pos_ >= text_.size() || text_[pos_] != '"') {
-            return token();
+            const std::size_t start = pos_;
+            while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != ' ' &&
+                   text_[pos_] != '\t') {
+                ++pos_;
+            }
+            return std::string(text_.substr(start, pos_ - start));
         }
         ++pos_;
         std::string out;

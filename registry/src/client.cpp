@@ -404,8 +404,11 @@ void Client::State::fail(const HttpResult& result, const std::string& what) cons
     if (s == 404) {
         throw Error(ErrorKind::not_found, detail, where);
     }
-    if (s == 400 || s == 405 || s == 415) {
-        throw Error(ErrorKind::unsupported, detail, where);
+    if (s == 400) {
+        throw Error(ErrorKind::invalid_input, detail, where);  // digest, name or manifest invalid
+    }
+    if (s == 405 || s == 415) {
+        throw Error(ErrorKind::unsupported, detail, where);  // read-only registry, media type
     }
     throw Error(ErrorKind::io, detail, where);
 }

@@ -81,10 +81,20 @@ bool is_domain(std::string_view domain) {
             port = host.substr(colon);
             host = host.substr(0, colon);
         }
-        if (host.empty() || host.front() == '-' || host.front() == '.' ||
-            host.find_first_not_of(
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != host.npos) {
-            return false;
+        // Labels of letters, digits and inner hyphens, separated by single dots.
+        std::size_t start = 0;
+        while (start <= host.size()) {
+            const auto dot = std::min(host.find('.', start), host.size());
+            const std::string_view label = host.substr(start, dot - start);
+            const auto alnum = [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            };
+            if (label.empty() || !alnum(label.front()) || !alnum(label.back()) ||
+                !std::all_of(label.begin(), label.end(),
+                             [&](char c) { return alnum(c) || c == '-'; })) {
+                return false;
+            }
+            start = dot + 1;
         }
     }
     if (!port.empty()) {

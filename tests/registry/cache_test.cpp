@@ -12,8 +12,8 @@ namespace {
 std::size_t files_under(const fs::path& dir) {
     std::size_t n = 0;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-         ++it) {
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         it != fs::recursive_directory_iterator(); ++it) {
         n += it->is_regular_file() ? 1U : 0U;
     }
     return n;
@@ -28,8 +28,8 @@ TEST_CASE("a second pull downloads only the blobs it does not share", "[cache]")
     const std::string derived = "docker://" + reg.host() + "/derived:latest";
 
     const std::size_t fixture_gets = reg.count("GET", "/v2/fixture/blobs/", 200);
-    auto first = json_of(sifkit_ok(env, {"pull", "--json", "--insecure", fixture,
-                                         (env.dir / "fixture.sif").string()}));
+    auto first = json_of(sifkit_ok(
+        env, {"pull", "--json", "--insecure", fixture, (env.dir / "fixture.sif").string()}));
     CHECK(first["blobs"] == 5);
     CHECK(first["blobs_downloaded"] == 5);
     CHECK(first["blobs_from_cache"] == 0);
@@ -37,8 +37,8 @@ TEST_CASE("a second pull downloads only the blobs it does not share", "[cache]")
 
     // derived = fixture's four layers + one new layer, and a new config.
     const std::size_t derived_gets = reg.count("GET", "/v2/derived/blobs/", 200);
-    auto second = json_of(sifkit_ok(env, {"pull", "--json", "--insecure", derived,
-                                          (env.dir / "derived.sif").string()}));
+    auto second = json_of(sifkit_ok(
+        env, {"pull", "--json", "--insecure", derived, (env.dir / "derived.sif").string()}));
     CHECK(second["blobs"] == 6);
     CHECK(second["blobs_from_cache"] == 4);
     CHECK(second["blobs_downloaded"] == 2);
@@ -57,11 +57,11 @@ TEST_CASE("a second pull downloads only the blobs it does not share", "[cache]")
 TEST_CASE("a pull by digest from a warm cache makes no request at all", "[cache]") {
     Registry& reg = seeded();
     Env env;
-    const std::string ref = "docker://" + reg.host() + "/fixture@" +
-                            layout_digest(fixtures() / "layout", "latest");
+    const std::string ref =
+        "docker://" + reg.host() + "/fixture@" + layout_digest(fixtures() / "layout", "latest");
     sifkit_ok(env, {"pull", "-q", "--insecure", ref, (env.dir / "a.sif").string()});
-    const auto json =
-        json_of(sifkit_ok(env, {"pull", "--json", "--insecure", ref, (env.dir / "b.sif").string()}));
+    const auto json = json_of(
+        sifkit_ok(env, {"pull", "--json", "--insecure", ref, (env.dir / "b.sif").string()}));
     CHECK(json["requests"] == 0);
     CHECK(json["blobs_from_cache"] == 5);
     CHECK(t::sha256_file(env.dir / "a.sif") == t::sha256_file(env.dir / "b.sif"));
@@ -97,9 +97,9 @@ TEST_CASE("two pulls at once share the cache: each blob is downloaded once", "[c
 TEST_CASE("--no-cache downloads everything and keeps nothing", "[cache]") {
     Registry& reg = seeded();
     Env env;
-    const auto json = json_of(sifkit_ok(env, {"pull", "--json", "--insecure", "--no-cache",
-                                              "docker://" + reg.host() + "/fixture:latest",
-                                              (env.dir / "out.sif").string()}));
+    const auto json = json_of(sifkit_ok(
+        env, {"pull", "--json", "--insecure", "--no-cache",
+              "docker://" + reg.host() + "/fixture:latest", (env.dir / "out.sif").string()}));
     CHECK(json["blobs_downloaded"] == 5);
     CHECK_FALSE(fs::exists(env.cache));
     std::size_t entries = 0;
@@ -120,7 +120,8 @@ TEST_CASE("cache list and cache clean", "[cache]") {
     std::uint64_t total = 0;
     for (const auto& b : list["blobs"]) {
         CHECK(b["partial"] == false);
-        CHECK(fs::file_size(env.cache / "blobs" / "sha256" / b["digest"].get<std::string>().substr(7)) ==
+        CHECK(fs::file_size(env.cache / "blobs" / "sha256" /
+                            b["digest"].get<std::string>().substr(7)) ==
               b["size"].get<std::uint64_t>());
         total += b["size"].get<std::uint64_t>();
     }

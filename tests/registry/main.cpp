@@ -14,9 +14,8 @@
 int main(int argc, char** argv) {
     namespace t = sifkit::test;
     std::vector<std::string> missing;
-    for (const char* tool :
-         {"docker-registry", "skopeo", "openssl", "htpasswd", "python3", "unsquashfs", "rdsquashfs",
-          "zstd"}) {
+    for (const char* tool : {"docker-registry", "skopeo", "openssl", "htpasswd", "python3",
+                             "unsquashfs", "rdsquashfs", "zstd"}) {
         if (!t::find_in_path(tool)) {
             missing.push_back(std::string(tool) + " not found in PATH (scripts/install-deps)");
         }

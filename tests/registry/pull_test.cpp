@@ -24,7 +24,8 @@ TEST_CASE("a pulled image is the conversion of the same OCI layout", "[pull]") {
     const fs::path layout = fixtures() / "layout";
     const fs::path pulled = env.dir / "pulled.sif";
     const std::string ref = "docker://" + reg.host() + "/fixture:latest";
-    const auto json = json_of(sifkit_ok(env, {"pull", "--json", "--insecure", ref, pulled.string()}));
+    const auto json =
+        json_of(sifkit_ok(env, {"pull", "--json", "--insecure", ref, pulled.string()}));
     CHECK(json["manifest_digest"] == layout_digest(layout, "latest"));
     CHECK(json["layers"] == 4);
     CHECK(json["blobs"] == 5);
@@ -85,8 +86,8 @@ TEST_CASE("pull picks the platform from a multi-platform index", "[pull]") {
 
     SECTION("a platform the index does not have: a clear message, nothing written") {
         const fs::path none = env.dir / "s390x.sif";
-        const auto r =
-            run_sifkit(env, {"pull", "-q", "--insecure", "--platform", "linux/s390x", ref, none.string()});
+        const auto r = run_sifkit(
+            env, {"pull", "-q", "--insecure", "--platform", "linux/s390x", ref, none.string()});
         CHECK(r.exit_code == 5);
         CHECK(r.err.find("no manifest for platform linux/s390x") != std::string::npos);
         CHECK(r.err.find("linux/arm64/v8") != std::string::npos);
@@ -116,9 +117,9 @@ TEST_CASE("pull by digest", "[pull]") {
     CHECK(json["manifest_digest"] == digest);
 
     const std::string unknown = "sha256:" + std::string(64, '0');
-    const auto r = run_sifkit(env, {"pull", "-q", "--insecure",
-                                "docker://" + reg.host() + "/fixture@" + unknown,
-                                (env.dir / "unknown.sif").string()});
+    const auto r = run_sifkit(
+        env, {"pull", "-q", "--insecure", "docker://" + reg.host() + "/fixture@" + unknown,
+              (env.dir / "unknown.sif").string()});
     CHECK(r.exit_code == 5);
     CHECK(r.err.find("no image " + unknown) != std::string::npos);
 }
@@ -157,15 +158,16 @@ TEST_CASE("pull refuses bad references and reports registry errors in one line",
     }
     // Without --insecure a plain-HTTP registry is not spoken to in clear text.
     const auto tls = run_sifkit(env, {"pull", "-q", "--retries", "0",
-                                  "docker://" + reg.host() + "/fixture:latest", out.string()});
+                                      "docker://" + reg.host() + "/fixture:latest", out.string()});
     CHECK(tls.exit_code == 3);
     CHECK(tls.err.find("TLS") != std::string::npos);
     CHECK_FALSE(fs::exists(out));
 
     // An existing output is kept without --force.
     t::write_file(out, "keep me");
-    const auto exists = run_sifkit(env, {"pull", "-q", "--insecure",
-                                     "docker://" + reg.host() + "/fixture:latest", out.string()});
+    const auto exists = run_sifkit(
+        env,
+        {"pull", "-q", "--insecure", "docker://" + reg.host() + "/fixture:latest", out.string()});
     CHECK(exists.exit_code == 6);
     CHECK(t::read_file(out) == "keep me");
     CHECK(leftovers(env.dir.path()).empty());
@@ -182,8 +184,8 @@ TEST_CASE("pull goes through the proxy the environment names", "[pull]") {
     sifkit_ok(env, {"pull", "-q", "--insecure", "docker://" + name, out.string()});
     std::size_t proxied = 0;
     for (const auto& request : proxy.requests()) {
-        if (request["absolute"] == true && request["host"] == "registry.invalid:" +
-                                                                  std::to_string(reg.port())) {
+        if (request["absolute"] == true &&
+            request["host"] == "registry.invalid:" + std::to_string(reg.port())) {
             ++proxied;
         }
     }

@@ -21,20 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace t = sifkit::test;
 
-fs::path make_scratch() {
-    auto base = fs::temp_directory_path() / ("sifkit-registry-tests-" + std::to_string(::getpid()));
-    fs::remove_all(base);
-    fs::create_directories(base);
-    return base;
-}
-
-struct ScratchCleanup {
-    ~ScratchCleanup() {
-        std::error_code ec;
-        fs::remove_all(scratch(), ec);
-    }
-};
-
 // Whether a process is still there (a zombie nobody reaps counts as gone).
 bool process_alive(pid_t pid) {
     if (pid <= 0 || ::kill(pid, 0) != 0) {
@@ -57,9 +43,7 @@ std::string read_text(const fs::path& path) {
 }  // namespace
 
 const fs::path& scratch() {
-    static const fs::path path = make_scratch();
-    static const ScratchCleanup cleanup;
-    return path;
+    return t::process_scratch("sifkit-registry-tests");
 }
 
 const fs::path& fixtures() {
@@ -67,14 +51,13 @@ const fs::path& fixtures() {
     static fs::path path;
     std::call_once(once, [] {
         path = scratch() / "fixtures";
-        const auto script = t::repo_root() / "tests" / "fixtures" / "oci" / "make-fixtures.py";
-        const auto result = t::run({"python3", script.string(), path.string()});
+        const auto result = t::make_oci_fixtures(path);
         if (result.exit_code != 0) {
             FAIL("building the fixtures failed: " << result.describe());
         }
-        const auto derived = t::run({"python3", (helpers() / "derive_image.py").string(),
-                                     (path / "layout").string(), "latest",
-                                     (path / "derived").string()});
+        const auto derived =
+            t::run({"python3", (helpers() / "derive_image.py").string(), (path / "layout").string(),
+                    "latest", (path / "derived").string()});
         if (derived.exit_code != 0) {
             FAIL("deriving an image failed: " << derived.describe());
         }
@@ -90,7 +73,7 @@ fs::path helpers() {
 
 Daemon::Daemon(const std::vector<std::string>& argv, const fs::path& log) {
     std::vector<std::string> command{"sh", "-c", "log=$1; shift; \"$@\" >>\"$log\" 2>&1 & echo $!",
-                                      "sh", log.string()};
+                                     "sh", log.string()};
     command.insert(command.end(), argv.begin(), argv.end());
     const auto result = t::run(command);
     INFO(result.describe());
@@ -250,8 +233,7 @@ std::string Registry::host() const {
 
 void Registry::start() {
     daemon_ = std::make_unique<Daemon>(
-        std::vector<std::string>{"docker-registry", "serve", (dir_ / "config.yml").string()},
-        log_);
+        std::vector<std::string>{"docker-registry", "serve", (dir_ / "config.yml").string()}, log_);
     wait_for_port(port_);
 }
 
@@ -274,7 +256,8 @@ std::size_t Registry::count(const std::string& method, const std::string& path_p
             continue;
         }
         const auto end = line.find(" HTTP/", quote);
-        const std::string path = line.substr(quote + method.size() + 2, end - quote - method.size() - 2);
+        const std::string path =
+            line.substr(quote + method.size() + 2, end - quote - method.size() - 2);
         if (path.find(path_part) == std::string::npos) {
             continue;
         }
@@ -296,8 +279,8 @@ const fs::path& seeded_storage() {
 
 void skopeo_copy(const std::string& from, const std::string& to,
                  const std::vector<std::string>& extra) {
-    std::vector<std::string> argv{"skopeo", "--insecure-policy", "copy", "--quiet",
-                                  "--dest-tls-verify=false", "--preserve-digests"};
+    std::vector<std::string> argv{"skopeo",  "--insecure-policy",       "copy",
+                                  "--quiet", "--dest-tls-verify=false", "--preserve-digests"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(from);
     argv.push_back(to);
