@@ -307,6 +307,16 @@ HttpResult Client::State::exchange(HttpRequest request) {
         if (round > 0 && authorization_ == sent) {
             const auto& creds = credentials();
             const std::string why = registry_error_text(result.response.body);
+            for (const auto& header : result.response.headers_named("www-authenticate")) {
+                for (const auto& c : parse_challenges(header)) {
+                    if (creds && c.param("error") == "insufficient_scope") {
+                        throw Error(ErrorKind::denied,
+                                    "access denied: the token for " + credentials_origin() +
+                                        " does not grant " + c.param("scope"),
+                                    name_for_errors());
+                    }
+                }
+            }
             throw Error(ErrorKind::denied,
                         (creds ? "the registry refused the credentials of " + credentials_origin()
                                : "authentication required: no credentials for " + registry +

@@ -143,10 +143,10 @@ TEST_CASE("bearer tokens: the challenge flow against a token service", "[auth]")
                               (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
                               "-days", "2", "-subj", "/CN=sifkit-test-token"});
     REQUIRE(cert.exit_code == 0);
-    Daemon tokens(
-        {"python3", (helpers() / "token_server.py").string(), (dir / "port").string(),
-         (dir / "key.pem").string(), (dir / "cert.pem").string(), "sifkit-test", "alice:s3cret"},
-        dir / "log");
+    Daemon tokens({"python3", (helpers() / "token_server.py").string(), (dir / "port").string(),
+                   (dir / "key.pem").string(), (dir / "cert.pem").string(), "sifkit-test",
+                   "alice:s3cret", "reader:r3ad:pull"},
+                  dir / "log");
     const unsigned token_port = wait_for_port_file(dir / "port");
     RegistryConfig config;
     config.storage = seeded_storage();
@@ -186,6 +186,14 @@ TEST_CASE("bearer tokens: the challenge flow against a token service", "[auth]")
     };
     CHECK(push("sifs/token-a")["blob"] == "uploaded");
     CHECK(push("sifs/token-b")["blob"] == "mounted");
+    // A user who may pull but not push gets a message that says so.
+    const auto reader =
+        run_sifkit(env, {"push", "-q", "--insecure", "--creds", "reader:r3ad", out.string(),
+                         "oras://" + reg.host() + "/sifs/token-c:v1"});
+    INFO(reader.describe());
+    CHECK(reader.exit_code == 8);
+    CHECK(reader.err.find("does not grant repository:sifs/token-c:pull,push") != std::string::npos);
+    CHECK(lines(reader.err) == 1);
     const std::string log = t::read_file(dir / "log");
     CHECK(log.find("repository:sifs/token-a:pull,push") != std::string::npos);
     CHECK(log.find("repository:sifs/token-a:pull repository:sifs/token-b:pull,push") !=

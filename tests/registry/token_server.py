@@ -3,11 +3,11 @@
 
     python3 token_server.py PORTFILE KEY.pem CERT.pem ISSUER USERS...
 
-USERS are USER:PASSWORD.  Answers GET /token?service=S&scope=repository:NAME:ACTIONS...
-with a JWT signed RS256 by KEY (the registry trusts CERT through its rootcertbundle; the
-certificate travels in the x5c header): every requested action to a user whose Basic
-credentials match, pull on repositories under public/ to anonymous callers, 401 to a wrong
-password.  The port it listens on (127.0.0.1, chosen by the system) is written to PORTFILE.
+USERS are USER:PASSWORD, or USER:PASSWORD:pull for a user who may only pull.  Answers
+GET /token?service=S&scope=repository:NAME:ACTIONS... with a JWT signed RS256 by KEY (the
+registry trusts CERT through its rootcertbundle; the certificate travels in the x5c header):
+the requested actions to a user whose Basic credentials match (only pull to a pull-only
+user), pull on repositories under public/ to anonymous callers, 401 to a wrong password.  The port it listens on (127.0.0.1, chosen by the system) is written to PORTFILE.
 Each request is logged to stderr: "token USER SCOPE...".
 
 Python standard library; the RSA signature is made by the openssl command.
@@ -30,7 +30,12 @@ def b64url(data):
 
 def main(argv):
     portfile, key, cert, issuer = argv[1:5]
-    users = dict(u.split(":", 1) for u in argv[5:])
+    users, readers = {}, set()
+    for entry in argv[5:]:
+        name, password, *rest = entry.split(":")
+        users[name] = password
+        if rest == ["pull"]:
+            readers.add(name)
     der = ssl.PEM_cert_to_DER_cert(open(cert).read())
 
     def sign(claims):
@@ -70,7 +75,12 @@ def main(argv):
                 if kind != "repository":
                     continue
                 wanted = actions.split(",")
-                granted = wanted if user else (["pull"] if name.startswith("public/") and "pull" in wanted else [])
+                if user in readers:
+                    granted = [a for a in wanted if a == "pull"]
+                elif user:
+                    granted = wanted
+                else:
+                    granted = ["pull"] if name.startswith("public/") and "pull" in wanted else []
                 access.append({"type": "repository", "name": name, "actions": granted})
             sys.stderr.write("token %s %s\n" % (user or "-", " ".join(query.get("scope", []))))
             now = int(time.time())
