@@ -194,3 +194,27 @@ TEST_CASE("pull goes through the proxy the environment names", "[pull]") {
     convert_like_pull(fixtures() / "layout", "latest", name, like);
     CHECK(t::sha256_file(out) == t::sha256_file(like));
 }
+
+TEST_CASE("blobs are fetched in the order the conversion reads them: config, then top down",
+          "[pull]") {
+    Registry& reg = seeded();
+    Env env;
+    Proxy proxy("order", reg.port());
+    sifkit_ok(env, {"pull", "-q", "--insecure", "--jobs", "1",
+                    "docker://" + proxy.host() + "/fixture:latest", (env.dir / "o.sif").string()});
+    const fs::path layout = fixtures() / "layout";
+    const auto manifest = nlohmann::json::parse(t::read_file(
+        layout / "blobs" / "sha256" / layout_digest(layout, "latest").substr(7)));
+    std::vector<std::string> expected{manifest["config"]["digest"]};
+    for (auto it = manifest["layers"].rbegin(); it != manifest["layers"].rend(); ++it) {
+        expected.push_back((*it)["digest"]);
+    }
+    std::vector<std::string> fetched;
+    for (const auto& r : proxy.requests()) {
+        const std::string path = r["path"];
+        if (r["method"] == "GET" && path.find("/blobs/") != std::string::npos) {
+            fetched.push_back(path.substr(path.rfind('/') + 1));
+        }
+    }
+    CHECK(fetched == expected);
+}
