@@ -97,6 +97,46 @@ TEST_CASE("pull picks the platform from a multi-platform index", "[pull]") {
     }
 }
 
+TEST_CASE("an image that exists only for another platform: a clear message", "[pull]") {
+    Registry& reg = seeded();
+    Env env;
+    // An index listing only the arm64 image of multi (tag arm64-only).
+    const fs::path multi = fixtures() / "multi";
+    const auto outer = nlohmann::json::parse(
+        t::read_file(multi / "blobs" / "sha256" / layout_digest(multi, "latest").substr(7)));
+    nlohmann::json arm;
+    for (const auto& m : outer["manifests"]) {
+        if (m["platform"]["architecture"] == "arm64") {
+            arm = m;
+        }
+    }
+    REQUIRE(arm.is_object());
+    const nlohmann::json index{{"schemaVersion", 2},
+                               {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                               {"manifests", nlohmann::json::array({arm})}};
+    const auto put =
+        t::run({"python3", "-c",
+                "import sys, http.client\n"
+                "c = http.client.HTTPConnection(sys.argv[1])\n"
+                "c.request('PUT', '/v2/multi/manifests/arm64-only', body=sys.argv[2].encode(),\n"
+                "          headers={'Content-Type': 'application/vnd.oci.image.index.v1+json'})\n"
+                "sys.exit(0 if c.getresponse().status == 201 else 1)\n",
+                reg.host(), index.dump()});
+    REQUIRE(put.exit_code == 0);
+    const std::string ref = "docker://" + reg.host() + "/multi:arm64-only";
+    const auto r = run_sifkit(env, {"pull", "-q", "--insecure", "--platform", "linux/amd64", ref,
+                                    (env.dir / "amd64.sif").string()});
+    INFO(r.describe());
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find(ref + ": no manifest for platform linux/amd64 (the index has linux/arm64/v8;"
+                           " choose one with --platform)") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(env.dir / "amd64.sif"));
+    sifkit_ok(env, {"pull", "-q", "--insecure", "--platform", "linux/arm64", ref,
+                    (env.dir / "arm64.sif").string()});
+    CHECK(file_in(env.dir / "arm64.sif", "/arch.txt") == "arm64\n");
+}
+
 TEST_CASE("pull by digest", "[pull]") {
     Registry& reg = seeded();
     Env env;
@@ -203,8 +243,8 @@ TEST_CASE("blobs are fetched in the order the conversion reads them: config, the
     sifkit_ok(env, {"pull", "-q", "--insecure", "--jobs", "1",
                     "docker://" + proxy.host() + "/fixture:latest", (env.dir / "o.sif").string()});
     const fs::path layout = fixtures() / "layout";
-    const auto manifest = nlohmann::json::parse(t::read_file(
-        layout / "blobs" / "sha256" / layout_digest(layout, "latest").substr(7)));
+    const auto manifest = nlohmann::json::parse(
+        t::read_file(layout / "blobs" / "sha256" / layout_digest(layout, "latest").substr(7)));
     std::vector<std::string> expected{manifest["config"]["digest"]};
     for (auto it = manifest["layers"].rbegin(); it != manifest["layers"].rend(); ++it) {
         expected.push_back((*it)["digest"]);
