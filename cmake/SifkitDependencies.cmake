@@ -16,3 +16,5 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(Threads REQUIRED)
 pkg_check_modules(LZO REQUIRED IMPORTED_TARGET lzo2)
+# registry: HTTP(S) to OCI registries.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)

@@ -26,6 +26,11 @@ void register_cat(CLI::App& app);
 void register_extract(CLI::App& app);
 void register_export(CLI::App& app);
 void register_bundle(CLI::App& app);
+// Registries: pull, push, credentials, the blob cache.
+void register_pull(CLI::App& app);
+void register_push(CLI::App& app);
+void register_login(CLI::App& app);
+void register_cache(CLI::App& app);
 
 // Keys, signing and verification.
 void register_key(CLI::App& app);

@@ -17,6 +17,8 @@ int exit_code_for(ErrorKind kind) noexcept {
             return kExitConflict;
         case ErrorKind::unsupported:
             return kExitUnsupported;
+        case ErrorKind::denied:
+            return kExitDenied;
         case ErrorKind::no_space:
             return kExitNoSpace;
         case ErrorKind::internal:

@@ -14,6 +14,8 @@ enum ExitCode : int {
     kExitNotFound = 5,
     kExitConflict = 6,
     kExitUnsupported = 7,
+    // A registry refused access (authentication required, credentials refused, forbidden).
+    kExitDenied = 8,
     // sifkit stage: the destination's file system is too small for the image.
     kExitNoSpace = 9,
     // sifkit verify: the image was read, but is not verified.

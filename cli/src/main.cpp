@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     sifkit::cli::register_extract(app);
     sifkit::cli::register_export(app);
     sifkit::cli::register_bundle(app);
+    sifkit::cli::register_pull(app);
+    sifkit::cli::register_push(app);
+    sifkit::cli::register_login(app);
+    sifkit::cli::register_cache(app);
     sifkit::cli::register_key(app);
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);

@@ -21,6 +21,8 @@ const char* to_string(ErrorKind kind) noexcept {
             return "conflict";
         case ErrorKind::unsupported:
             return "unsupported";
+        case ErrorKind::denied:
+            return "denied";
         case ErrorKind::no_space:
             return "no_space";
         case ErrorKind::internal:

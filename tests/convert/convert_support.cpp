@@ -6,28 +6,9 @@
 #include <mutex>
 
 namespace convert_test {
-namespace {
-
-fs::path make_scratch() {
-    auto base = fs::temp_directory_path() / ("sifkit-convert-tests-" + std::to_string(::getpid()));
-    fs::remove_all(base);
-    fs::create_directories(base);
-    return base;
-}
-
-struct ScratchCleanup {
-    ~ScratchCleanup() {
-        std::error_code ec;
-        fs::remove_all(scratch(), ec);
-    }
-};
-
-}  // namespace
 
 const fs::path& scratch() {
-    static const fs::path path = make_scratch();
-    static const ScratchCleanup cleanup;
-    return path;
+    return sifkit::test::process_scratch("sifkit-convert-tests");
 }
 
 const fs::path& fixtures() {
@@ -35,9 +16,7 @@ const fs::path& fixtures() {
     static fs::path path;
     std::call_once(once, [] {
         path = scratch() / "fixtures";
-        const auto script =
-            sifkit::test::repo_root() / "tests" / "fixtures" / "oci" / "make-fixtures.py";
-        const auto result = sifkit::test::run({"python3", script.string(), path.string()});
+        const auto result = sifkit::test::make_oci_fixtures(path);
         if (result.exit_code != 0) {
             FAIL("building the fixtures failed: " << result.describe());
         }

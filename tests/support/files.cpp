@@ -1,6 +1,7 @@
 // Temporary directories, whole-file I/O and SHA-256.
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +27,35 @@ TempDir::TempDir(std::string_view prefix) {
 TempDir::~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
+}
+
+namespace {
+
+struct ProcessScratch {
+    std::filesystem::path path;
+    ~ProcessScratch() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+};
+
+}  // namespace
+
+const std::filesystem::path& process_scratch(std::string_view prefix) {
+    static const ProcessScratch scratch = [&] {
+        ProcessScratch made;
+        made.path = std::filesystem::temp_directory_path() /
+                    (std::string(prefix) + "-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(made.path);
+        std::filesystem::create_directories(made.path);
+        return made;
+    }();
+    return scratch.path;
+}
+
+RunResult make_oci_fixtures(const std::filesystem::path& dir) {
+    const auto script = repo_root() / "tests" / "fixtures" / "oci" / "make-fixtures.py";
+    return run({"python3", script.string(), dir.string()});
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -20,6 +20,7 @@ enum class ErrorKind {
     not_found,      // a named thing does not exist (object ID, group, path in an image)
     conflict,       // the request conflicts with the image's state (table full, second primary)
     unsupported,    // well formed but not something this version can handle
+    denied,         // a server refused access: authentication required or credentials refused
     no_space,       // the destination's file system has too little free space (or ENOSPC)
     internal,       // a bug: an invariant of sifkit itself was broken
 };

@@ -62,6 +62,13 @@ std::string sha256_hex(std::string_view data);
 std::string sha256_file(const std::filesystem::path& path);
 std::string to_hex(const void* data, std::size_t size);
 
+// A directory for the whole test process, <tmp>/PREFIX-PID, made afresh on the first call and
+// removed (with everything in it) when the process exits. Later calls return the same path.
+const std::filesystem::path& process_scratch(std::string_view prefix);
+
+// Builds the OCI fixture images of tests/fixtures/oci (make-fixtures.py) into `dir`.
+RunResult make_oci_fixtures(const std::filesystem::path& dir);
+
 // ---- locations -----------------------------------------------------------------------------
 
 // The source tree (where tests/fixtures lives).

@@ -1,0 +1,112 @@
+// sifkit cache list / clean: the blob cache of pulls.
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "progress_bar.hpp"
+#include "sifkit/registry/blob_cache.hpp"
+#include "sifkit/sif/error.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+std::string date_of(std::int64_t seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
+    return text;
+}
+
+// "30d", "12h", "90m", "3600s" or plain seconds.
+std::chrono::seconds parse_age(const std::string& text) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+        value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        throw Error(ErrorKind::usage, "--older-than is not a duration: " + text);
+    }
+    const std::string unit = text.substr(used);
+    long long scale = 1;
+    if (unit == "d") {
+        scale = 86400;
+    } else if (unit == "h") {
+        scale = 3600;
+    } else if (unit == "m") {
+        scale = 60;
+    } else if (!unit.empty() && unit != "s") {
+        throw Error(ErrorKind::usage, "--older-than takes Nd, Nh, Nm or Ns: " + text);
+    }
+    if (value < 0) {
+        throw Error(ErrorKind::usage, "--older-than must not be negative: " + text);
+    }
+    return std::chrono::seconds(value * scale);
+}
+
+}  // namespace
+
+void register_cache(CLI::App& app) {
+    CLI::App* cache = app.add_subcommand("cache", "Show or clean the blob cache of pulls");
+    cache->require_subcommand(1);
+    cache->footer(
+        "The cache is $SIFKIT_CACHEDIR, else $XDG_CACHE_HOME/sifkit, else "
+        "~/.cache/sifkit.");
+
+    auto json = std::make_shared<bool>(false);
+    CLI::App* list = cache->add_subcommand("list", "List cached blobs, most recently used first");
+    list->add_flag("--json", *json, "Print the list as JSON");
+    list->footer("Example:\n  sifkit cache list");
+    list->callback([json] {
+        const registry::BlobCache c(registry::BlobCache::default_directory());
+        const auto entries = c.list();
+        std::uint64_t total = 0;
+        for (const auto& e : entries) {
+            total += e.size;
+        }
+        if (*json) {
+            nlohmann::ordered_json out;
+            out["directory"] = c.root().string();
+            out["bytes"] = total;
+            out["blobs"] = nlohmann::ordered_json::array();
+            for (const auto& e : entries) {
+                out["blobs"].push_back({{"digest", e.digest},
+                                        {"size", e.size},
+                                        {"last_used", e.last_used},
+                                        {"partial", e.partial}});
+            }
+            print_json(out);
+            return;
+        }
+        std::string text;
+        for (const auto& e : entries) {
+            text += e.digest + "  " + human_bytes(e.size) + "  " + date_of(e.last_used) +
+                    (e.partial ? "  (partial download)" : "") + "\n";
+        }
+        text += std::to_string(entries.size()) + " blob(s), " + human_bytes(total) + " in " +
+                c.root().string() + "\n";
+        write_stdout(text);
+    });
+
+    auto older = std::make_shared<std::string>();
+    CLI::App* clean = cache->add_subcommand("clean", "Remove cached blobs");
+    clean->add_option("--older-than", *older, "Only blobs not used for this long (30d, 12h, 90m)");
+    clean->footer(
+        "Partial downloads another pull is writing are left alone.\n"
+        "Examples:\n  sifkit cache clean\n  sifkit cache clean --older-than 30d");
+    clean->callback([older] {
+        const registry::BlobCache c(registry::BlobCache::default_directory());
+        std::optional<std::chrono::seconds> age;
+        if (!older->empty()) {
+            age = parse_age(*older);
+        }
+        const auto r = c.clean(age);
+        write_stdout("removed " + std::to_string(r.files) + " blob(s), " + human_bytes(r.bytes) +
+                     (r.in_use > 0 ? "; " + std::to_string(r.in_use) + " in use left alone" : "") +
+                     "\n");
+    });
+}
+
+}  // namespace sifkit::cli

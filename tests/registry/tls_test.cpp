@@ -1,0 +1,89 @@
+// TLS: a registry with a certificate from a throwaway CA is refused until the CA is trusted
+// (--ca-file) or verification is waived (--insecure); a plain-HTTP registry needs --insecure.
+#include <catch2/catch.hpp>
+
+#include "registry_support.hpp"
+
+using namespace registry_test;
+namespace t = sifkit::test;
+
+namespace {
+
+struct Pki {
+    fs::path dir = scratch() / "pki";
+    fs::path ca = dir / "ca.pem";
+    fs::path cert = dir / "server.pem";
+    fs::path key = dir / "server.key";
+};
+
+void openssl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = t::run(argv);
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+}
+
+const Pki& pki() {
+    static const Pki p = [] {
+        Pki k;
+        fs::create_directories(k.dir);
+        const std::string d = k.dir.string();
+        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key", "-out",
+                 k.ca.string(), "-days", "2", "-subj", "/CN=sifkit test CA"});
+        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/other.key",
+                 "-out", d + "/other-ca.pem", "-days", "2", "-subj", "/CN=another CA"});
+        openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", k.key.string(), "-out",
+                 d + "/server.csr", "-subj", "/CN=127.0.0.1"});
+        t::write_file(k.dir / "ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+        openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", k.ca.string(), "-CAkey",
+                 d + "/ca.key", "-CAcreateserial", "-out", k.cert.string(), "-days", "2",
+                 "-extfile", d + "/ext.cnf"});
+        return k;
+    }();
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("TLS is verified; --ca-file trusts a private CA; --insecure skips", "[tls]") {
+    seeded();
+    RegistryConfig config;
+    config.storage = seeded_storage();
+    config.tls = std::make_pair(pki().cert, pki().key);
+    Registry reg("tls", config);
+    Env env;
+    const std::string ref = "docker://" + reg.host() + "/fixture:latest";
+    const fs::path out = env.dir / "out.sif";
+
+    const auto untrusted = run_sifkit(env, {"pull", "-q", "--retries", "0", ref, out.string()});
+    CHECK(untrusted.exit_code == 3);
+    CHECK(untrusted.err.find("TLS failed") != std::string::npos);
+    CHECK(untrusted.err.find("--ca-file") != std::string::npos);
+    CHECK(std::count(untrusted.err.begin(), untrusted.err.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(out));
+
+    sifkit_ok(env, {"pull", "-q", "--ca-file", pki().ca.string(), ref, out.string()});
+    const fs::path like = env.dir / "like.sif";
+    convert_like_pull(fixtures() / "layout", "latest", reg.host() + "/fixture:latest", like);
+    CHECK(t::sha256_file(out) == t::sha256_file(like));
+
+    const fs::path insecure = env.dir / "insecure.sif";
+    sifkit_ok(env, {"pull", "-q", "--insecure", ref, insecure.string()});
+    CHECK(t::sha256_file(insecure) == t::sha256_file(out));
+
+    // Push and pull a SIF over verified TLS.
+    sifkit_ok(env, {"push", "-q", "--ca-file", pki().ca.string(), out.string(),
+                    "oras://" + reg.host() + "/sifs/tls:v1"});
+    const fs::path back = env.dir / "back.sif";
+    sifkit_ok(env, {"pull", "-q", "--ca-file", pki().ca.string(),
+                    "oras://" + reg.host() + "/sifs/tls:v1", back.string()});
+    CHECK(t::sha256_file(back) == t::sha256_file(out));
+
+    // A CA that did not sign the certificate is no better than none.
+    const auto wrong_ca =
+        run_sifkit(env, {"pull", "-q", "--retries", "0", "--ca-file",
+                         (pki().dir / "other-ca.pem").string(), ref, (env.dir / "x.sif").string()});
+    CHECK(wrong_ca.exit_code == 3);
+    CHECK_FALSE(fs::exists(env.dir / "x.sif"));
+}
