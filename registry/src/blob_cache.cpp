@@ -14,8 +14,8 @@
 #include <thread>
 #include <utility>
 
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace fs = std::filesystem;
@@ -269,8 +269,7 @@ std::vector<BlobCache::Entry> BlobCache::list() const {
         for (const auto& item : fs::directory_iterator(dir, ec)) {
             const std::string name = item.path().filename().string();
             struct stat st {};
-            if (!sif::is_sha256_digest("sha256:" + name) ||
-                ::stat(item.path().c_str(), &st) != 0) {
+            if (!sif::is_sha256_digest("sha256:" + name) || ::stat(item.path().c_str(), &st) != 0) {
                 continue;
             }
             out.push_back(Entry{"sha256:" + name, static_cast<std::uint64_t>(st.st_size),

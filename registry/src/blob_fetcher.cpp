@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <utility>
 
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace {

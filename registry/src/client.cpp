@@ -4,9 +4,9 @@
 
 #include "base64.hpp"
 #include "client_internal.hpp"
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/registry/reference.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace {

@@ -9,12 +9,12 @@
 
 #include "blob_fetcher.hpp"
 #include "registry_store.hpp"
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/registry/blob_cache.hpp"
 #include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace fs = std::filesystem;

@@ -7,11 +7,11 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/registry/blob_cache.hpp"
 #include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sif/sha256.hpp"
 #include "sifkit/sif/types.hpp"
 
 namespace sifkit::registry {

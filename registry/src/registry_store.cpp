@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "sifkit/sif/sha256.hpp"
 #include "sifkit/registry/blob_cache.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/sha256.hpp"
 #include "sifkit/test/support.hpp"
 
 namespace r = sifkit::registry;
