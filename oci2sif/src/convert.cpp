@@ -75,7 +75,8 @@ class Conversion {
     void merge_layers(LayerMerger& merger);
     // `overlay`: whiteouts kept in overlayfs form (an OCI-SIF layer of its own) instead of applied.
     void merge_image_layer(LayerMerger& merger, std::size_t layer, int level, bool overlay = false);
-    std::unique_ptr<LayerStream> open_layer(const LayerRef& layer);
+    // `merger` supplies the file count the progress display shows while the layer streams.
+    std::unique_ptr<LayerStream> open_layer(const LayerRef& layer, const LayerMerger& merger);
     void report(std::vector<std::string> warnings);
     sif::Uuid content_id(const sif::Image& image) const;
 
@@ -84,7 +85,6 @@ class Conversion {
     ImageSource source_;
     ConvertResult result_;
     std::uint64_t bytes_read_ = 0;
-    const LayerMerger* merger_ = nullptr;  // for the progress counters
 };
 
 ConvertResult Conversion::run() {
@@ -161,7 +161,6 @@ ConvertResult Conversion::run() {
         SquashfsWriter squashfs(writer, options_.squashfs, time);
         Tree tree;
         LayerMerger merger(tree, squashfs);
-        merger_ = &merger;
         MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
         const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
         merger.merge(top, metadata.above);
@@ -178,7 +177,6 @@ ConvertResult Conversion::run() {
         result_.files = merger.stats().files;
         result_.inodes = squashfs.inode_count();
         result_.layers_read_twice = merger.stats().second_passes;
-        merger_ = nullptr;
     }
     result_.squashfs_bytes = writer.size();
     writer.commit();
@@ -318,7 +316,8 @@ void Conversion::merge_layers(LayerMerger& merger) {
     }
 }
 
-std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
+std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer,
+                                                    const LayerMerger& merger) {
     std::unique_ptr<sif::ByteSource> blob;
     if (source_.store) {
         blob = source_.store->open(layer.path);
@@ -326,7 +325,7 @@ std::unique_ptr<LayerStream> Conversion::open_layer(const LayerRef& layer) {
         blob = std::make_unique<sif::FileSource>(layer.path);
     }
     auto counted = std::make_unique<ProgressSource>(std::move(blob), observer_, bytes_read_,
-                                                    merger_->stats().files);
+                                                    merger.stats().files);
     LayerExpectations expected{layer.digest, layer.size, layer.diff_id, layer.media_type};
     return std::make_unique<LayerStream>(std::move(counted), expected);
 }
@@ -351,7 +350,7 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
             merger.merge(level, *input);
         }
     };
-    auto stream = open_layer(ref);
+    auto stream = open_layer(ref, merger);
     merge(*stream, false);
     // A layer whose digests do not match must not end up in an image: checked before the next
     // layer, and the output is discarded on the error.
@@ -359,7 +358,7 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
     result_.bytes_in += stream->compressed_bytes();
     result_.bytes_uncompressed += stream->uncompressed_bytes();
     if (merger.needs_refill()) {
-        auto again = open_layer(ref);
+        auto again = open_layer(ref, merger);
         merge(*again, true);
         again->verify();
     }
