@@ -7,18 +7,10 @@
 #include "progress_bar.hpp"
 #include "sifkit/registry/blob_cache.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/time_text.hpp"
 
 namespace sifkit::cli {
 namespace {
-
-std::string date_of(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
-    return text;
-}
 
 // "30d", "12h", "90m", "3600s" or plain seconds.
 std::chrono::seconds parse_age(const std::string& text) {
@@ -82,7 +74,7 @@ void register_cache(CLI::App& app) {
         }
         std::string text;
         for (const auto& e : entries) {
-            text += e.digest + "  " + human_bytes(e.size) + "  " + date_of(e.last_used) +
+            text += e.digest + "  " + human_bytes(e.size) + "  " + sif::utc_minutes(e.last_used) +
                     (e.partial ? "  (partial download)" : "") + "\n";
         }
         text += std::to_string(entries.size()) + " blob(s), " + human_bytes(total) + " in " +

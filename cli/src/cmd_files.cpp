@@ -6,6 +6,7 @@
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sif/time_text.hpp"
 
 namespace sifkit::cli {
 namespace {
@@ -41,15 +42,6 @@ std::string mode_text(const rootfs::FileInfo& info) {
     return out;
 }
 
-std::string time_text(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &tm);
-    return text;
-}
-
 std::string line(const rootfs::FileInfo& info, const std::string& name, bool long_form) {
     if (!long_form) {
         return name + "\n";
@@ -60,8 +52,8 @@ std::string line(const rootfs::FileInfo& info, const std::string& name, bool lon
         device ? std::to_string(info.dev_major) + "," + std::to_string(info.dev_minor)
                : std::to_string(info.size);
     std::string out = mode_text(info) + " " + std::to_string(info.uid) + "/" +
-                      std::to_string(info.gid) + " " + size + " " + time_text(info.mtime) + " " +
-                      name;
+                      std::to_string(info.gid) + " " + size + " " + sif::utc_minutes(info.mtime) +
+                      " " + name;
     if (info.type == rootfs::FileType::symlink) {
         out += " -> " + info.link_target;
     }

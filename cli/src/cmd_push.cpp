@@ -1,4 +1,8 @@
-// sifkit push: a SIF file to a registry as an ORAS artifact (oras://), as Apptainer pushes it.
+// sifkit push: a SIF file to a registry as an ORAS artifact (oras://), as Apptainer pushes it;
+// with --format oci, the image as an ordinary OCI image (docker://) through the OCI export.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -7,6 +11,7 @@
 #include "progress_bar.hpp"
 #include "registry_options.hpp"
 #include "sifkit/registry/push.hpp"
+#include "sifkit/rootfs/oci_export.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::cli {
@@ -36,13 +41,48 @@ const char* outcome_name(registry::UploadOutcome outcome) {
     return "uploaded";
 }
 
+// A private directory under $TMPDIR, removed with everything in it when the push ends.
+class ScratchDirectory {
+  public:
+    ScratchDirectory() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "sifkit-push.XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw_errno("cannot create a temporary directory", pattern);
+        }
+        path_ = pattern;
+    }
+    ~ScratchDirectory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchDirectory(const ScratchDirectory&) = delete;
+    ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// The SIF image exported as a one-layer OCI layout in a scratch directory, then pushed.
+registry::PushResult push_as_oci(const registry::PushOptions& options) {
+    if (options.reference.rfind("docker://", 0) != 0) {
+        throw Error(ErrorKind::usage, "--format oci pushes to docker:// references",
+                    options.reference);
+    }
+    const sif::Image image = sif::Image::open(options.image);
+    const ScratchDirectory scratch;
+    rootfs::OciExportOptions exported;
+    exported.format = rootfs::OciFormat::layout;
+    rootfs::export_oci(image, scratch.path() / "layout", exported);
+    return registry::push_oci_layout(scratch.path() / "layout", options);
+}
+
 void run(const PushCommand& o) {
     registry::PushOptions options;
     options.image = o.image;
     options.reference = o.reference;
-    if (o.format == "oci") {
-        options.format = registry::PushFormat::oci;
-    } else if (o.format != "sif") {
+    if (o.format != "sif" && o.format != "oci") {
         throw Error(ErrorKind::usage, "--format must be sif or oci, not " + o.format);
     }
     options.client = o.registry.resolve();
@@ -52,7 +92,8 @@ void run(const PushCommand& o) {
     }
     options.mount_from = o.mount_from;
     options.use_cache = !o.no_cache;
-    const registry::PushResult r = registry::push(options);
+    const registry::PushResult r =
+        o.format == "oci" ? push_as_oci(options) : registry::push(options);
     if (o.json) {
         nlohmann::ordered_json out;
         out["image"] = o.image;
@@ -60,14 +101,17 @@ void run(const PushCommand& o) {
         out["manifest_digest"] = r.manifest_digest;
         out["blob_digest"] = r.blob_digest;
         out["size"] = r.size;
+        out["blobs"] = r.blobs;
         out["blob"] = outcome_name(r.outcome);
         out["bytes_uploaded"] = r.http.bytes_uploaded;
         out["requests"] = r.http.requests;
         out["retries"] = r.http.retries;
         print_json(out);
     } else if (!o.quiet) {
+        const std::string what =
+            r.blobs == 1 ? " blob " : " in " + std::to_string(r.blobs) + " blobs, largest ";
         write_stdout(o.image + ": pushed to " + r.reference.to_string() + " (" + r.manifest_digest +
-                     "), " + human_bytes(r.size) + " blob " + outcome_name(r.outcome) + "\n");
+                     "), " + human_bytes(r.size) + what + outcome_name(r.outcome) + "\n");
     }
 }
 
@@ -76,11 +120,16 @@ void run(const PushCommand& o) {
 void register_push(CLI::App& app) {
     auto o = std::make_shared<PushCommand>();
     CLI::App* cmd = app.add_subcommand(
-        "push", "Push a SIF file to a registry as an ORAS artifact (oras://HOST/REPO:TAG)");
+        "push",
+        "Push a SIF file to a registry as an ORAS artifact (oras://HOST/REPO:TAG), or as an OCI "
+        "image (--format oci, docker://HOST/REPO:TAG)");
     cmd->add_option("image", o->image, "SIF image to push")->required();
-    cmd->add_option("reference", o->reference, "oras://HOST[:PORT]/REPO[:TAG]")->required();
+    cmd->add_option("reference", o->reference,
+                    "oras://HOST[:PORT]/REPO[:TAG], or docker://... with --format oci")
+        ->required();
     cmd->add_option("--format", o->format,
-                    "sif (an ORAS artifact, the default) or oci (not yet available)")
+                    "sif (an ORAS artifact, the default) or oci (the root file system as a "
+                    "one-layer OCI image, config from the image's)")
         ->capture_default_str();
     cmd->add_option("--chunk-size", o->chunk_size,
                     "Upload larger files in PATCH chunks of this size")
@@ -92,10 +141,12 @@ void register_push(CLI::App& app) {
     cmd->add_flag("--json", o->json, "Print the summary as JSON");
     o->registry.add_to(*cmd);
     cmd->footer(
-        "Exit codes: 0 pushed; 2 usage; 3 network or I/O error; 4 not a SIF file;\n"
-        "7 unsupported (--format oci); 8 access denied.\n"
+        "Exit codes: 0 pushed; 2 usage; 3 network or I/O error; 4 not a SIF file (or a\n"
+        "corrupt root file system, --format oci); 5 no root file system (--format oci);\n"
+        "7 unsupported; 8 access denied.\n"
         "Examples:\n"
         "  sifkit push app.sif oras://registry.example/hpc/app:v2\n"
+        "  sifkit push --format oci app.sif docker://registry.example/hpc/app:v2\n"
         "  sifkit push --creds ci:$TOKEN app.sif oras://127.0.0.1:5000/app:latest --insecure");
     cmd->callback([o] { run(*o); });
 }

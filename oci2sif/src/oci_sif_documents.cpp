@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "sifkit/sif/time_text.hpp"
+
 namespace sifkit::oci2sif {
 namespace {
 
@@ -12,15 +14,6 @@ nlohmann::ordered_json descriptor_json(const BlobDescriptor& blob) {
     out["size"] = blob.size;
     out["digest"] = blob.digest;
     return out;
-}
-
-std::string rfc3339(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
 }
 
 std::string compact(const Json& value) {
@@ -54,8 +47,8 @@ std::string oci_sif_config(const ImageConfig& config, const std::vector<BlobDesc
             "oci-sif created from " + source_digest.substr(source_digest.find(':') + 1);
     }
     if (created) {
-        history["created"] = rfc3339(*created);
-        document["created"] = rfc3339(*created);
+        history["created"] = sif::utc_rfc3339(*created);
+        document["created"] = sif::utc_rfc3339(*created);
     }
     document["history"] = Json::array({history});
     return compact(document);

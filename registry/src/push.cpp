@@ -12,6 +12,7 @@
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sif/sha256.hpp"
+#include "sifkit/sif/time_text.hpp"
 #include "sifkit/sif/types.hpp"
 
 namespace sifkit::registry {
@@ -51,15 +52,6 @@ std::string file_digest(int fd, std::uint64_t size, const std::string& name) {
     return hasher.finish();
 }
 
-std::string rfc3339(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
-}
-
 // The manifest Apptainer writes for `sif push oras://` (internal/pkg/client/oras/image.go),
 // with sifkit's choice of key order; the same image gives the same bytes.
 std::string sif_manifest(const std::string& digest, std::uint64_t size, const std::string& title,
@@ -76,7 +68,7 @@ std::string sif_manifest(const std::string& digest, std::uint64_t size, const st
                                         {"size", size},
                                         {"annotations", {{media::kTitleAnnotation, title}}}}});
     if (created != sif::kUnsetTime) {
-        m["annotations"] = {{media::kCreatedAnnotation, rfc3339(created)}};
+        m["annotations"] = {{media::kCreatedAnnotation, sif::utc_rfc3339(created)}};
     }
     return m.dump();
 }
@@ -86,18 +78,8 @@ std::string sif_manifest(const std::string& digest, std::uint64_t size, const st
 PushResult push(const PushOptions& options) {
     const Reference ref = Reference::parse(options.reference);
     if (ref.transport == Transport::docker) {
-        if (options.format != PushFormat::oci) {
-            throw Error(ErrorKind::usage,
-                        "SIF files go to oras:// references; docker:// takes --format oci",
-                        options.reference);
-        }
-        throw Error(ErrorKind::unsupported,
-                    "not yet: --format oci needs the OCI export of SIF images, which this sifkit "
-                    "does not have (push the SIF itself with oras://)",
-                    options.reference);
-    }
-    if (options.format == PushFormat::oci) {
-        throw Error(ErrorKind::usage, "--format oci pushes to docker:// references",
+        throw Error(ErrorKind::usage,
+                    "SIF files go to oras:// references; docker:// takes --format oci",
                     options.reference);
     }
     if (!ref.digest.empty()) {

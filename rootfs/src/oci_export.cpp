@@ -18,6 +18,7 @@
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
+#include "sifkit/sif/time_text.hpp"
 #include "staging.hpp"
 
 namespace sifkit::rootfs {
@@ -53,15 +54,6 @@ Blob put_document(const fs::path& root, const std::string& text, const char* med
 
 Json descriptor_json(const Blob& blob) {
     return Json{{"mediaType", blob.media_type}, {"digest", blob.digest}, {"size", blob.size}};
-}
-
-std::string rfc3339(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
 }
 
 std::string default_name(const sif::Image& image) {
@@ -116,8 +108,8 @@ std::string native_config(const sif::Image& image, const SquashfsImage& root,
     Json history{{"created_by", "sifkit export"}};
     const std::int64_t created = image.header().created_at;
     if (created != sif::kUnsetTime) {
-        config["created"] = rfc3339(created);
-        history["created"] = rfc3339(created);
+        config["created"] = sif::utc_rfc3339(created);
+        history["created"] = sif::utc_rfc3339(created);
     }
     config["history"] = Json::array({history});
     return config.dump(-1, ' ', false, Json::error_handler_t::replace);

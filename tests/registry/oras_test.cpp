@@ -190,9 +190,9 @@ TEST_CASE("containers and SIF artifacts are not mixed up", "[oras]") {
     CHECK_FALSE(fs::exists(out));
 
     const auto oci = run_sifkit(env, {"push", "--insecure", "--format", "oci", image().string(),
-                                      "docker://" + reg.host() + "/sifs/as-oci:v1"});
-    CHECK(oci.exit_code == 7);
-    CHECK(oci.err.find("not yet") != std::string::npos);
+                                      "oras://" + reg.host() + "/sifs/as-oci:v1"});
+    CHECK(oci.exit_code == 2);
+    CHECK(oci.err.find("docker://") != std::string::npos);
     CHECK(run_sifkit(env, {"push", "--insecure", image().string(),
                            "docker://" + reg.host() + "/sifs/x:v1"})
               .exit_code == 2);
@@ -204,4 +204,67 @@ TEST_CASE("containers and SIF artifacts are not mixed up", "[oras]") {
     CHECK(run_sifkit(
               env, {"push", "--insecure", not_sif.string(), "oras://" + reg.host() + "/sifs/x:v1"})
               .exit_code == 4);
+}
+
+namespace {
+
+// unsquashfs listing lines outside /.singularity.d (which a conversion makes anew).
+std::vector<std::string> root_tree(const fs::path& sif) {
+    std::vector<std::string> out;
+    for (const std::string& line : listing_of(sif)) {
+        if (line.find("/.singularity.d") == std::string::npos) {
+            out.push_back(line);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("push --format oci: the image as an OCI image others copy and sifkit pulls back",
+          "[oras]") {
+    Registry& reg = seeded();
+    Env env;
+    const fs::path tmp = env.dir / "tmp";
+    fs::create_directories(tmp);
+    env.extra.push_back("TMPDIR=" + tmp.string());  // where the exported layout goes
+    const std::string ref = "docker://" + reg.host() + "/oci/app:v1";
+    const auto pushed = json_of(
+        sifkit_ok(env, {"push", "--json", "--insecure", "--format", "oci", image().string(), ref}));
+    CHECK(pushed["blobs"] == 2);  // config and the one layer
+    CHECK(pushed["blob"] == "uploaded");
+
+    // The manifest is the OCI export's, byte for byte: same digest as `export --format oci`.
+    const fs::path layout = env.dir / "exported";
+    sifkit_ok(env, {"export", "--format", "oci", image().string(), layout.string()});
+    CHECK(pushed["manifest_digest"] == layout_digest(layout, "latest"));
+    const auto raw = t::run({"skopeo", "inspect", "--raw", "--tls-verify=false", ref});
+    REQUIRE(raw.exit_code == 0);
+    CHECK("sha256:" + t::sha256_hex(raw.out) == pushed["manifest_digest"].get<std::string>());
+    const auto m = nlohmann::json::parse(raw.out);
+    CHECK(m["mediaType"] == "application/vnd.oci.image.manifest.v1+json");
+    REQUIRE(m["layers"].size() == 1);
+    CHECK(m["layers"][0]["mediaType"] == "application/vnd.oci.image.layer.v1.tar");
+
+    // skopeo copies it like any image; sifkit pulls it back into the same root tree.
+    const fs::path copied = env.dir / "copied";
+    const auto copy =
+        t::run({"skopeo", "--insecure-policy", "copy", "--quiet", "--src-tls-verify=false",
+                "--preserve-digests", ref, "oci:" + copied.string() + ":v1"});
+    INFO(copy.describe());
+    REQUIRE(copy.exit_code == 0);
+    CHECK(layout_digest(copied, "v1") == pushed["manifest_digest"].get<std::string>());
+    const fs::path back = env.dir / "back.sif";
+    sifkit_ok(env, {"pull", "-q", "--insecure", ref, back.string()});
+    CHECK(root_tree(back) == root_tree(image()));
+    CHECK(file_in(back, "/etc/passwd") == file_in(image(), "/etc/passwd"));
+
+    // Again: the blobs are there already, only the manifest goes up.
+    const auto again = json_of(
+        sifkit_ok(env, {"push", "--json", "--insecure", "--format", "oci", image().string(), ref}));
+    CHECK(again["blob"] == "present");
+    CHECK(again["bytes_uploaded"] == 0);
+    CHECK(again["manifest_digest"] == pushed["manifest_digest"]);
+    // The exported layout is gone from $TMPDIR.
+    CHECK(fs::is_empty(tmp));
 }

@@ -17,14 +17,11 @@
 
 namespace sifkit::registry {
 
-enum class PushFormat { sif, oci };
-
 struct PushOptions {
     std::filesystem::path image;
-    std::string reference;  // oras://HOST/REPO:TAG
-    PushFormat format = PushFormat::sif;
+    std::string reference;  // push(): oras://HOST/REPO:TAG; push_oci_layout(): docker://...
     ClientOptions client;
-    std::uint64_t chunk_size = 64 << 20;  // larger SIF files go up in PATCH chunks of this size
+    std::uint64_t chunk_size = 64 << 20;  // larger blobs go up in PATCH chunks of this size
     std::vector<std::string> mount_from;  // more repositories to try a mount from
     bool use_cache = true;                // read and record mount sources in the cache
     std::optional<std::filesystem::path> cache_dir;
@@ -33,14 +30,21 @@ struct PushOptions {
 struct PushResult {
     Reference reference;
     std::string manifest_digest;
-    std::string blob_digest;
-    std::uint64_t size = 0;
-    UploadOutcome outcome = UploadOutcome::uploaded;
+    std::string blob_digest;  // the SIF file; for an OCI image its largest layer
+    std::uint64_t size = 0;   // bytes of every blob the manifest names (config and layers)
+    std::uint64_t blobs = 1;  // blobs the manifest names (the ORAS config not counted)
+    UploadOutcome outcome = UploadOutcome::uploaded;  // of the blob `blob_digest` names
     ClientStats http;
 };
 
-// PushFormat::oci (the image as a normal OCI image) needs the OCI export of SIF images, which
-// this version does not have: an unsupported Error.
+// options.image (a SIF file) as an ORAS artifact to an oras:// reference; `image` must load as
+// a SIF image.
 PushResult push(const PushOptions& options);
+
+// The one image of the OCI image layout `layout` to a docker:// reference: config and layers
+// (each skipped when the repository has it, mounted from `mount_from` when it can be), then
+// the manifest, byte for byte, under the tag. options.image, use_cache and cache_dir are not
+// used. `sifkit push --format oci` makes the layout with sifkit::rootfs::export_oci.
+PushResult push_oci_layout(const std::filesystem::path& layout, const PushOptions& options);
 
 }  // namespace sifkit::registry
