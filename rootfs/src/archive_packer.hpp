@@ -7,14 +7,13 @@
 #include <memory>
 #include <string>
 
-struct archive;
+#include "archive_output.hpp"
 
 namespace sifkit::rootfs {
 
 class ArchivePacker {
   public:
     ArchivePacker(int fd, std::string target, std::int64_t mtime);
-    ~ArchivePacker();
     ArchivePacker(const ArchivePacker&) = delete;
     ArchivePacker& operator=(const ArchivePacker&) = delete;
 
@@ -23,10 +22,7 @@ class ArchivePacker {
     void finish();
 
   private:
-    void check(int status, const std::string& what);
-
-    archive* archive_;
-    std::string target_;
+    ArchiveOutput out_;
     std::int64_t mtime_;
 };
 

@@ -1,6 +1,6 @@
-// write_tar: libarchive's pax writer over a file descriptor. Members are named "a/b" (relative,
-// as tar2sqfs and OCI layers expect), the root as "./"; hardlinks after the first name of an
-// inode are link members.
+// write_tar: libarchive's pax writer over a file descriptor (ArchiveOutput). Members are named
+// "a/b" (relative, as tar2sqfs and OCI layers expect), the root as "./"; hardlinks after the first
+// name of an inode are link members.
 #include <archive.h>
 #include <archive_entry.h>
 #include <sys/stat.h>
@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "archive_output.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/error.hpp"
 #include "tree_filter.hpp"
@@ -15,9 +16,6 @@
 namespace sifkit::rootfs {
 namespace {
 
-struct FreeArchive {
-    void operator()(archive* a) const noexcept { archive_write_free(a); }
-};
 struct FreeEntry {
     void operator()(archive_entry* e) const noexcept { archive_entry_free(e); }
 };
@@ -50,25 +48,8 @@ std::string member_name(const FileInfo& info) {
 
 TarReport write_tar(const SquashfsImage& fs, int fd, const std::string& target,
                     const PathFilter& filter) {
-    std::unique_ptr<archive, FreeArchive> out(archive_write_new());
-    if (!out) {
-        throw std::bad_alloc();
-    }
-    const auto check = [&](int status, const std::string& what) {
-        if (status < ARCHIVE_WARN) {
-            const int code = archive_errno(out.get());
-            const char* message = archive_error_string(out.get());
-            throw Error(code != 0 ? ErrorKind::io : ErrorKind::internal,
-                        "cannot write the tar stream (" + what +
-                            "): " + (message != nullptr ? message : "unknown error"),
-                        target);
-        }
-    };
-    check(archive_write_set_format_pax_restricted(out.get()), "format");
-    // No padding to a 10 KiB record: the stream ends after its two zero blocks, like tar2sqfs
-    // input and OCI layers expect, and the bytes do not depend on the block size.
-    check(archive_write_set_bytes_per_block(out.get(), 0), "block size");
-    check(archive_write_open_fd(out.get(), fd), "open");
+    ArchiveOutput out(fd, target, "the tar stream");
+    archive* const tar = out.get();
 
     TarReport report;
     SubtreeFilter subtree(filter);
@@ -112,19 +93,19 @@ TarReport write_tar(const SquashfsImage& fs, int fd, const std::string& target,
         for (const auto& [key, value] : fs.xattrs(info)) {
             archive_entry_xattr_add_entry(entry.get(), key.c_str(), value.data(), value.size());
         }
-        check(archive_write_header(out.get(), entry.get()), info.path);
+        out.check(archive_write_header(tar, entry.get()), info.path);
         ++report.entries;
         if (data) {
             fs.read(info, [&](std::span<const std::byte> chunk) {
-                const la_ssize_t n = archive_write_data(out.get(), chunk.data(), chunk.size());
-                if (n < 0 || static_cast<std::size_t>(n) != chunk.size()) {
-                    check(ARCHIVE_FATAL, info.path);
-                }
+                const la_ssize_t n = archive_write_data(tar, chunk.data(), chunk.size());
+                out.check(n < 0 || static_cast<std::size_t>(n) != chunk.size() ? ARCHIVE_FATAL
+                                                                               : ARCHIVE_OK,
+                          info.path);
                 report.bytes += chunk.size();
             });
         }
     });
-    check(archive_write_close(out.get()), "close");
+    out.close();
     return report;
 }
 
