@@ -14,25 +14,10 @@
 #include "sifkit/sif/sha256.hpp"
 #include "sifkit/sif/time_text.hpp"
 #include "sifkit/sif/types.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::registry {
 namespace {
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 std::string file_digest(int fd, std::uint64_t size, const std::string& name) {
     sif::Sha256 hasher;
@@ -87,7 +72,7 @@ PushResult push(const PushOptions& options) {
     }
     const std::string name = options.image.string();
     const sif::Image image = sif::Image::open(options.image);  // refuses what is not SIF
-    const Fd fd(::open(options.image.c_str(), O_RDONLY | O_CLOEXEC));
+    const sif::UniqueFd fd(::open(options.image.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         throw_errno("cannot open", name);
     }

@@ -13,6 +13,7 @@
 #include "sifkit/registry/push.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::registry {
 namespace {
@@ -72,22 +73,14 @@ std::filesystem::path blob_path(const std::filesystem::path& layout, const Blob&
     return layout / "blobs" / "sha256" / blob.digest.substr(7);
 }
 
-class ReadFd {
-  public:
-    explicit ReadFd(const std::filesystem::path& path)
-        : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-        if (fd_ < 0) {
-            throw_errno("cannot open", path.string());
-        }
+// `path` opened for reading, or an io Error naming it.
+sif::UniqueFd open_for_reading(const std::filesystem::path& path) {
+    sif::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        throw_errno("cannot open", path.string());
     }
-    ~ReadFd() { ::close(fd_); }
-    ReadFd(const ReadFd&) = delete;
-    ReadFd& operator=(const ReadFd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
+    return fd;
+}
 
 }  // namespace
 
@@ -135,7 +128,7 @@ PushResult push_oci_layout(const std::filesystem::path& layout, const PushOption
     Client client(ref.registry, ref.repository, options.client, true);
     for (const Blob& blob : blobs) {
         const std::filesystem::path path = blob_path(layout, blob);
-        const ReadFd fd(path);
+        const sif::UniqueFd fd = open_for_reading(path);
         struct stat st {};
         if (::fstat(fd.get(), &st) != 0) {
             throw_errno("cannot stat", path.string());

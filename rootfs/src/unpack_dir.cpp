@@ -13,6 +13,7 @@
 
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 #include "staging.hpp"
 #include "tree_filter.hpp"
 
@@ -21,27 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Fd {
-  public:
-    explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        reset();
-        fd_ = std::exchange(other.fd_, -1);
-        return *this;
-    }
-    ~Fd() { reset(); }
-    int get() const noexcept { return fd_; }
-    void reset() noexcept {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-  private:
-    int fd_;
-};
+using Fd = sif::UniqueFd;
 
 std::size_t depth_of(const std::string& path) {
     if (path == "/") {

@@ -63,6 +63,26 @@ TEST_CASE("a pulled image is the conversion of the same OCI layout", "[pull]") {
     CHECK(leftovers(env.dir.path()).empty());
 }
 
+TEST_CASE("pull --format oci-sif writes the bytes convert --format oci-sif writes", "[pull]") {
+    Registry& reg = seeded();
+    Env env;
+    // An OCI-SIF records no source (no definition file, no /.singularity.d), so a pulled image
+    // and a converted layout are the same file.
+    const fs::path pulled = env.dir / "pulled.oci.sif";
+    sifkit_ok(env, {"pull", "-q", "--insecure", "--format", "oci-sif",
+                    "docker://" + reg.host() + "/fixture:latest", pulled.string()});
+    const fs::path converted = env.dir / "converted.oci.sif";
+    sifkit_ok(env, {"convert", "-q", "--format", "oci-sif",
+                    "oci:" + (fixtures() / "layout").string() + ":latest", converted.string()});
+    CHECK(t::sha256_file(pulled) == t::sha256_file(converted));
+    const auto inspected = json_of(sifkit_ok(env, {"inspect", "--json", pulled.string()}));
+    CHECK(inspected["format"] == "oci-sif");
+    CHECK(run_sifkit(env,
+                     {"pull", "-q", "--insecure", "--keep-layers",
+                      "docker://" + reg.host() + "/fixture:latest", (env.dir / "x.sif").string()})
+              .exit_code == 2);  // --keep-layers needs --format oci-sif
+}
+
 TEST_CASE("pull picks the platform from a multi-platform index", "[pull]") {
     Registry& reg = seeded();
     Env env;
