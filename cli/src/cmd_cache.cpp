@@ -1,5 +1,4 @@
 // sifkit cache list / clean: the blob cache of pulls.
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"

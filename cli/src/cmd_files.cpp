@@ -1,5 +1,4 @@
 // sifkit ls / cat: the files of an image's root file system, read in place.
-#include <ctime>
 
 #include "commands.hpp"
 #include "output.hpp"

@@ -66,10 +66,7 @@ class ScratchDirectory {
 
 // The SIF image exported as a one-layer OCI layout in a scratch directory, then pushed.
 registry::PushResult push_as_oci(const registry::PushOptions& options) {
-    if (options.reference.rfind("docker://", 0) != 0) {
-        throw Error(ErrorKind::usage, "--format oci pushes to docker:// references",
-                    options.reference);
-    }
+    registry::oci_push_reference(options.reference);  // refused before the export, not after
     const sif::Image image = sif::Image::open(options.image);
     const ScratchDirectory scratch;
     rootfs::OciExportOptions exported;

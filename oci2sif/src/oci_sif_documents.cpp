@@ -1,7 +1,5 @@
 #include "oci_sif_documents.hpp"
 
-#include <ctime>
-
 #include "sifkit/sif/time_text.hpp"
 
 namespace sifkit::oci2sif {

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "sifkit/registry/blob_cache.hpp"
@@ -73,7 +72,7 @@ PushResult push(const PushOptions& options) {
     const std::string name = options.image.string();
     const sif::Image image = sif::Image::open(options.image);  // refuses what is not SIF
     const sif::UniqueFd fd(::open(options.image.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
+    if (!fd) {
         throw_errno("cannot open", name);
     }
     struct stat st {};

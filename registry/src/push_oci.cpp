@@ -84,15 +84,20 @@ sif::UniqueFd open_for_reading(const std::filesystem::path& path) {
 
 }  // namespace
 
-PushResult push_oci_layout(const std::filesystem::path& layout, const PushOptions& options) {
-    const Reference ref = Reference::parse(options.reference);
+Reference oci_push_reference(std::string_view text) {
+    const Reference ref = Reference::parse(text);
     if (ref.transport != Transport::docker) {
         throw Error(ErrorKind::usage, "an OCI image goes to a docker:// reference",
-                    options.reference);
+                    std::string(text));
     }
     if (!ref.digest.empty()) {
-        throw Error(ErrorKind::usage, "push to a tag, not to a digest", options.reference);
+        throw Error(ErrorKind::usage, "push to a tag, not to a digest", std::string(text));
     }
+    return ref;
+}
+
+PushResult push_oci_layout(const std::filesystem::path& layout, const PushOptions& options) {
+    const Reference ref = oci_push_reference(options.reference);
     const std::filesystem::path index_path = layout / "index.json";
     const nlohmann::json index = parse_document(read_document(index_path), index_path);
     if (!index.contains("manifests") || !index["manifests"].is_array() ||

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sifkit/registry/client.hpp"
@@ -46,5 +47,9 @@ PushResult push(const PushOptions& options);
 // the manifest, byte for byte, under the tag. options.image, use_cache and cache_dir are not
 // used. `sifkit push --format oci` makes the layout with sifkit::rootfs::export_oci.
 PushResult push_oci_layout(const std::filesystem::path& layout, const PushOptions& options);
+
+// The reference push_oci_layout() takes: docker://, naming a tag, not a digest; a usage Error
+// otherwise. For callers that check it before making the layout.
+Reference oci_push_reference(std::string_view text);
 
 }  // namespace sifkit::registry
