@@ -7,7 +7,7 @@ namespace sifkit::rootfs {
 const char* describe_sqfs_status(int status) noexcept {
     switch (status) {
         case SQFS_ERROR_ALLOC:
-            return "out of memory";
+            return "it needs more memory than there is (sizes in the image are impossible)";
         case SQFS_ERROR_IO:
             return "I/O error";
         case SQFS_ERROR_COMPRESSOR:

@@ -188,7 +188,7 @@ struct SquashfsImage::State {
     static void destroy(sqfs_object_t*) {}  // owned by State, never by libsquashfs
 
     // Throws for a failed libsquashfs call: the storage's own Error when a read failed, else an
-    // invalid_image Error saying what could not be read.
+    // invalid_image Error saying what could not be read (also for a failed allocation, below).
     void check(int status, const std::string& what) {
         if (status == 0) {
             return;
@@ -196,7 +196,10 @@ struct SquashfsImage::State {
         if (io_error) {
             std::rethrow_exception(std::exchange(io_error, nullptr));
         }
-        throw Error(status == SQFS_ERROR_ALLOC ? ErrorKind::internal : ErrorKind::invalid_image,
+        // libsquashfs sizes some allocations from the image (a file's block list from its size,
+        // directory indexes from their counts) before it can check them, so a failed
+        // allocation while reading is, in practice, an image that claims impossible sizes.
+        throw Error(ErrorKind::invalid_image,
                     "squashfs in object " + std::to_string(object.id) + ": " + what + ": " +
                         describe_sqfs_status(status),
                     image->name());
