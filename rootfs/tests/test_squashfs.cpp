@@ -1,6 +1,6 @@
 // SquashfsImage on a squashfs made by mksquashfs and stored as the primary partition of a SIF:
 // lookups, symlink resolution inside the image, listings, reads, xattrs, hardlinks, and refused
-// paths.
+// paths; squashfs partitions with corrupt inodes, refused as corrupt images.
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -145,4 +145,38 @@ TEST_CASE("an image without a partition, or not squashfs, is refused clearly") {
     sif::MemorySource source(junk);
     writable.add(spec, source);
     CHECK(kind_of([&] { rootfs::open_root(writable); }) == ErrorKind::invalid_image);
+}
+
+// Inputs found by fuzz_rootfs_read: an extended file inode whose size makes libsquashfs allocate
+// a block list of 1.7 GiB (which succeeds, and the read then fails at the end of the inode table)
+// or of 222 TiB (which fails). Both are corrupt images (exit 4 from the CLI), never an internal
+// error, and never more memory touched than the image holds.
+TEST_CASE("an inode claiming an impossible file size is a corrupt image") {
+    const auto seeds = sifkit::test::repo_root() / "tests" / "fixtures" / "fuzz" / "rootfs-read";
+    for (const char* name : {"large-block-list-inode", "huge-block-list-inode"}) {
+        INFO(name);
+        sifkit::test::TempDir dir{"sifkit-rootfs-test"};
+        const auto path = dir / "corrupt.sif";
+        sifkit::test::write_file(path, "");
+        sif::Image image =
+            sif::Image::create(sif::FileStorage::open(path, sif::OpenMode::read_write),
+                               sif::CreateOptions::deterministic());
+        sif::ObjectSpec spec;
+        spec.type = sif::DataType::partition;
+        spec.extra = sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system,
+                                        *sif::Arch::from_go_name("amd64")};
+        sif::FileSource source(seeds / name);
+        image.add(spec, source);
+        std::string message;
+        try {
+            const rootfs::SquashfsImage fs = rootfs::open_root(image);
+            fs.walk("/", [](const rootfs::FileInfo&) {});
+            FAIL("walking the corrupt partition succeeded");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::invalid_image);
+            message = e.what();
+        }
+        CHECK(message.find("squashfs in object 1") != std::string::npos);
+        CHECK(message.find(path.string()) != std::string::npos);
+    }
 }
