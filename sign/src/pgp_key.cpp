@@ -1,13 +1,16 @@
 // OpenPGP certificates from armored exports, and message signature checks against them.
 #include <openssl/evp.h>
 
+#include <ctime>
 #include <optional>
 
 #include "armor.hpp"
 #include "key_file.hpp"
 #include "pgp_packets.hpp"
+#include "pgp_self_signatures.hpp"
 #include "pgp_signature.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/time_text.hpp"
 #include "sifkit/sign/pgp.hpp"
 
 namespace sifkit::sign {
@@ -46,8 +49,8 @@ PgpPublicKey parse_key_packet(std::span<const std::uint8_t> body) {
         throw Error(ErrorKind::unsupported,
                     "OpenPGP key version " + std::to_string(version) + " (4 is supported)");
     }
-    in.u32();  // creation time
     PgpPublicKey key;
+    key.created = in.u32();
     key.algorithm = in.u8();
     key.body.assign(body.begin(), body.end());
     key.fingerprint = sha1_fingerprint(body);
@@ -84,6 +87,18 @@ std::string canonical_text(std::string_view data) {
     return out;
 }
 
+// Why a document signature cannot count at `now`: made later, or expired by then.
+std::string signature_unusable_at(const detail::SignaturePacket& signature, std::int64_t now) {
+    if (signature.created > now) {
+        return "the OpenPGP signature is dated later (" + sif::utc_rfc3339(signature.created) + ")";
+    }
+    const auto expires = signature.expires();
+    if (expires && now > *expires) {
+        return "the OpenPGP signature expired on " + sif::utc_rfc3339(*expires);
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string to_hex(const PgpFingerprint& fingerprint) {
@@ -108,19 +123,67 @@ std::uint64_t PgpPublicKey::key_id() const noexcept {
     return id;
 }
 
-// Assembles certificates packet by packet (RFC 4880 §11.1).
+std::string PgpPublicKey::unusable_at(std::int64_t now) const {
+    const std::string name = "OpenPGP key " + to_hex(fingerprint);
+    if (created > now) {
+        return name + " is not valid yet (created " + sif::utc_rfc3339(created) + ")";
+    }
+    // A compromised key is distrusted even for signatures older than its revocation; for the
+    // other reasons the revocation counts from when it was made, as in the reference.
+    constexpr std::uint8_t kReasonCompromised = 2;
+    if (revocation && (revocation->reason == kReasonCompromised || revocation->created <= now)) {
+        static constexpr const char* kReasons[] = {"", "key superseded", "key compromised",
+                                                   "key retired"};
+        std::string detail = revocation->reason < 4 ? kReasons[revocation->reason] : "";
+        if (!revocation->text.empty()) {
+            detail += (detail.empty() ? "" : ": ") + revocation->text;
+        }
+        std::string why = name + " was revoked on " + sif::utc_rfc3339(revocation->created);
+        return detail.empty() ? why : why + " (" + detail + ")";
+    }
+    if (expires && now > *expires) {
+        return name + " expired on " + sif::utc_rfc3339(*expires);
+    }
+    return {};
+}
+
+// Assembles certificates packet by packet (RFC 4880 §11.1): a primary key, its revocations and
+// user IDs with their certifications, then subkeys each followed by its bindings and revocations.
+// Only self-signatures that verify count; the ruling one sets the key's expiry.
 struct PgpCertificateBuilder {
     std::vector<PgpCertificate> done;
     std::optional<PgpCertificate> current;
-    std::optional<PgpPublicKey> subkey;  // the last subkey, waiting for its binding signature
+    std::optional<detail::SignaturePacket> self_signature;  // ruling certification of the primary
+    std::span<const std::uint8_t> user_id;                  // the user ID certifications follow
+    bool in_user_id = false;                         // false after a user attribute or a subkey
+    std::optional<PgpPublicKey> subkey;              // the last subkey, waiting for its signatures
+    std::optional<detail::SignaturePacket> binding;  // its ruling binding
     std::string origin;
 
     void finish() {
+        finish_subkey();
         if (current) {
+            PgpPublicKey& primary_key = current->primary_;
+            if (self_signature) {
+                primary_key.expires = detail::expiry_from(primary_key, *self_signature);
+            }
+            current->signing_keys_.insert(current->signing_keys_.begin(), primary_key);
             done.push_back(std::move(*current));
         }
         current.reset();
+        self_signature.reset();
+        in_user_id = false;
+    }
+
+    // A subkey signs only when its ruling binding gives it the signing flag.
+    void finish_subkey() {
+        if (current && subkey && binding && binding->key_flags &&
+            (*binding->key_flags & detail::kKeyFlagSign) != 0) {
+            subkey->expires = detail::expiry_from(*subkey, *binding);
+            current->signing_keys_.push_back(*subkey);
+        }
         subkey.reset();
+        binding.reset();
     }
 
     void primary(std::span<const std::uint8_t> body) {
@@ -128,32 +191,43 @@ struct PgpCertificateBuilder {
         current.emplace();
         current->primary_ = parse_key_packet(body);
         current->origin_ = origin;
-        current->signing_keys_.push_back(current->primary_);
     }
 
-    void binding(std::span<const std::uint8_t> body) {
-        if (!current || !subkey) {
-            return;  // a certification of a user ID, or a direct-key signature: not needed
+    void start_subkey(std::span<const std::uint8_t> body) {
+        finish_subkey();
+        in_user_id = false;
+        subkey = parse_key_packet(body);
+    }
+
+    void signature(std::span<const std::uint8_t> body) {
+        if (!current) {
+            return;
         }
         detail::SignaturePacket sig;
         try {
             sig = detail::parse_signature_packet(body);
         } catch (const Error&) {
-            return;  // an unreadable binding only loses that subkey
+            return;  // an unreadable self-signature only loses what it would have said
         }
         const PgpPublicKey& primary_key = current->primary_;
-        const auto algorithm = detail::digest_algorithm_of(sig.hash_algorithm);
-        if (sig.type != detail::kSigSubkeyBinding || !algorithm || sig.unknown_critical ||
-            !sig.key_flags || (*sig.key_flags & detail::kKeyFlagSign) == 0 ||
-            (sig.issuer_fingerprint || sig.issuer_key_id ? !sig.names(primary_key) : false)) {
-            return;
-        }
-        Hasher hasher(*algorithm);
-        detail::hash_key_packet(hasher, primary_key);
-        detail::hash_key_packet(hasher, *subkey);
-        if (detail::verify_digest(primary_key, sig, detail::finish_signature_hash(hasher, sig))) {
-            current->signing_keys_.push_back(*subkey);
-            subkey.reset();
+        if (sig.type == detail::kSigKeyRevocation) {
+            if (!primary_key.revocation && detail::verifies_key_revocation(primary_key, sig)) {
+                current->primary_.revocation = detail::revocation_from(sig);
+            }
+        } else if (subkey) {
+            if (!detail::verifies_subkey_signature(primary_key, *subkey, sig)) {
+                return;
+            }
+            if (sig.type == detail::kSigSubkeyRevocation) {
+                if (!subkey->revocation) {
+                    subkey->revocation = detail::revocation_from(sig);
+                }
+            } else if (!binding || detail::rules_over(sig, *binding)) {
+                binding = sig;
+            }
+        } else if (in_user_id && detail::verifies_certification(primary_key, user_id, sig) &&
+                   (!self_signature || detail::rules_over(sig, *self_signature))) {
+            self_signature = sig;
         }
     }
 };
@@ -171,21 +245,28 @@ std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
                         builder.primary(packet.body);
                         break;
                     case detail::kTagUserId:
-                        if (builder.current && builder.current->user_id_.empty()) {
-                            builder.current->user_id_.assign(packet.body.begin(),
-                                                             packet.body.end());
+                        if (builder.current && !builder.subkey) {
+                            if (builder.current->user_id_.empty()) {
+                                builder.current->user_id_.assign(packet.body.begin(),
+                                                                 packet.body.end());
+                            }
+                            builder.user_id = packet.body;
+                            builder.in_user_id = true;
                         }
+                        break;
+                    case detail::kTagUserAttribute:
+                        builder.in_user_id = false;  // its certifications hash an image
                         break;
                     case detail::kTagPublicSubkey:
                         if (builder.current) {
-                            builder.subkey = parse_key_packet(packet.body);
+                            builder.start_subkey(packet.body);
                         }
                         break;
                     case detail::kTagSignature:
-                        builder.binding(packet.body);
+                        builder.signature(packet.body);
                         break;
                     default:
-                        break;  // trust packets, user attributes: nothing to verify with
+                        break;  // trust packets: nothing to verify with
                 }
             }
             builder.finish();
@@ -208,7 +289,9 @@ bool PgpCertificate::is_armored_public_key(std::string_view text) noexcept {
 }
 
 PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std::string_view data,
-                                      const std::vector<const PgpCertificate*>& trusted) {
+                                      const std::vector<const PgpCertificate*>& trusted,
+                                      std::optional<std::int64_t> now) {
+    const std::int64_t at = now.value_or(static_cast<std::int64_t>(std::time(nullptr)));
     PgpSignatureCheck unknown;
     std::optional<PgpSignatureCheck> invalid;
     bool any = false;
@@ -246,11 +329,23 @@ PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std
                     hasher.update(std::as_bytes(std::span(text)));
                     if (detail::verify_digest(key, sig,
                                               detail::finish_signature_hash(hasher, sig))) {
-                        check.outcome = PgpSignatureCheck::Outcome::verified;
-                        return check;
+                        // A good signature still needs a key good at `at`, as the reference's
+                        // go-crypto decides: the primary key, then the subkey that signed.
+                        check.reason = certificate->primary().unusable_at(at);
+                        if (check.reason.empty() && key.fingerprint != certificate->fingerprint()) {
+                            check.reason = key.unusable_at(at);
+                        }
+                        if (check.reason.empty()) {
+                            check.reason = signature_unusable_at(sig, at);
+                        }
+                        if (check.reason.empty()) {
+                            check.outcome = PgpSignatureCheck::Outcome::verified;
+                            return check;
+                        }
+                    } else {
+                        check.reason =
+                            "OpenPGP signature does not verify with key " + to_hex(key.fingerprint);
                     }
-                    check.reason =
-                        "OpenPGP signature does not verify with key " + to_hex(key.fingerprint);
                 }
                 if (!invalid) {
                     invalid = check;

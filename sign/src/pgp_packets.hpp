@@ -16,6 +16,7 @@ inline constexpr int kTagSignature = 2;
 inline constexpr int kTagPublicKey = 6;
 inline constexpr int kTagUserId = 13;
 inline constexpr int kTagPublicSubkey = 14;
+inline constexpr int kTagUserAttribute = 17;
 
 // Sequential reader over a byte range; every read throws an invalid_input Error naming `what`
 // when the input is too short.

@@ -20,9 +20,21 @@ namespace {
 // signature unacceptable.
 constexpr int kSubCreationTime = 2;
 constexpr int kSubExpirationTime = 3;
+constexpr int kSubKeyExpirationTime = 9;
 constexpr int kSubIssuer = 16;
+constexpr int kSubPrimaryUserId = 25;
 constexpr int kSubKeyFlags = 27;
+constexpr int kSubRevocationReason = 29;
 constexpr int kSubIssuerFingerprint = 33;
+
+// A 4-byte big-endian time or lifetime; 0 when the subpacket is malformed.
+std::uint32_t be32(std::span<const std::uint8_t> data) noexcept {
+    if (data.size() != 4) {
+        return 0;
+    }
+    return static_cast<std::uint32_t>(data[0]) << 24 | static_cast<std::uint32_t>(data[1]) << 16 |
+           static_cast<std::uint32_t>(data[2]) << 8 | data[3];
+}
 
 void read_subpackets(std::span<const std::uint8_t> area, bool hashed, SignaturePacket& out) {
     ByteCursor in(area, "OpenPGP signature subpacket");
@@ -67,8 +79,32 @@ void read_subpackets(std::span<const std::uint8_t> area, bool hashed, SignatureP
                     out.key_flags = data[0];
                 }
                 break;
+            // Times and the revocation reason count only where the signature protects them.
             case kSubCreationTime:
+                if (hashed) {
+                    out.created = be32(data);
+                }
+                break;
             case kSubExpirationTime:
+                if (hashed) {
+                    out.lifetime = be32(data);
+                }
+                break;
+            case kSubKeyExpirationTime:
+                if (hashed) {
+                    out.key_lifetime = be32(data);
+                }
+                break;
+            case kSubPrimaryUserId:
+                if (hashed) {
+                    out.primary_user_id = data.size() == 1 && data[0] != 0;
+                }
+                break;
+            case kSubRevocationReason:
+                if (hashed && !data.empty()) {
+                    out.revocation_reason = data[0];
+                    out.revocation_text.assign(data.begin() + 1, data.end());
+                }
                 break;
             default:
                 if (critical && hashed && !out.unknown_critical) {
@@ -192,6 +228,13 @@ bool SignaturePacket::names(const PgpPublicKey& key) const noexcept {
         return *issuer_fingerprint == key.fingerprint;
     }
     return issuer_key_id && *issuer_key_id == key.key_id();
+}
+
+std::optional<std::int64_t> SignaturePacket::expires() const noexcept {
+    if (lifetime == 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(created) + lifetime;
 }
 
 SignaturePacket parse_signature_packet(std::span<const std::uint8_t> body) {

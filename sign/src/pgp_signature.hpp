@@ -15,7 +15,11 @@ namespace sifkit::sign::detail {
 
 inline constexpr std::uint8_t kSigBinary = 0x00;
 inline constexpr std::uint8_t kSigText = 0x01;
+inline constexpr std::uint8_t kSigGenericCertification = 0x10;
+inline constexpr std::uint8_t kSigPositiveCertification = 0x13;
 inline constexpr std::uint8_t kSigSubkeyBinding = 0x18;
+inline constexpr std::uint8_t kSigKeyRevocation = 0x20;
+inline constexpr std::uint8_t kSigSubkeyRevocation = 0x28;
 inline constexpr std::uint8_t kAlgorithmRsa = 1;
 inline constexpr std::uint8_t kAlgorithmEddsa = 22;
 inline constexpr std::uint8_t kKeyFlagSign = 0x02;
@@ -28,6 +32,13 @@ struct SignaturePacket {
     std::optional<PgpFingerprint> issuer_fingerprint;
     std::optional<std::uint64_t> issuer_key_id;
     std::optional<std::uint8_t> key_flags;
+    // Times from the hashed area (§5.2.3.4, .6, .10), in seconds; a lifetime of 0 means never.
+    std::uint32_t created = 0;
+    std::uint32_t lifetime = 0;      // the signature's own expiration time, after `created`
+    std::uint32_t key_lifetime = 0;  // self-signatures: the key expires this long after creation
+    bool primary_user_id = false;    // self-signatures: this user ID is the primary one
+    std::uint8_t revocation_reason = 0;
+    std::string revocation_text;
     std::uint16_t hash_prefix = 0;                // left 16 bits of the digest
     std::vector<std::vector<std::uint8_t>> mpis;  // RSA: m^d; EdDSA: r, s
     // A critical subpacket this reader does not know: the signature must be rejected (§5.2.3.1).
@@ -37,6 +48,8 @@ struct SignaturePacket {
     std::string issuer_text() const;
     // True when the issuer the packet names is this key.
     bool names(const PgpPublicKey& key) const noexcept;
+    // When the signature itself stops being valid; nullopt: never.
+    std::optional<std::int64_t> expires() const noexcept;
 };
 
 // Parses a signature packet body; throws an invalid_input Error. Versions other than 4 are

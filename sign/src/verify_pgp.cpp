@@ -23,7 +23,7 @@ bool check_message(VerifyContext& context, const sif::Descriptor& descriptor,
     try {
         out.message = ClearsignedMessage::parse(text);
         out.signature = check_pgp_signature(out.message.signature, out.message.signed_text,
-                                            context.options.pgp_keys);
+                                            context.options.pgp_keys, context.options.pgp_time);
     } catch (const Error& e) {
         finding.status = VerifyStatus::invalid;
         finding.reason = e.detail();

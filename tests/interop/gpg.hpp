@@ -1,6 +1,7 @@
 // Throwaway GnuPG homes for the signing tests: generate or import keys, export them armored.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ class GpgHome {
     std::string export_secret(const std::string& user_id) const;  // armored, unprotected
     // Writes `text` to a file in the home and returns its path.
     std::string write(const std::string& name, const std::string& text) const;
+    // The GNUPGHOME directory (gpg keeps revocation certificates in openpgp-revocs.d/).
+    const std::filesystem::path& path() const noexcept { return dir_.path(); }
 
   private:
     sifkit::test::TempDir dir_{"sifkit-gpg"};

@@ -2,7 +2,9 @@
 // public part of its test key (exported by gpg), images the oracle signs with throwaway gpg keys
 // (RSA and Ed25519), and tampered copies, where our verdict must match `sifcheck verify`.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include "common.hpp"
 #include "gpg.hpp"
@@ -341,4 +343,95 @@ TEST_CASE("gpg --clearsign by a signing subkey verifies, for us and for the refe
     CHECK(report.status == sign::VerifyStatus::verified);
     CHECK(report.findings.at(0).keyids == std::vector<std::string>{primary.fingerprint_hex()});
     CHECK(oracle_verifies(image, pub));
+
+    // A newer binding gives the subkey a one-second life (binding times are whole seconds, so
+    // the new one must be at least a second younger to rule); once it is over, the subkey's
+    // signature is invalid, for both implementations, while the primary key is still good.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    home.gpg({"--quick-set-expire", primary.fingerprint_hex(), "seconds=1", subkey});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    const auto expired_pub = home.write("sub-expired.pub.asc", home.export_public("sub@test"));
+    const auto expired = verify(image, expired_pub);
+    CHECK(expired.status == sign::VerifyStatus::invalid);
+    CHECK(expired.findings.at(0).reason.starts_with("OpenPGP key " + subkey + " expired on "));
+    CHECK_FALSE(oracle_verifies(image, expired_pub));
+}
+
+// The reference (go-crypto) refuses signatures by a key that is expired or revoked at the time of
+// verification, whenever the signature was made; so do we, with the newest self-signature
+// deciding the expiry (gpg --quick-set-expire adds one).
+TEST_CASE("signatures by an expired or a revoked key are invalid, for us and for the reference",
+          "[sign]") {
+    sifkit::test::TempDir dir;
+    SECTION("expired, then extended") {
+        GpgHome home;
+        // A key made on 2020-01-01 that expired a day later; the oracle signs inside that day.
+        home.gpg({"--faked-system-time", "20200101T000000", "--quick-gen-key", "Old <old@test>",
+                  "ed25519", "sign", "1d"});
+        const auto secret = home.write("old.sec.asc", home.export_secret("old@test"));
+        const auto pub = home.write("old.pub.asc", home.export_public("old@test"));
+        const auto certificate = sign::PgpCertificate::load(pub).at(0);
+        CHECK(certificate.primary().created == 1577836800);
+        CHECK(certificate.primary().expires == 1577836800 + 86400);
+        const auto image = writable_copy(upstream_images() / "one-group.sif", dir / "old.sif");
+        const auto signed_by =
+            run_sifcheck({"sign", "-key", secret, "-time", "1577880000", image.string()});
+        INFO(signed_by.describe());
+        REQUIRE(signed_by.exit_code == 0);
+
+        const auto report = verify(image, pub);
+        CHECK(report.status == sign::VerifyStatus::invalid);
+        CHECK(report.findings.at(0).reason ==
+              "OpenPGP key " + certificate.fingerprint_hex() + " expired on 2020-01-02T00:00:00Z");
+        CHECK_FALSE(oracle_verifies(image, pub));
+        const auto cli = run_sifkit({"verify", image.string(), "--key", pub});
+        CHECK(cli.exit_code == 11);
+        CHECK(cli.out.find("expired on 2020-01-02T00:00:00Z") != std::string::npos);
+        // Checked as of a time inside the key's life, the same signature is good.
+        sign::VerifyOptions then;
+        then.pgp_time = 1577880000;
+        CHECK(verify(image, pub, then).status == sign::VerifyStatus::verified);
+        // Before the signature was made, and before the key was made, it is not.
+        then.pgp_time = 1577836900;
+        CHECK(verify(image, pub, then).findings.at(0).reason ==
+              "the OpenPGP signature is dated later (2020-01-01T12:00:00Z)");
+        then.pgp_time = 1577836000;
+        CHECK(verify(image, pub, then).findings.at(0).reason ==
+              "OpenPGP key " + certificate.fingerprint_hex() +
+                  " is not valid yet (created 2020-01-01T00:00:00Z)");
+
+        // A newer self-signature without expiry revives the key, for both implementations.
+        home.gpg({"--quick-set-expire", certificate.fingerprint_hex(), "never"});
+        const auto renewed = home.write("renewed.pub.asc", home.export_public("old@test"));
+        CHECK_FALSE(sign::PgpCertificate::load(renewed).at(0).primary().expires);
+        CHECK(verify(image, renewed).status == sign::VerifyStatus::verified);
+        CHECK(oracle_verifies(image, renewed));
+    }
+    SECTION("revoked") {
+        GpgHome home;
+        home.generate("Gone <gone@test>", "ed25519");
+        const auto secret = home.write("gone.sec.asc", home.export_secret("gone@test"));
+        const auto before = home.write("gone.pub.asc", home.export_public("gone@test"));
+        const auto fingerprint = sign::PgpCertificate::load(before).at(0).fingerprint_hex();
+        const auto image = writable_copy(upstream_images() / "one-group.sif", dir / "gone.sif");
+        REQUIRE(run_sifcheck({"sign", "-key", secret, image.string()}).exit_code == 0);
+        CHECK(verify(image, before).status == sign::VerifyStatus::verified);
+
+        // gpg leaves a revocation certificate for every new key, its armor lines disarmed by a
+        // leading colon; importing it revokes the key.
+        std::string certificate =
+            sifkit::test::read_file(home.path() / "openpgp-revocs.d" / (fingerprint + ".rev"));
+        for (std::size_t at; (at = certificate.find(":-----")) != std::string::npos;) {
+            certificate.erase(at, 1);
+        }
+        home.import(home.write("gone.rev", certificate));
+        const auto revoked = home.write("revoked.pub.asc", home.export_public("gone@test"));
+        REQUIRE(sign::PgpCertificate::load(revoked).at(0).primary().revocation);
+        const auto report = verify(image, revoked);
+        CHECK(report.status == sign::VerifyStatus::invalid);
+        CHECK(report.findings.at(0).reason.starts_with("OpenPGP key " + fingerprint +
+                                                       " was revoked on "));
+        CHECK_FALSE(oracle_verifies(image, revoked));
+        CHECK(run_sifkit({"verify", image.string(), "--key", revoked}).exit_code == 11);
+    }
 }

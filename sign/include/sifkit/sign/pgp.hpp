@@ -2,12 +2,14 @@
 // clear-signed metadata the reference signer writes (format §9.3) with keys exported by
 // `gpg --export --armor`. Supported: v4 keys and signatures, RSA (algorithm 1, PKCS#1 v1.5) and
 // EdDSA over Ed25519 (algorithm 22), hashes SHA-224/256/384/512. Subkeys sign only when the
-// primary key bound them with the signing flag. Key expiry and revocation are not evaluated.
+// primary key bound them with the signing flag. A key that is revoked or expired at the time of
+// the check cannot verify, as in the reference (ProtonMail go-crypto): see PgpPublicKey.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +23,13 @@ using PgpFingerprint = std::array<std::uint8_t, kPgpFingerprintSize>;
 // Upper-case hex, as gpg prints fingerprints.
 std::string to_hex(const PgpFingerprint& fingerprint);
 
+// A verified revocation of a key by its primary key (signature type 0x20 or 0x28, §5.2.1).
+struct PgpRevocation {
+    std::uint32_t created = 0;  // when the revocation was made (unix seconds)
+    std::uint8_t reason = 0;    // §5.2.3.23 code: 0 none, 1 superseded, 2 compromised, 3 retired
+    std::string text;           // the reason's human-readable text, if any
+};
+
 // One v4 public key (primary key or subkey) and its key material.
 struct PgpPublicKey {
     std::uint8_t algorithm = 0;              // RFC 4880 §9.1 public-key algorithm ID
@@ -28,9 +37,21 @@ struct PgpPublicKey {
     std::vector<std::uint8_t> body;          // the public-key packet body
     std::vector<std::uint8_t> rsa_n, rsa_e;  // algorithm 1
     std::array<std::uint8_t, 32> ed25519{};  // algorithm 22 with the Ed25519 curve
+    std::uint32_t created = 0;               // the key's creation time (unix seconds)
+    // When the key stops being valid: its creation time plus the key lifetime of its newest
+    // valid self-signature (the primary's user ID certification, a subkey's binding), or that
+    // self-signature's own expiry if sooner. nullopt: never (also when no self-signature
+    // verifies, so such keys are judged by their key material alone).
+    std::optional<std::int64_t> expires;
+    std::optional<PgpRevocation> revocation;  // the first valid revocation, if any
+
     bool supported() const noexcept;
     // The low 64 bits of the fingerprint (§12.2).
     std::uint64_t key_id() const noexcept;
+    // Why the key cannot verify a signature at `now` (unix seconds): created later, expired, or
+    // revoked (a compromised key at any time, otherwise once the revocation is made, as the
+    // reference decides); empty when it can.
+    std::string unusable_at(std::int64_t now) const;
 };
 
 // A transferable public key: a primary key, its user IDs and the subkeys it bound for signing.
@@ -77,8 +98,11 @@ struct PgpSignatureCheck {
 
 // Checks detached signature packets (the decoded body of a "PGP SIGNATURE" armor block) over
 // `data`: binary signatures (type 0x00) hash it as is, canonical-text ones (0x01) with CRLF line
-// ends. Throws an invalid_input Error when the packets are malformed.
+// ends. The check is made at `now` (unix seconds; default: the current time): a signature made
+// later or expired by then, or by a key (or its primary key) revoked or expired by then, is
+// invalid. Throws an invalid_input Error when the packets are malformed.
 PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std::string_view data,
-                                      const std::vector<const PgpCertificate*>& trusted);
+                                      const std::vector<const PgpCertificate*>& trusted,
+                                      std::optional<std::int64_t> now = std::nullopt);
 
 }  // namespace sifkit::sign

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "sifkit/sif/image.hpp"
@@ -35,6 +36,9 @@ struct VerifyOptions {
     // With RequiredKeys::all, a task whose signatures verify but lack one of the trusted keys
     // gets an extra untrusted finding naming the missing keys.
     RequiredKeys required_keys = RequiredKeys::any;
+    // When OpenPGP keys and signatures must be valid (unix seconds): nullopt is the current
+    // time, as in the reference; a revoked or expired key's signatures are invalid.
+    std::optional<std::int64_t> pgp_time;
 };
 
 // Throws a not_found Error for a requested group or object that does not exist, and sifkit
