@@ -9,12 +9,14 @@ GpgHome::GpgHome() {
     std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all);
 }
 
-std::string GpgHome::gpg(const std::vector<std::string>& args) const {
+std::string GpgHome::gpg(const std::vector<std::string>& args,
+                         const std::optional<std::string>& input) const {
     std::vector<std::string> argv{"gpg",      "--batch",      "--quiet", "--pinentry-mode",
                                   "loopback", "--passphrase", ""};
     argv.insert(argv.end(), args.begin(), args.end());
     sifkit::test::RunOptions options;
     options.env = {"GNUPGHOME=" + dir_.path().string()};
+    options.stdin_data = input;
     const auto result = sifkit::test::run(argv, options);
     INFO(result.describe());
     REQUIRE(result.exit_code == 0);

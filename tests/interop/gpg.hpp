@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,10 @@ namespace interop {
 class GpgHome {
   public:
     GpgHome();
-    // Runs gpg in this home (batch, no passphrase prompts); REQUIREs success.
-    std::string gpg(const std::vector<std::string>& args) const;
+    // Runs gpg in this home (batch, no passphrase prompts), feeding `input` (for --command-fd 0)
+    // on its standard input; REQUIREs success.
+    std::string gpg(const std::vector<std::string>& args,
+                    const std::optional<std::string>& input = std::nullopt) const;
     // Generates a signing-only primary key ("ed25519", "rsa2048"...) for the user ID.
     void generate(const std::string& user_id, const std::string& algorithm) const;
     void import(const std::string& armored_file) const;

@@ -355,6 +355,19 @@ TEST_CASE("gpg --clearsign by a signing subkey verifies, for us and for the refe
     CHECK(expired.status == sign::VerifyStatus::invalid);
     CHECK(expired.findings.at(0).reason.starts_with("OpenPGP key " + subkey + " expired on "));
     CHECK_FALSE(oracle_verifies(image, expired_pub));
+
+    // Revoking the subkey as compromised (gpg --edit-key: revkey, menu choice 1 "Key has been
+    // compromised", which is RFC 4880 reason code 2; text "leaked").
+    home.gpg({"--command-fd", "0", "--edit-key", primary.fingerprint_hex()},
+             "key 1\nrevkey\ny\n1\nleaked\n\ny\nsave\n");
+    const auto revoked_pub = home.write("sub-revoked.pub.asc", home.export_public("sub@test"));
+    const auto revoked = verify(image, revoked_pub);
+    CHECK(revoked.status == sign::VerifyStatus::invalid);
+    const std::string reason = revoked.findings.at(0).reason;
+    INFO(reason);
+    CHECK(reason.starts_with("OpenPGP key " + subkey + " was revoked on "));
+    CHECK(reason.ends_with(" (key compromised: leaked)"));
+    CHECK_FALSE(oracle_verifies(image, revoked_pub));
 }
 
 // The reference (go-crypto) refuses signatures by a key that is expired or revoked at the time of
