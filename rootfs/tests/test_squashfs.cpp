@@ -16,6 +16,20 @@ using namespace sifkit;
 
 namespace {
 
+// A new SIF at `path` whose primary system partition holds the bytes of `squashfs`.
+sif::Image sif_with_partition(const fs::path& path, const fs::path& squashfs) {
+    sifkit::test::write_file(path, "");
+    sif::Image image = sif::Image::create(sif::FileStorage::open(path, sif::OpenMode::read_write),
+                                          sif::CreateOptions::deterministic());
+    sif::ObjectSpec spec;
+    spec.type = sif::DataType::partition;
+    spec.extra = sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system,
+                                    *sif::Arch::from_go_name("amd64")};
+    sif::FileSource source(squashfs);
+    image.add(spec, source);
+    return image;
+}
+
 struct Fixture {
     sifkit::test::TempDir dir{"sifkit-rootfs-test"};
     fs::path sif;
@@ -45,16 +59,7 @@ struct Fixture {
                                              "-all-root", "-noappend", "-quiet", "-no-progress"});
         REQUIRE(made.exit_code == 0);
         sif = dir / "image.sif";
-        sifkit::test::write_file(sif, "");
-        sif::Image writable =
-            sif::Image::create(sif::FileStorage::open(sif, sif::OpenMode::read_write),
-                               sif::CreateOptions::deterministic());
-        sif::ObjectSpec spec;
-        spec.type = sif::DataType::partition;
-        spec.extra = sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system,
-                                        *sif::Arch::from_go_name("amd64")};
-        sif::FileSource source(squashfs);
-        writable.add(spec, source);
+        sif_with_partition(sif, squashfs);
     }
 };
 
@@ -157,16 +162,7 @@ TEST_CASE("an inode claiming an impossible file size is a corrupt image") {
         INFO(name);
         sifkit::test::TempDir dir{"sifkit-rootfs-test"};
         const auto path = dir / "corrupt.sif";
-        sifkit::test::write_file(path, "");
-        sif::Image image =
-            sif::Image::create(sif::FileStorage::open(path, sif::OpenMode::read_write),
-                               sif::CreateOptions::deterministic());
-        sif::ObjectSpec spec;
-        spec.type = sif::DataType::partition;
-        spec.extra = sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system,
-                                        *sif::Arch::from_go_name("amd64")};
-        sif::FileSource source(seeds / name);
-        image.add(spec, source);
+        const sif::Image image = sif_with_partition(path, seeds / name);
         std::string message;
         try {
             const rootfs::SquashfsImage fs = rootfs::open_root(image);
