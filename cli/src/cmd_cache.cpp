@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "convert_options.hpp"
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "sifkit/registry/blob_cache.hpp"
@@ -82,18 +83,27 @@ void register_cache(CLI::App& app) {
     });
 
     auto older = std::make_shared<std::string>();
+    auto max_size = std::make_shared<std::string>();
     CLI::App* clean = cache->add_subcommand("clean", "Remove cached blobs");
     clean->add_option("--older-than", *older, "Only blobs not used for this long (30d, 12h, 90m)");
+    clean->add_option("--max-size", *max_size,
+                      "Then remove the least recently used blobs until the cache holds at most "
+                      "this much (bytes, or with K, M or G)");
     clean->footer(
-        "Partial downloads another pull is writing are left alone.\n"
-        "Examples:\n  sifkit cache clean\n  sifkit cache clean --older-than 30d");
-    clean->callback([older] {
-        const registry::BlobCache c(registry::BlobCache::default_directory());
-        std::optional<std::chrono::seconds> age;
+        "Without options, removes everything. Partial downloads another pull is writing are "
+        "left alone.\n"
+        "Examples:\n  sifkit cache clean\n  sifkit cache clean --older-than 30d\n"
+        "  sifkit cache clean --max-size 50G");
+    clean->callback([older, max_size] {
+        registry::BlobCache::CleanPolicy policy;
         if (!older->empty()) {
-            age = parse_age(*older);
+            policy.older_than = parse_age(*older);
         }
-        const auto r = c.clean(age);
+        if (!max_size->empty()) {
+            policy.max_bytes = parse_size(*max_size, "--max-size");
+        }
+        const registry::BlobCache c(registry::BlobCache::default_directory());
+        const auto r = c.clean(policy);
         write_stdout("removed " + std::to_string(r.files) + " blob(s), " + human_bytes(r.bytes) +
                      (r.in_use > 0 ? "; " + std::to_string(r.in_use) + " in use left alone" : "") +
                      "\n");

@@ -94,7 +94,7 @@ int BlobCache::open_blob(const std::string& digest) const {
         }
         throw_errno("cannot open cached blob", path.string());
     }
-    ::futimens(fd, nullptr);  // last use, for `cache clean --older-than`; best effort
+    ::futimens(fd, nullptr);  // last use, for `cache clean --older-than/--max-size`; best effort
     return fd;
 }
 
@@ -282,41 +282,56 @@ std::vector<BlobCache::Entry> BlobCache::list() const {
     return out;
 }
 
-BlobCache::CleanResult BlobCache::clean(std::optional<std::chrono::seconds> older_than) const {
-    CleanResult result;
-    const auto now = std::chrono::system_clock::now();
-    for (const Entry& e : list()) {
-        if (older_than && std::chrono::system_clock::from_time_t(
-                              static_cast<std::time_t>(e.last_used)) > now - *older_than) {
-            continue;
+bool BlobCache::remove_entry(const Entry& entry, CleanResult& result) const {
+    const fs::path path = entry.partial ? partial_path(entry.digest) : blob_path(entry.digest);
+    if (entry.partial) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            return false;
         }
-        const fs::path path = e.partial ? partial_path(e.digest) : blob_path(e.digest);
-        if (e.partial) {
-            const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-            if (fd < 0) {
-                continue;
-            }
-            if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-                ++result.in_use;
-                ::close(fd);
-                continue;
-            }
-            ::unlink(path.c_str());
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ++result.in_use;
             ::close(fd);
-        } else if (::unlink(path.c_str()) != 0) {
-            if (errno != ENOENT) {
-                throw_errno("cannot remove", path.string());
-            }
-            continue;
+            return false;
         }
-        ++result.files;
-        result.bytes += e.size;
+        ::unlink(path.c_str());
+        ::close(fd);
+    } else if (::unlink(path.c_str()) != 0) {
+        if (errno != ENOENT) {
+            throw_errno("cannot remove", path.string());
+        }
+        return true;  // gone already (another clean)
+    }
+    ++result.files;
+    result.bytes += entry.size;
+    if (!entry.partial) {
         std::error_code ec;
-        if (!e.partial) {
-            fs::remove(root_ / "sources" / e.digest.substr(7), ec);
+        fs::remove(root_ / "sources" / entry.digest.substr(7), ec);
+    }
+    return true;
+}
+
+BlobCache::CleanResult BlobCache::clean(const CleanPolicy& policy) const {
+    CleanResult result;
+    const bool everything = !policy.older_than && !policy.max_bytes;
+    const auto now = std::chrono::system_clock::now();
+    const std::vector<Entry> entries = list();  // most recently used first
+    std::uint64_t total = 0;
+    for (const Entry& e : entries) {
+        total += e.size;
+    }
+    // From the least recently used: the stale ones come first, then the size limit takes the
+    // oldest of the rest.
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        const bool stale = policy.older_than &&
+                           std::chrono::system_clock::from_time_t(
+                               static_cast<std::time_t>(it->last_used)) <= now - *policy.older_than;
+        const bool over = policy.max_bytes && total > *policy.max_bytes;
+        if ((everything || stale || over) && remove_entry(*it, result)) {
+            total -= it->size;
         }
     }
-    if (!older_than) {
+    if (everything) {
         std::error_code ec;
         fs::remove_all(root_ / "sources", ec);  // mount hints of blobs never cached (pushed SIFs)
     }

@@ -104,7 +104,7 @@ TEST_CASE("sources, list and clean") {
 
     const auto entries = cache.list();
     REQUIRE(entries.size() == 2);
-    CHECK(cache.clean(std::chrono::hours(1)).files == 0);  // both used just now
+    CHECK(cache.clean({std::chrono::hours(1), std::nullopt}).files == 0);  // both used just now
     const auto cleaned = cache.clean();
     CHECK(cleaned.files == 1);
     CHECK(cleaned.bytes == kData.size());
@@ -113,5 +113,32 @@ TEST_CASE("sources, list and clean") {
     CHECK(cache.sources(kDigest, "h:5000").empty());
     busy = r::BlobCache::Claim();  // released
     CHECK(cache.clean().files == 1);
+    CHECK(cache.list().empty());
+}
+
+TEST_CASE("clean with a size limit removes the least recently used blobs first") {
+    t::TempDir dir;
+    const r::BlobCache cache(dir.path());
+    // Three blobs of 1000 bytes, last used 3, 2 and 1 days ago.
+    std::vector<std::string> digests;
+    for (int age = 3; age >= 1; --age) {
+        const std::string data(1000, static_cast<char>('a' + age));
+        digests.push_back(sifkit::sif::sha256_digest(data));
+        cache.put(digests.back(), data);
+        fs::last_write_time(cache.blob_path(digests.back()),
+                            fs::file_time_type::clock::now() - std::chrono::hours(24 * age));
+    }
+    auto cleaned = cache.clean({std::nullopt, 2500});
+    CHECK(cleaned.files == 1);
+    CHECK_FALSE(fs::exists(cache.blob_path(digests[0])));  // the oldest went
+    CHECK(fs::exists(cache.blob_path(digests[1])));
+    CHECK(cache.clean({std::nullopt, 2000}).files == 0);  // already within the limit
+    // Both limits: the stale one (older than 36 h) goes, and the size limit takes no more.
+    cleaned = cache.clean({std::chrono::hours(36), 1500});
+    CHECK(cleaned.files == 1);
+    CHECK(cleaned.bytes == 1000);
+    REQUIRE(cache.list().size() == 1);
+    CHECK(cache.list()[0].digest == digests[2]);
+    CHECK(cache.clean({std::nullopt, 0}).files == 1);
     CHECK(cache.list().empty());
 }

@@ -131,7 +131,17 @@ TEST_CASE("cache list and cache clean", "[cache]") {
 
     CHECK(sifkit_ok(env, {"cache", "clean", "--older-than", "30d"}).out.find("removed 0 blob(s)") !=
           std::string::npos);
-    CHECK(sifkit_ok(env, {"cache", "clean"}).out.find("removed 6 blob(s)") != std::string::npos);
+    // A size limit one byte under the total: the least recently used blobs go until it fits.
+    const auto trimmed =
+        sifkit_ok(env, {"cache", "clean", "--max-size", std::to_string(total - 1)});
+    CHECK(trimmed.out.find("removed 0 blob(s)") == std::string::npos);
+    const auto kept = json_of(sifkit_ok(env, {"cache", "list", "--json"}));
+    CHECK(kept["bytes"].get<std::uint64_t>() <= total - 1);
+    const std::size_t left = kept["blobs"].size();
+    CHECK((left > 0 && left < 6));
+    CHECK(sifkit_ok(env, {"cache", "clean"})
+              .out.find("removed " + std::to_string(left) + " blob(s)") != std::string::npos);
     CHECK(json_of(sifkit_ok(env, {"cache", "list", "--json"}))["blobs"].empty());
     CHECK(run_sifkit(env, {"cache", "clean", "--older-than", "soon"}).exit_code == 2);
+    CHECK(run_sifkit(env, {"cache", "clean", "--max-size", "lots"}).exit_code == 2);
 }

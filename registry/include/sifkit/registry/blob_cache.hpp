@@ -88,11 +88,20 @@ class BlobCache {
         std::uint64_t bytes = 0;
         std::uint64_t in_use = 0;  // partial files being downloaded now, left alone
     };
-    // Removes blobs (and partial files nobody is downloading) not used for `older_than`, or all.
-    CleanResult clean(std::optional<std::chrono::seconds> older_than = std::nullopt) const;
+    // What `clean` removes: with neither limit, everything; otherwise what was not used for
+    // `older_than`, and then the least recently used blobs until the cache holds at most
+    // `max_bytes` (partial files being downloaded count, but stay).
+    struct CleanPolicy {
+        std::optional<std::chrono::seconds> older_than;
+        std::optional<std::uint64_t> max_bytes;
+    };
+    // Removes blobs (and partial files nobody is downloading) as the policy says.
+    CleanResult clean(const CleanPolicy& policy = {}) const;
 
   private:
     void ensure_directories() const;
+    // Removes one entry unless it is a partial file someone holds; true when it is gone.
+    bool remove_entry(const Entry& entry, CleanResult& result) const;
     std::filesystem::path root_;
 };
 
