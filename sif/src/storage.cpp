@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "sifkit/sif/error.hpp"
+#include "update_locks.hpp"
 
 namespace sifkit::sif {
 namespace {
@@ -49,6 +50,10 @@ std::unique_ptr<FileStorage> FileStorage::open(const std::filesystem::path& path
         throw Error(ErrorKind::invalid_image, "not a regular file", storage->name_);
     }
     if (mode == OpenMode::read_write) {
+        detail::claim_update(st.st_dev, st.st_ino, storage->name_);
+        storage->holds_update_ = true;
+        storage->device_ = st.st_dev;
+        storage->inode_ = st.st_ino;
         // Blocks while another sifkit process updates the same image.
         while (::flock(fd, LOCK_EX) != 0) {
             if (errno != EINTR) {
@@ -65,7 +70,10 @@ std::unique_ptr<FileStorage> FileStorage::adopt(int fd, std::string name) {
 
 FileStorage::~FileStorage() {
     if (fd_ >= 0) {
-        ::close(fd_);
+        ::close(fd_);  // drops the flock
+    }
+    if (holds_update_) {
+        detail::release_update(static_cast<dev_t>(device_), static_cast<ino_t>(inode_));
     }
 }
 

@@ -36,7 +36,9 @@ class Storage {
 };
 
 // A file on disk. Writable files are locked (flock, exclusive) for as long as they are open so
-// that two sifkit processes never edit one image at the same time.
+// that two sifkit processes never edit one image at the same time: a second process waits. In
+// the same process, a second read-write open of a file already open read-write is a conflict
+// Error at once (waiting would never end).
 class FileStorage final : public Storage {
   public:
     static std::unique_ptr<FileStorage> open(const std::filesystem::path& path, OpenMode mode);
@@ -59,6 +61,10 @@ class FileStorage final : public Storage {
     FileStorage(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
     int fd_;
     std::string name_;
+    // The file whose update lock this storage holds, released on destruction.
+    bool holds_update_ = false;
+    std::uint64_t device_ = 0;
+    std::uint64_t inode_ = 0;
 };
 
 }  // namespace sifkit::sif
