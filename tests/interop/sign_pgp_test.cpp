@@ -3,6 +3,7 @@
 // (RSA and Ed25519), and tampered copies, where our verdict must match `sifcheck verify`.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <thread>
 
@@ -429,6 +430,17 @@ TEST_CASE("signatures by an expired or a revoked key are invalid, for us and for
         const auto image = writable_copy(upstream_images() / "one-group.sif", dir / "gone.sif");
         REQUIRE(run_sifcheck({"sign", "-key", secret, image.string()}).exit_code == 0);
         CHECK(verify(image, before).status == sign::VerifyStatus::verified);
+
+        // Dated an hour ahead of the verifier's clock: the reference calls that expired, we
+        // call it dated later; both refuse it.
+        const auto ahead = writable_copy(upstream_images() / "one-group.sif", dir / "ahead.sif");
+        const auto later = std::to_string(std::time(nullptr) + 3600);
+        REQUIRE(run_sifcheck({"sign", "-key", secret, "-time", later, ahead.string()}).exit_code ==
+                0);
+        CHECK(verify(ahead, before)
+                  .findings.at(0)
+                  .reason.starts_with("the OpenPGP signature is dated later ("));
+        CHECK_FALSE(oracle_verifies(ahead, before));
 
         // gpg leaves a revocation certificate for every new key, its armor lines disarmed by a
         // leading colon; importing it revokes the key.
