@@ -3,20 +3,29 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace sifkit::sign::detail {
 namespace {
 
 constexpr std::uint8_t kUserIdHashTag = 0xB4;
 
-// The checks every self-signature must pass before its hash is worth computing.
-bool acceptable(const PgpPublicKey& primary, const SignaturePacket& signature) {
-    if (!primary.supported() || signature.unknown_critical ||
-        !digest_algorithm_of(signature.hash_algorithm)) {
-        return false;
-    }
+// A hasher already fed the primary key (every self-signature hashes it first), when `signature`
+// can be a self-signature of `primary` at all: a supported key, an accepted hash, no unknown
+// critical subpacket, and the primary as issuer if it names one. nullopt otherwise, before any
+// hashing.
+std::optional<Hasher> start_self_signature(const PgpPublicKey& primary,
+                                           const SignaturePacket& signature) {
+    const auto algorithm = digest_algorithm_of(signature.hash_algorithm);
     const bool names_issuer = signature.issuer_fingerprint || signature.issuer_key_id;
-    return !names_issuer || signature.names(primary);
+    if (!primary.supported() || signature.unknown_critical || !algorithm ||
+        (names_issuer && !signature.names(primary))) {
+        return std::nullopt;
+    }
+    std::optional<Hasher> hasher;
+    hasher.emplace(*algorithm);
+    hash_key_packet(*hasher, primary);
+    return hasher;
 }
 
 bool verifies(const PgpPublicKey& primary, const SignaturePacket& signature, Hasher& hasher) {
@@ -27,40 +36,41 @@ bool verifies(const PgpPublicKey& primary, const SignaturePacket& signature, Has
 
 bool verifies_certification(const PgpPublicKey& primary, std::span<const std::uint8_t> user_id,
                             const SignaturePacket& signature) {
-    if (signature.type < kSigGenericCertification || signature.type > kSigPositiveCertification ||
-        !acceptable(primary, signature)) {
+    if (signature.type < kSigGenericCertification || signature.type > kSigPositiveCertification) {
         return false;
     }
-    Hasher hasher(*digest_algorithm_of(signature.hash_algorithm));
-    hash_key_packet(hasher, primary);
+    auto hasher = start_self_signature(primary, signature);
+    if (!hasher) {
+        return false;
+    }
     const auto n = static_cast<std::uint32_t>(user_id.size());
     const std::array<std::uint8_t, 5> prefix{
         kUserIdHashTag, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-    hasher.update(std::as_bytes(std::span(prefix)));
-    hasher.update(std::as_bytes(user_id));
-    return verifies(primary, signature, hasher);
+    hasher->update(std::as_bytes(std::span(prefix)));
+    hasher->update(std::as_bytes(user_id));
+    return verifies(primary, signature, *hasher);
 }
 
 bool verifies_key_revocation(const PgpPublicKey& primary, const SignaturePacket& signature) {
-    if (signature.type != kSigKeyRevocation || !acceptable(primary, signature)) {
+    if (signature.type != kSigKeyRevocation) {
         return false;
     }
-    Hasher hasher(*digest_algorithm_of(signature.hash_algorithm));
-    hash_key_packet(hasher, primary);
-    return verifies(primary, signature, hasher);
+    auto hasher = start_self_signature(primary, signature);
+    return hasher && verifies(primary, signature, *hasher);
 }
 
 bool verifies_subkey_signature(const PgpPublicKey& primary, const PgpPublicKey& subkey,
                                const SignaturePacket& signature) {
-    if ((signature.type != kSigSubkeyBinding && signature.type != kSigSubkeyRevocation) ||
-        !acceptable(primary, signature)) {
+    if (signature.type != kSigSubkeyBinding && signature.type != kSigSubkeyRevocation) {
         return false;
     }
-    Hasher hasher(*digest_algorithm_of(signature.hash_algorithm));
-    hash_key_packet(hasher, primary);
-    hash_key_packet(hasher, subkey);
-    return verifies(primary, signature, hasher);
+    auto hasher = start_self_signature(primary, signature);
+    if (!hasher) {
+        return false;
+    }
+    hash_key_packet(*hasher, subkey);
+    return verifies(primary, signature, *hasher);
 }
 
 bool rules_over(const SignaturePacket& candidate, const SignaturePacket& current) noexcept {
