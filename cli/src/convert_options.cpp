@@ -46,6 +46,10 @@ std::uint32_t parse_block_size(const std::string& text) {
 std::uint64_t parse_size(const std::string& text, const std::string& option) {
     std::size_t used = 0;
     unsigned long long value = 0;
+    // stoull would take "-5" as 2^64 - 5 (and skip leading blanks): a size starts with a digit.
+    if (text.empty() || text[0] < '0' || text[0] > '9') {
+        throw Error(ErrorKind::usage, option + " is not a size: " + text);
+    }
     try {
         value = std::stoull(text, &used);
     } catch (const std::exception&) {

@@ -144,4 +144,7 @@ TEST_CASE("cache list and cache clean", "[cache]") {
     CHECK(json_of(sifkit_ok(env, {"cache", "list", "--json"}))["blobs"].empty());
     CHECK(run_sifkit(env, {"cache", "clean", "--older-than", "soon"}).exit_code == 2);
     CHECK(run_sifkit(env, {"cache", "clean", "--max-size", "lots"}).exit_code == 2);
+    const auto negative = run_sifkit(env, {"cache", "clean", "--max-size=-5"});
+    CHECK(negative.exit_code == 2);
+    CHECK(negative.err.find("--max-size is not a size: -5") != std::string::npos);
 }
