@@ -2,6 +2,10 @@
 #
 #   bench_require_sifkit BIN     fails unless BIN runs
 #   bench_require_time           fails unless /usr/bin/time exists (peak RSS measurements)
+#   bench_stamp_squashfs FILE    writes squashfs's magic over FILE's first 4 bytes (in place,
+#                                sparse files stay sparse), so that `sifkit add --partfs 1`,
+#                                which checks the declared file system's magic, takes a
+#                                stand-in partition of random or zero bytes
 #   bench_enter_workdir DIR      makes DIR afresh (a tree left by an interrupted run is moved
 #                                aside and deleted), removes it at exit, and cd's into it
 #   bench_measure RUNS SINK CMD...
@@ -23,6 +27,10 @@ bench_require_time() {
         echo "/usr/bin/time is missing (scripts/install-deps installs the time package)" >&2
         exit 1
     fi
+}
+
+bench_stamp_squashfs() {
+    printf 'hsqs' | dd of="$1" bs=4 count=1 conv=notrunc status=none
 }
 
 bench_enter_workdir() {

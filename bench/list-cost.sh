@@ -46,7 +46,8 @@ bytes_of() { numfmt --from=iec "$1"; }
 
 # ---- images ---------------------------------------------------------------------------------
 # Both images: a definition file, a JSON labels object and one primary squashfs partition (the
-# partition's bytes are not a real file system; no command here looks inside it).
+# partition's bytes are not a real file system, only squashfs's magic: no command here looks
+# inside it).
 printf 'Bootstrap: scratch\n' >recipe.def
 printf '{"org.label-schema.schema-version":"1.0"}\n' >labels.json
 make_image() { # IMAGE PARTITION_FILE
@@ -57,6 +58,7 @@ make_image() { # IMAGE PARTITION_FILE
 }
 
 head -c 1M /dev/urandom >small.part
+bench_stamp_squashfs small.part
 make_image small.sif small.part
 rm -f small.part
 
@@ -71,6 +73,7 @@ add_seconds=""
 case "$big_mode" in
     add)
         truncate -s "$big_size" big.part
+        bench_stamp_squashfs big.part
         echo "streaming a $big_size sparse file into big.sif with sifkit add ..."
         t0=$(now_ns)
         make_image big.sif big.part
@@ -80,6 +83,7 @@ case "$big_mode" in
         ;;
     patch)
         head -c 4096 /dev/zero >big.part
+        bench_stamp_squashfs big.part
         make_image big.sif big.part
         rm -f big.part
         # Grow object 3 (slot 2, the last object in the file) from 4096 bytes to BIG_SIZE.

@@ -29,6 +29,7 @@ bench_enter_workdir "$work"
 
 echo "creating a signed image with a $size partition of random bytes ..."
 head -c "$size" /dev/urandom >rootfs.bin
+bench_stamp_squashfs rootfs.bin
 "$sifkit" new image.sif
 "$sifkit" add image.sif rootfs.bin --datatype 4 --partfs 1 --parttype 2 --partarch 2 --groupid 1
 rm -f rootfs.bin

@@ -30,6 +30,7 @@ bench_enter_workdir "$work"
 
 echo "creating a signed image with a $size partition of random bytes ..."
 head -c "$size" /dev/urandom >rootfs.bin
+bench_stamp_squashfs rootfs.bin
 printf 'Bootstrap: scratch\n' >recipe.def
 "$sifkit" new image.sif
 "$sifkit" add image.sif recipe.def --datatype 1 --groupid 1

@@ -68,19 +68,20 @@ static char cache_line[512];       /* what the cache did ("cache: copied ..."), 
 static char failure[OUTPUT_LIMIT]; /* why staging failed, printed by task_init */
 static int failed;
 
-static int image_opt(int val, const char* optarg, int remote) {
+/* The value is not called optarg: that is getopt's global, which <unistd.h> declares. */
+static int image_opt(int val, const char* value, int remote) {
     (void)val;
     (void)remote;
-    if (!optarg || !*optarg) {
+    if (!value || !*value) {
         slurm_error(LOG_PREFIX "--sif-image needs the PATH of a SIF image");
         return -1;
     }
-    if (strchr(optarg, '\n')) {
+    if (strchr(value, '\n')) {
         slurm_error(LOG_PREFIX "--sif-image: the path must not contain a newline");
         return -1;
     }
     free(image);
-    image = strdup(optarg);
+    image = strdup(value);
     return image ? 0 : -1;
 }
 

@@ -1,8 +1,10 @@
 // sifkit add: add a data object (siftool add), streamed from a file or standard input.
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/fs_magic.hpp"
 #include "sifkit/sif/image.hpp"
 #include "time_option.hpp"
 
@@ -132,9 +134,19 @@ void run(const AddOptions& o) {
     }
     spec.extra = extra_for(type, o);
 
-    sif::FileSource source(o.object);
+    sif::FileSource file(o.object);
+    sif::ByteSource* source = &file;
+    // A partition must hold the file system it declares (siftool stores any bytes, and a
+    // mksquashfs that cannot write to a pipe sends its progress bar instead). The first bytes
+    // are checked as they stream in, before add() writes any: a refusal (exit 4) leaves the
+    // image as it was. The image's own refusals (table full, second primary) come first.
+    std::optional<sif::FsMagicCheckedSource> checked;
+    if (const auto* partition = std::get_if<sif::PartitionInfo>(&spec.extra)) {
+        checked.emplace(file, partition->fs_type, "--partfs " + std::to_string(o.partfs));
+        source = &*checked;
+    }
     sif::Image image = sif::Image::open(o.image, sif::OpenMode::read_write);
-    image.add(spec, source, sif::UpdateOptions{o.time.resolve()});
+    image.add(spec, *source, sif::UpdateOptions{o.time.resolve()});
     image.sync();
 }
 

@@ -2,7 +2,7 @@
 // options, call a library, and print.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 namespace sifkit::cli {
 

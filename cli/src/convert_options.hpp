@@ -2,12 +2,12 @@
 // config edits, image ID and time, summary format.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+#include "cli11.hpp"
 
 #include "sifkit/oci2sif/convert.hpp"
 #include "time_option.hpp"

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include "cli11.hpp"
 
 #include "commands.hpp"
 #include "exit_codes.hpp"

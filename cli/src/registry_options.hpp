@@ -1,10 +1,10 @@
 // What the registry commands (pull, push, login) share: TLS, credentials, retries, the cache.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include "cli11.hpp"
 
 #include "sifkit/registry/client.hpp"
 

@@ -1,9 +1,9 @@
 // The time stamp an updating command writes: --time, --deterministic, SOURCE_DATE_EPOCH or now.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
+#include "cli11.hpp"
 
 namespace sifkit::cli {
 

@@ -1,11 +1,11 @@
 // What verify and stage share: the trusted-key and task options, and the report they print.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "cli11.hpp"
 
 #include "sifkit/sign/result.hpp"
 #include "sifkit/sign/trusted_keys.hpp"

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
@@ -16,7 +17,7 @@ namespace sifkit::rootfs {
 namespace fs = std::filesystem;
 
 StagingDirectory::StagingDirectory(fs::path destination, bool overwrite)
-    : destination_(std::move(destination)), overwrite_(overwrite) {
+    : destination_(sif::atomic_output_path(destination)), overwrite_(overwrite) {
     std::error_code ec;
     if (fs::symlink_status(destination_, ec).type() != fs::file_type::not_found && !overwrite_) {
         throw Error(ErrorKind::conflict, "destination exists (use --force to replace it)",

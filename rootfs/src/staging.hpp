@@ -14,7 +14,9 @@ namespace sifkit::rootfs {
 
 class StagingDirectory {
   public:
-    // Refuses (conflict) an existing destination unless `overwrite`.
+    // Refuses (conflict) an existing destination unless `overwrite`. The destination is taken
+    // as sif::atomic_output_path() spells it ("rootfs/" is "rootfs"; ".", ".." and "/" are
+    // refused), before anything is created or removed.
     StagingDirectory(std::filesystem::path destination, bool overwrite);
     ~StagingDirectory();
     StagingDirectory(const StagingDirectory&) = delete;

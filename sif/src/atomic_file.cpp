@@ -59,8 +59,30 @@ void sync_directory(const std::filesystem::path& dir) noexcept {
 
 }  // namespace
 
+std::filesystem::path atomic_output_path(const std::filesystem::path& destination) {
+    const std::string& text = destination.native();
+    if (text.empty()) {
+        throw Error(ErrorKind::usage, "the output path is empty");
+    }
+    const std::size_t last = text.find_last_not_of('/');
+    if (last == std::string::npos) {
+        throw Error(ErrorKind::usage,
+                    "the root directory cannot be an output: a rename cannot replace it", text);
+    }
+    std::filesystem::path path(text.substr(0, last + 1));
+    if (path.filename() == "." || path.filename() == "..") {
+        throw Error(ErrorKind::usage,
+                    "a path ending in \".\" or \"..\" cannot be an output: a rename cannot "
+                    "replace the current or parent directory; name a new entry, such as "
+                    "DIR/rootfs",
+                    text);
+    }
+    return path;
+}
+
 AtomicFile::AtomicFile(std::filesystem::path destination, Overwrite overwrite, mode_t mode)
     : destination_(std::move(destination)), overwrite_(overwrite), mode_(mode & ~current_umask()) {
+    atomic_output_path(destination_);  // refuses "", "/", "." and ".." whatever follows
     if (destination_.filename().empty()) {
         throw Error(ErrorKind::usage, "output path names a directory", destination_.string());
     }

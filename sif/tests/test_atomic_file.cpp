@@ -139,3 +139,40 @@ TEST_CASE("a directory as destination is refused", "[atomic]") {
     REQUIRE(e);
     CHECK(e->kind() == ErrorKind::usage);
 }
+
+TEST_CASE("atomic_output_path drops trailing slashes and refuses what a rename cannot replace",
+          "[atomic]") {
+    CHECK(atomic_output_path("rootfs") == "rootfs");
+    CHECK(atomic_output_path("rootfs/") == "rootfs");
+    CHECK(atomic_output_path("out/rootfs//") == "out/rootfs");
+    CHECK(atomic_output_path("/srv/images/app.sif") == "/srv/images/app.sif");
+    CHECK(atomic_output_path("./rootfs") == "./rootfs");
+    CHECK(atomic_output_path("../rootfs/") == "../rootfs");
+    CHECK(atomic_output_path(".rootfs") == ".rootfs");
+    CHECK(atomic_output_path("...") == "...");
+    for (const std::string refused :
+         {"", "/", "//", ".", "./", "..", "../", "sub/.", "sub/./", "sub/..", "/tmp/..", "/."}) {
+        INFO("'" << refused << "'");
+        const auto e = error_of([&] { atomic_output_path(refused); });
+        REQUIRE(e);
+        CHECK(e->kind() == ErrorKind::usage);
+        CHECK(e->file() == refused);
+        CHECK(std::string(e->what()).find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("AtomicFile refuses ., .. and / before creating anything", "[atomic]") {
+    TempDir dir;
+    std::filesystem::create_directory(dir / "sub");
+    for (const auto& refused : {dir / ".", dir / "sub" / "..", dir.path() / "sub/./"}) {
+        INFO(refused);
+        const auto e = error_of([&] { AtomicFile file(refused, AtomicFile::Overwrite::replace); });
+        REQUIRE(e);
+        CHECK(e->kind() == ErrorKind::usage);
+    }
+    CHECK(entries(dir.path()) == std::vector<std::string>{"sub"});
+    CHECK(entries(dir / "sub").empty());
+    const auto e = error_of([&] { AtomicFile file("/", AtomicFile::Overwrite::refuse); });
+    REQUIRE(e);
+    CHECK(e->kind() == ErrorKind::usage);
+}

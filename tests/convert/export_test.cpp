@@ -177,6 +177,114 @@ TEST_CASE("dir export as root gives the tree unsquashfs gives", "[export]") {
     CHECK(fs::exists(dest / "etc" / "hostname"));
 }
 
+TEST_CASE("export and bundle destinations: DIR/ is DIR; ., .., / and DIR/. are refused",
+          "[export]") {
+    const auto sif = fixture_sif();
+    const auto area = scratch() / "destinations";
+    fs::remove_all(area);
+    fs::create_directories(area);
+    const auto leftovers = [](const fs::path& dir) {
+        std::vector<std::string> names;
+        for (const auto& item : fs::directory_iterator(dir)) {
+            if (item.path().filename().string().find(".sifkit-") != std::string::npos) {
+                names.push_back(item.path().string());
+            }
+        }
+        return names;
+    };
+
+    SECTION("a trailing slash names the directory itself") {
+        const auto plain = area / "plain";
+        sifkit_ok({"export", "-q", sif.string(), plain.string()});
+        const auto slashed = area / "slashed";
+        sifkit_ok({"export", "-q", sif.string(), slashed.string() + "/"});
+        REQUIRE(fs::is_directory(slashed));
+        check_no_diffs(sifkit::test::compare_trees(sifkit::test::list_tree(plain),
+                                                   sifkit::test::list_tree(slashed),
+                                                   sifkit::test::TreeCompare{}),
+                       "export DIR/ vs export DIR");
+        // --force replaces an existing DIR/ whole.
+        sifkit::test::write_file(slashed / "stale", "from before\n");
+        sifkit_ok({"export", "-q", "--force", sif.string(), slashed.string() + "//"});
+        CHECK(!fs::exists(slashed / "stale"));
+        check_no_diffs(sifkit::test::compare_trees(sifkit::test::list_tree(plain),
+                                                   sifkit::test::list_tree(slashed),
+                                                   sifkit::test::TreeCompare{}),
+                       "export --force DIR/ vs export DIR");
+        // Without --force an existing DIR/ is refused, as DIR is.
+        CHECK(run_sifkit({"export", sif.string(), slashed.string() + "/"}).exit_code == 6);
+        // The other directory outputs take DIR/ too.
+        const auto layout = area / "layout";
+        sifkit_ok({"export", "-q", "--format", "oci", sif.string(), layout.string() + "/"});
+        CHECK(fs::exists(layout / "index.json"));
+        sifkit::test::write_file(layout / "stale", "from before\n");
+        sifkit_ok(
+            {"export", "-q", "--format", "oci", "--force", sif.string(), layout.string() + "/"});
+        CHECK(fs::exists(layout / "index.json"));
+        CHECK(!fs::exists(layout / "stale"));
+        const auto bundle = area / "bundle";
+        sifkit_ok({"bundle", sif.string(), bundle.string() + "/"});
+        CHECK(fs::exists(bundle / "config.json"));
+        CHECK(fs::exists(bundle / "rootfs" / "etc" / "hostname"));
+        CHECK(leftovers(area).empty());
+        CHECK(leftovers(slashed).empty());
+        CHECK(leftovers(layout).empty());
+        CHECK(leftovers(bundle).empty());
+    }
+
+    SECTION("destinations that a rename cannot replace: exit 2, nothing touched") {
+        // Run from a directory of our own, so that "." and ".." are ours to lose if the
+        // refusal ever came too late.
+        const auto cwd = area / "cwd";
+        fs::create_directories(cwd / "sub");
+        sifkit::test::write_file(cwd / "keep", "mine\n");
+        sifkit::test::write_file(cwd / "sub" / "keep", "mine too\n");
+        const auto before = sifkit::test::list_tree(area);
+        sifkit::test::RunOptions in_cwd;
+        in_cwd.cwd = cwd;
+        const auto run_in_cwd = [&](std::vector<std::string> args) {
+            args.insert(args.begin(), sifkit::test::sifkit_bin().string());
+            return sifkit::test::run(args, in_cwd);
+        };
+        std::vector<std::vector<std::string>> commands;
+        for (const std::string destination : {".", "./", "..", "../", "sub/.", "sub/..", ""}) {
+            for (const std::string format :
+                 {"dir", "tar", "oci", "oci-archive", "docker-archive"}) {
+                commands.push_back(
+                    {"export", "--force", "--format", format, sif.string(), destination});
+            }
+            commands.push_back({"bundle", "--force", sif.string(), destination});
+            if (!destination.empty()) {  // extract's "" is standard output, as dump's
+                commands.push_back(
+                    {"extract", "--force", "--partition", sif.string(), destination});
+            }
+        }
+        // The root directory: never with --force, in case the refusal is missing.
+        commands.push_back({"export", sif.string(), "/"});
+        commands.push_back({"export", "--format", "oci", sif.string(), "/"});
+        commands.push_back({"bundle", sif.string(), "/"});
+        for (const auto& args : commands) {
+            std::string shown;
+            for (const auto& arg : args) {
+                shown += " '" + arg + "'";
+            }
+            INFO("sifkit" << shown);
+            const auto r = run_in_cwd(args);
+            INFO(r.describe());
+            CHECK(r.exit_code == 2);
+            CHECK((!r.err.empty() && r.err.find('\n') == r.err.size() - 1 &&
+                   r.err.rfind("sifkit: ", 0) == 0));
+            if (!args.back().empty()) {
+                CHECK(r.err.find("sifkit: " + args.back() + ": ") == 0);
+            }
+            check_no_diffs(sifkit::test::compare_trees(before, sifkit::test::list_tree(area),
+                                                       sifkit::test::TreeCompare{}),
+                           "the working directory and its parent after a refusal");
+        }
+        CHECK(leftovers(fs::path("/")).empty());
+    }
+}
+
 TEST_CASE("dir export without root reports the ownership it could not apply once", "[export]") {
     if (!sifkit::test::find_in_path("setpriv")) {
         FAIL("setpriv (util-linux) not found");

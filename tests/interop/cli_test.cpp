@@ -1,6 +1,7 @@
 // The sifkit command against the reference siftool: text output byte for byte (goldens and live
 // siftool), dump bytes, images written by the CLI equal to the reference library's, JSON fields
 // equal to sifcheck's, and the documented exit codes with images left untouched on refusal.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 
@@ -92,6 +93,19 @@ void check_refused(const std::vector<std::string>& args, int code, const fs::pat
     if (fs::exists(image)) {
         CHECK((read_file(image) == before));
     }
+}
+
+// Partition data that starts as the file system `partfs` (1 squashfs, 2 ext3) must: sifkit add
+// checks the magic. The other bytes stay as they are.
+std::string with_fs_magic(std::string data, int partfs) {
+    if (partfs == 1) {
+        data.replace(0, std::min<std::size_t>(4, data.size()), "hsqs");
+    } else if (partfs == 2) {
+        data.resize(std::max<std::size_t>(data.size(), 1082));
+        data[1080] = '\x53';
+        data[1081] = '\xEF';
+    }
+    return data;
 }
 
 const char* const kArchNames[] = {"",         "386",     "amd64",  "arm",    "arm64",
@@ -379,7 +393,9 @@ TEST_CASE("sifkit new/add/del/setprim write what the reference library writes", 
         int n = 0;
         for (const auto& add : adds) {
             const auto file = dir / ("object-" + std::to_string(n++) + ".bin");
-            const auto data = rng.bytes(add.size);
+            const auto partfs = std::find(add.flags.begin(), add.flags.end(), "--partfs");
+            const auto data = with_fs_magic(
+                rng.bytes(add.size), partfs == add.flags.end() ? 0 : std::stoi(*(partfs + 1)));
             write_file(file, data);
             std::vector<std::string> args{"add", "--deterministic"};
             args.insert(args.end(), add.flags.begin(), add.flags.end());
@@ -464,7 +480,7 @@ TEST_CASE("CLI-written images read back through the reference", "[cli][oracle]")
     Rng rng(99);
     for (int a = 1; a <= 12; ++a) {
         const auto file = dir / ("part-" + std::to_string(a));
-        write_file(file, rng.bytes(rng.below(5000)));
+        write_file(file, with_fs_magic(rng.bytes(1100 + rng.below(3900)), a % 4 + 1));
         ok(run_sifkit({"add", "--datatype", "4", "--parttype", a == 7 ? "2" : "1", "--partfs",
                        std::to_string(a % 4 + 1), "--partarch", std::to_string(a), "--groupid",
                        std::to_string(a % 3), path.string(), file.string()}));
@@ -562,8 +578,10 @@ TEST_CASE("sifkit exit codes and messages; refused commands leave the image unch
                       6, good, g);
         check_refused({"del", "--compact", "1", g}, 6, good, g);
         // A Data partition cannot become primary.
+        const auto squashfs = dir / "squashfs.bin";
+        write_file(squashfs, with_fs_magic("data", 1));
         REQUIRE(run_sifkit({"add", "--datatype", "4", "--parttype", "3", "--partfs", "1",
-                            "--partarch", "2", g, object.string()})
+                            "--partarch", "2", g, squashfs.string()})
                     .exit_code == 0);
         check_refused({"setprim", "3", g}, 6, good, g);
     }
@@ -578,6 +596,100 @@ TEST_CASE("sifkit exit codes and messages; refused commands leave the image unch
         check_refused({"frobnicate", g}, 2, good, "");
         const auto r = run_sifkit({});
         CHECK(r.exit_code == 2);
+    }
+}
+
+TEST_CASE("sifkit add refuses partition data without its declared file system's magic",
+          "[cli][errors]") {
+    if (!sifkit::test::find_in_path("mksquashfs")) {
+        FAIL("mksquashfs (squashfs-tools) not found");
+    }
+    sifkit::test::TempDir dir;
+    const auto image = dir / "image.sif";
+    REQUIRE(run_sifkit({"new", image.string()}).exit_code == 0);
+    const auto add_partition = [&](const std::string& partfs, const std::string& object,
+                                   std::optional<std::string> stdin_data = {}) {
+        return run_sifkit({"add", image.string(), object, "--datatype", "4", "--partfs", partfs,
+                           "--parttype", "3", "--partarch", "2"},
+                          std::move(stdin_data));
+    };
+    const auto ok = [](const RunResult& r) {
+        INFO(r.describe());
+        CHECK(r.exit_code == 0);
+    };
+    // Exit 4, one line naming the input and what is wrong, and the image's bytes unchanged.
+    const auto refused = [&](const std::string& partfs, const std::string& object,
+                             const std::string& name_in_message, const std::string& why,
+                             std::optional<std::string> stdin_data = {}) {
+        const auto digest = sifkit::test::sha256_file(image);
+        const auto r = add_partition(partfs, object, std::move(stdin_data));
+        INFO(r.describe());
+        CHECK(r.exit_code == 4);
+        check_one_error_line(r, name_in_message + ": " + why);
+        CHECK(sifkit::test::sha256_file(image) == digest);
+    };
+
+    const auto root = dir / "root";
+    fs::create_directories(root / "etc");
+    write_file(root / "etc" / "hostname", "magic\n");
+    const auto squashfs = dir / "rootfs.squashfs";
+    const auto made = sifkit::test::run(
+        {"mksquashfs", root.string(), squashfs.string(), "-noappend", "-quiet", "-no-progress"});
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    // What Debian's mksquashfs 4.5.1 sends down `mksquashfs root - | sifkit add IMAGE - ...`:
+    // it writes a file named "-" and a progress bar to standard output.
+    const std::string progress_bar =
+        "\r[==============================================================|] 3/3 100%\n";
+    const auto text = dir / "rootfs.bin";
+    write_file(text, progress_bar);
+    std::string ext3(4096, '\0');
+    ext3[1080] = '\x53';  // s_magic 0xEF53, little-endian, at 1024 + 56
+    ext3[1081] = '\xEF';
+    const auto ext3_image = dir / "overlay.ext3";
+    write_file(ext3_image, ext3);
+    const auto luks = dir / "rootfs.luks";
+    write_file(luks, std::string("LUKS\xBA\xBE\0\x02", 8) + std::string(4088, '\0'));
+    const auto empty = dir / "empty.bin";
+    write_file(empty, "");
+
+    SECTION("the declared file system's magic is accepted, from a file and from stdin") {
+        ok(add_partition("1", squashfs.string()));
+        ok(add_partition("1", "-", read_file(squashfs)));
+        ok(add_partition("2", ext3_image.string()));
+        ok(add_partition("5", luks.string()));
+        const auto listed = json::parse(run_sifkit({"list", "--json", image.string()}).out);
+        REQUIRE(listed.at("objects").size() == 4);
+        const auto image_now = sif::Image::open(image);
+        CHECK(object_bytes(image_now, image_now.object(1)) == read_file(squashfs));
+        CHECK(object_bytes(image_now, image_now.object(2)) == read_file(squashfs));
+    }
+    SECTION("other bytes declared squashfs, ext3 or encrypted squashfs are refused: 4") {
+        const std::string no_hsqs =
+            "not a squashfs file system (no \"hsqs\" magic at offset 0), but --partfs 1 "
+            "declares squashfs";
+        refused("1", text.string(), text.string(), no_hsqs);
+        refused("1", "-", "<stdin>", no_hsqs, progress_bar);
+        refused("1", ext3_image.string(), ext3_image.string(), no_hsqs);
+        refused("1", empty.string(), empty.string(), no_hsqs);
+        refused("2", squashfs.string(), squashfs.string(),
+                "not an ext3 file system (no 0xEF53 magic at offset 1080), but --partfs 2 "
+                "declares ext3");
+        refused("2", "-", "<stdin>",
+                "not an ext3 file system (no 0xEF53 magic at offset 1080), but --partfs 2 "
+                "declares ext3",
+                ext3.substr(0, 1081));
+        refused("5", squashfs.string(), squashfs.string(),
+                "not an encrypted squashfs file system (no LUKS magic at offset 0), but --partfs "
+                "5 declares encrypted squashfs");
+        CHECK(
+            json::parse(run_sifkit({"list", "--json", image.string()}).out).at("objects").empty());
+    }
+    SECTION("raw and immutable-object partitions take any bytes") {
+        ok(add_partition("4", text.string()));
+        ok(add_partition("4", "-", progress_bar));
+        ok(add_partition("3", text.string()));
+        ok(add_partition("4", empty.string()));
     }
 }
 

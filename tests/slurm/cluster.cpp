@@ -56,6 +56,24 @@ std::string random_uuid() {
            "-" + h.substr(20, 12);
 }
 
+// srun and salloc say "job N queued and waiting for resources" and "job N has been allocated
+// resources" only when the job had to wait, which depends on the machine's load: drop those two
+// notices so that a job's output is the same however busy the node is.
+std::string without_queue_notices(const std::string& err) {
+    std::istringstream lines(err);
+    std::string kept;
+    std::string line;
+    while (std::getline(lines, line)) {
+        const bool from_client = line.starts_with("srun: job ") || line.starts_with("salloc: job ");
+        if (from_client && (line.ends_with(" queued and waiting for resources") ||
+                            line.ends_with(" has been allocated resources"))) {
+            continue;
+        }
+        kept += line + "\n";
+    }
+    return kept;
+}
+
 void require_ok(const t::RunResult& r) {
     if (r.exit_code != 0) {
         throw std::runtime_error(r.describe() + "\nstdout: " + r.out);
@@ -252,7 +270,7 @@ Job Cluster::run(const fs::path& workdir, const std::vector<std::string>& argv,
     options.env = env(extra_env);
     options.cwd = workdir;
     const auto result = t::run(argv, options);
-    return Job{result.exit_code, {}, result.out + result.err};
+    return Job{result.exit_code, {}, result.out + without_queue_notices(result.err)};
 }
 
 std::vector<std::string> Cluster::plugin_log(const std::string& job) const {

@@ -122,7 +122,11 @@ std::vector<std::string> compare_trees(const TreeListing& a, const TreeListing& 
     const auto ignored = [&](const std::string& path) {
         return options.ignore && options.ignore(path);
     };
-    for (const auto& [path, x] : a) {
+    // Named members, not a structured binding: the lambda below captures the path, which
+    // clang before 16 refuses for a structured binding.
+    for (const auto& entry : a) {
+        const std::string& path = entry.first;
+        const TreeEntry& x = entry.second;
         if (ignored(path)) {
             continue;
         }

@@ -12,12 +12,21 @@
 
 namespace sifkit::sif {
 
+// The path of an output that is replaced by a rename (AtomicFile, and directory trees built
+// next to their destination): `destination` without its trailing slashes, so that "rootfs/"
+// names "rootfs". Refuses, with a usage Error naming `destination`, what no rename can replace:
+// the empty path, "/", and a path whose last component is "." or ".." (the directory the
+// output would be built in, or its parent; replacing it with --force would first remove it,
+// and with it the caller's own files). Only the spelling is looked at: nothing is touched.
+std::filesystem::path atomic_output_path(const std::filesystem::path& destination);
+
 class AtomicFile {
   public:
     enum class Overwrite { refuse, replace };
 
     // Creates the temporary file. With Overwrite::refuse an existing destination is an error
-    // now and again at commit (the check is repeated atomically there).
+    // now and again at commit (the check is repeated atomically there). The destination must
+    // pass atomic_output_path() and name a file: a trailing slash is refused (usage).
     AtomicFile(std::filesystem::path destination, Overwrite overwrite, mode_t mode = 0644);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;

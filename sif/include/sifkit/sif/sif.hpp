@@ -4,6 +4,7 @@
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/descriptor.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/fs_magic.hpp"
 #include "sifkit/sif/header.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sif/integrity.hpp"

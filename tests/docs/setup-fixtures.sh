@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Make the files the documented examples start from (tests/docs/run-examples.py copies them into
+# a fresh work directory for every Markdown file).
+#
+#   tests/docs/setup-fixtures.sh SIFKIT_BINARY REPO_ROOT OUTDIR
+#
+# Only inputs are made here: whatever an example writes (app.sif, image.sif, site.key, ...) must
+# not exist yet, or the example would meet "output exists" (exit 6) instead of what it shows.
+set -euo pipefail
+sifkit="$1"
+repo="$2"
+out="$3"
+here="$repo/tests/docs"
+mkdir -p "$out"
+cd "$out"
+
+# The README runs the binary as build/cli/sifkit, from the repository root.
+mkdir -p build/cli
+ln -s "$sifkit" build/cli/sifkit
+
+# layout (multi-platform, tag latest) and app.oci.tar (tag v2): the demo image plus /usr/local.
+python3 "$here/make-app-image.py" .
+# app.tar, a docker-archive as `docker save` writes it, made by a third-party tool; no policy
+# file is needed to copy between two local files.
+skopeo --insecure-policy copy -q oci-archive:app.oci.tar:v2 docker-archive:app.tar:app:latest
+
+# root: a root file system directory (`mksquashfs root ...`, `convert dir:./root`), and
+# rootfs.squashfs made from it the way docs/cli.md makes it: 4096 bytes, mksquashfs's padding.
+cp -R "$repo/tests/fixtures/demo/rootfs" root
+mksquashfs root rootfs.squashfs -noappend -quiet -no-progress >/dev/null
+
+# The objects of docs/cli.md's example image: a 33-byte definition file and an 855-byte
+# signature blob (only stored, never verified: its descriptor names the unit-test key).
+printf 'Bootstrap: docker\nFrom: alpine:3\n' >recipe.def
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(855)))' >sig.bin
+
+# An existing destination directory for `stage`, as a node's local disk would be.
+mkdir node-local
+
+# A second key, the one an image is *not* signed with (verify ... --key other.pub: exit 12).
+"$sifkit" key generate other >/dev/null
+# The reference library's Ed25519 test key (public part), whose key ID docs/cli.md shows.
+cp "$here/fixtures/ed25519-public.pem" .
