@@ -163,9 +163,9 @@ ConvertResult Conversion::run() {
         LayerMerger merger(tree, squashfs);
         MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
         const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
-        merger.merge(top, metadata.above);
+        merger.merge(top, metadata.above, LayerRole::runtime);
         merge_layers(merger);
-        merger.merge(-1, metadata.below);
+        merger.merge(-1, metadata.below, LayerRole::gap_filler);
         merger.finish();
         report(merger.take_warnings());
         if (observer_ != nullptr) {
@@ -347,10 +347,15 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
         if (again) {
             merger.refill(*input);
         } else {
-            merger.merge(level, *input);
+            merger.merge(level, *input, overlay ? LayerRole::kept_layer : LayerRole::image);
         }
     };
     auto stream = open_layer(ref, merger);
+    merger.name_layer(level,
+                      "layer " + std::to_string(layer + 1) + " of " +
+                          std::to_string(source_.layers.size()) + " (" +
+                          ref.digest.value_or(ref.path) + ")",
+                      stream->name());
     merge(*stream, false);
     // A layer whose digests do not match must not end up in an image: checked before the next
     // layer, and the output is discarded on the error.

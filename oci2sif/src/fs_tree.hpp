@@ -32,8 +32,9 @@ struct Inode {
     std::vector<std::pair<std::string, std::string>> xattrs;
     std::optional<std::uint32_t> data;  // regular files: the writer's ID of the file's data
 
-    // A hardlink whose target lies in a lower layer starts as a placeholder; when the target is
-    // found the placeholder forwards to the inode that holds it.
+    // A hardlink whose target lies in a lower layer starts as a placeholder (typed regular: it
+    // never holds children); when the target is found the placeholder forwards to the inode
+    // that holds it, possibly another placeholder when the target is itself such a link.
     bool placeholder = false;
     Inode* forward = nullptr;
 
@@ -54,6 +55,8 @@ struct Node {
     int whiteout_at = kNoLayer;    // topmost layer whose whiteout hides this path from below
     int opaque_at = kNoLayer;      // topmost layer that made this directory opaque
     int descendant_at = kNoLayer;  // topmost layer that defined something below this path
+    int implied_at = kNoLayer;     // topmost layer whose accepted entries below made it a
+                                   // directory (it stays when they are deleted above)
 
     Node* child(std::string_view key) const;
     Node& make_child(std::string_view key);

@@ -52,6 +52,24 @@ Inode* resolved(Inode* inode) {
     return inode;
 }
 
+std::string shown(std::string_view path) {
+    return "/" + std::string(path);
+}
+
+const char* kind_of(EntryType type) {
+    switch (type) {
+        case EntryType::symlink:
+            return "a symlink";
+        case EntryType::regular:
+        case EntryType::hardlink:
+            return "a file";
+        case EntryType::directory:
+            return "a directory";
+        default:
+            return "a special file";
+    }
+}
+
 }  // namespace
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -68,14 +86,22 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return parts;
 }
 
-void LayerMerger::merge(int level, EntryStream& entries) {
+void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
     if (level >= level_) {
         throw Error(ErrorKind::internal, "layers must be merged from the top down");
     }
     level_ = level;
+    role_ = role;
     index_ = 0;
     records_.clear();
     refills_.clear();
+    layer_kinds_.clear();
+    layer_required_.clear();
+    layer_removed_.clear();
+    layer_emptied_.clear();
+    answered_.clear();
+    const bool checked = role == LayerRole::image || role == LayerRole::kept_layer;
+    unresolved_links_dropped_ = unresolved_links_dropped_ || role == LayerRole::kept_layer;
     Entry entry;
     std::vector<std::string_view> parts;
     while (entries.next(entry)) {
@@ -89,22 +115,37 @@ void LayerMerger::merge(int level, EntryStream& entries) {
             handle_whiteout(entry, base, level);
             continue;
         }
-        if (!requests_.empty() && entry.type != EntryType::directory) {
-            // Nothing below a non-directory exists in the layers under this one.
-            lower_hiding(entry.path, false, level);
+        const bool is_dir = entry.type == EntryType::directory;
+        if (checked) {
+            require_directories(entry.path, level, false);
+            if (entry.type == EntryType::hardlink) {
+                check_link_target(entry, level);  // against the layer before this entry
+            }
         }
+        if (is_dir) {
+            records_.erase(entry.path);
+        } else {
+            // Nothing below a non-directory exists in the layers under this one, nor in this
+            // layer before it ('0' is the byte after '/': the range is "PATH/...").
+            lower_hiding(entry.path, false, level);
+            records_.erase(records_.lower_bound(entry.path + "/"),
+                           records_.lower_bound(entry.path + "0"));
+            layer_kinds_.erase(layer_kinds_.lower_bound(entry.path + "/"),
+                               layer_kinds_.lower_bound(entry.path + "0"));
+            layer_emptied_.insert(entry.path);
+        }
+        layer_kinds_[entry.path] = entry.type;
         const Verdict verdict = judge(entry, level, parts);
         Inode* inode = nullptr;
         if (entry.type == EntryType::hardlink) {
             inode = handle_hardlink(entry, level, verdict);
         } else if (verdict == Verdict::define) {
-            Node& node = define(parts, level);
-            if (entry.type == EntryType::directory && is_directory(node.inode) &&
-                node.defined_at == level) {
+            Node& node = define(parts, level, entry);
+            if (is_dir && is_directory(node.inode) && node.defined_at == level) {
                 *node.inode = inode_from(entry);  // the same directory again: later entry wins
             } else {
-                if (entry.type != EntryType::directory) {
-                    drop_children(node);
+                if (!is_dir) {
+                    forget_below(node, level);
                 }
                 inode = &make_inode(entry);
                 node.inode = inode;
@@ -113,30 +154,64 @@ void LayerMerger::merge(int level, EntryStream& entries) {
                 }
             }
             node.defined_at = level;
-        } else {
-            if (verdict == Verdict::hidden) {
-                ++stats_.hidden;
+        } else if (verdict == Verdict::hidden) {
+            ++stats_.hidden;
+        }
+        if (verdict == Verdict::hidden && role != LayerRole::gap_filler && !parts.empty()) {
+            imply_parents(parts, level);
+        }
+        if (!is_dir) {
+            // Even when a later entry of this layer makes the path a directory again, what the
+            // lower layers had below it is gone.
+            if (Node* node = find_node(entry.path)) {
+                node->opaque_at = std::max(node->opaque_at, level);
             }
         }
-        if (entry.type != EntryType::directory && entry.type != EntryType::hardlink) {
-            Record& record = records_[entry.path];
-            record.inode = inode;
-            record.index = index;
-            record.entry = inode == nullptr ? entry : Entry{};
+        if (!is_dir && entry.type != EntryType::hardlink) {
+            auto slot = std::make_shared<Slot>();
+            slot->inode = inode;
+            slot->index = index;
+            if (inode == nullptr) {
+                slot->entry = entry;
+            }
+            records_[entry.path] = std::move(slot);
         }
-        if (!requests_.empty()) {
-            satisfy_requests(entry, level, inode, entries);
+        if (role != LayerRole::gap_filler) {
+            satisfy_requests(entry, level, entries, index);
         }
+    }
+    for (const auto& [path, answer] : answered_) {
+        if (!answer.problem.empty()) {
+            const Request& request = answer.requests.front();
+            refuse(request.level, "hardlink " + shown(request.link_path) + " to " + shown(path) +
+                                      ": " + answer.problem);
+        }
+    }
+    if (checked) {
+        settle_requirements(level);
     }
     for (auto& warning : entries.take_warnings()) {
         warnings_.push_back(std::move(warning));
     }
 }
 
+Node* LayerMerger::find_node(std::string_view path) {
+    Node* node = &tree_->root();
+    for (const auto part : split_path(path)) {
+        node = node->child(part);
+        if (node == nullptr) {
+            return nullptr;
+        }
+    }
+    return node;
+}
+
 LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
                                         std::vector<std::string_view>& parts) {
     parts = split_path(entry.path);
     const bool is_dir = entry.type == EntryType::directory;
+    // The gap filler is not part of the image: the image's whiteouts do not apply to it.
+    const bool whiteouts_apply = role_ != LayerRole::gap_filler;
     Node* node = &tree_->root();
     if (parts.empty()) {
         if (!is_dir) {
@@ -147,11 +222,15 @@ LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
                                                                   : Verdict::define;
     }
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        visible_parents_ = i;
+        if (whiteouts_apply && node->opaque_at > level) {
+            return Verdict::hidden;
+        }
         Node* child = node->child(parts[i]);
         if (child == nullptr) {
             return Verdict::define;  // nothing above touches this path
         }
-        if (child->whiteout_at > level || child->opaque_at > level) {
+        if (whiteouts_apply && child->whiteout_at > level) {
             return Verdict::hidden;
         }
         if (child->inode != nullptr && !is_directory(child->inode) && child->defined_at > level) {
@@ -159,40 +238,109 @@ LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
         }
         node = child;
     }
-    const Node* leaf = node->child(parts.back());
+    visible_parents_ = parts.size() - 1;
+    if (whiteouts_apply && node->opaque_at > level) {
+        return Verdict::hidden;  // the parent, the root included, is opaque above
+    }
+    Node* leaf = node->child(parts.back());
     if (leaf == nullptr) {
         return Verdict::define;
     }
-    if (leaf->whiteout_at > level) {
+    if (whiteouts_apply && leaf->whiteout_at > level) {
         return Verdict::hidden;
     }
     if (leaf->inode != nullptr) {
         if (leaf->defined_at > level) {
-            return is_dir && is_directory(leaf->inode) ? Verdict::merge_directory : Verdict::hidden;
-        }
-        // The same layer names the path twice: the later entry wins, unless a directory with
-        // contents from upper layers would have to give way to a non-directory.
-        if (!is_dir && leaf->descendant_at > level) {
+            if (is_dir && is_directory(leaf->inode)) {
+                return Verdict::merge_directory;
+            }
+            if (!is_dir && is_directory(leaf->inode)) {
+                // An upper directory stands where this non-directory removed the lower
+                // directory and its contents: nothing of the layers below shows through.
+                cut_below(*leaf, level);
+            }
             return Verdict::hidden;
         }
-        return Verdict::define;
     }
-    // Only placeholders so far: upper layers put something below this path (it must stay a
-    // directory) or only whiteouts (anything may come).
+    // Defined earlier in this layer (the later entry wins), or only placeholders so far: upper
+    // layers put something below this path (it must stay a directory) or only whiteouts
+    // (anything may come). A non-directory that must give way to such a directory still
+    // removes what this layer defined there before and what the lower layers have below it.
     if (!is_dir && leaf->descendant_at > level) {
+        if (leaf->inode != nullptr) {
+            leaf->inode = nullptr;
+            leaf->defined_at = kNoLayer;
+        }
+        cut_below(*leaf, level);
         return Verdict::hidden;
     }
     return Verdict::define;
 }
 
-Node& LayerMerger::define(const std::vector<std::string_view>& parts, int level) {
+void LayerMerger::imply_parents(const std::vector<std::string_view>& parts, int level) {
+    // A hidden entry's parents that are visible were still made directories by extraction.
+    Node* node = &tree_->root();
+    node->descendant_at = std::max(node->descendant_at, level);
+    for (std::size_t i = 0; i < visible_parents_ && i < parts.size(); ++i) {
+        node = &node->make_child(parts[i]);
+        node->implied_at = std::max(node->implied_at, level);
+        node->descendant_at = std::max(node->descendant_at, level);
+    }
+}
+
+void LayerMerger::cut_below(Node& node, int level) {
+    node.opaque_at = std::max(node.opaque_at, level);
+    forget_below(node, level);
+}
+
+void LayerMerger::forget_below(Node& node, int level) {
+    // What this layer put below the path before this entry is gone (bottom-up, the entry
+    // removed it). Upper layers' nodes stay: their whiteouts still hide this layer's later
+    // entries there.
+    if (node.descendant_at == level) {
+        node.descendant_at = kNoLayer;
+    }
+    std::vector<Node*> pending;
+    for (auto& [name, child] : node.children) {
+        pending.push_back(child.get());
+    }
+    while (!pending.empty()) {
+        Node* next = pending.back();
+        pending.pop_back();
+        if (next->defined_at == level) {
+            next->inode = nullptr;
+            next->defined_at = kNoLayer;
+        }
+        if (next->implied_at == level) {
+            next->implied_at = kNoLayer;
+        }
+        if (next->descendant_at == level) {
+            next->descendant_at = kNoLayer;
+        }
+        for (auto& [name, child] : next->children) {
+            pending.push_back(child.get());
+        }
+    }
+}
+
+Node& LayerMerger::define(const std::vector<std::string_view>& parts, int level,
+                          const Entry& entry) {
     Node* node = &tree_->root();
     for (std::size_t i = 0; i < parts.size(); ++i) {
         node->descendant_at = std::max(node->descendant_at, level);
         node = &node->make_child(parts[i]);
+        if (i + 1 < parts.size()) {
+            // Extraction makes the parent directory, which stays when the entry goes later.
+            node->implied_at = std::max(node->implied_at, level);
+        }
         if (i + 1 < parts.size() && node->inode != nullptr && !is_directory(node->inode)) {
-            // A file of this same layer (judge() refused upper ones) gives way to the directory
-            // its later entries need, as extraction would do.
+            // A non-directory of this same layer (judge() refused upper ones) where a later
+            // entry needs a directory: extraction would write through a symlink or fail.
+            if (role_ == LayerRole::image || role_ == LayerRole::kept_layer) {
+                refuse(level, shown(entry.path) + " lies below " + node->path() +
+                                  ", which the same layer makes " + kind_of(node->inode->type) +
+                                  ", not a directory; a crafted layer");
+            }
             node->inode = nullptr;
             node->defined_at = kNoLayer;
         }
@@ -202,6 +350,9 @@ Node& LayerMerger::define(const std::vector<std::string_view>& parts, int level)
 
 void LayerMerger::handle_whiteout(const Entry& entry, std::string_view base, int level) {
     ++stats_.whiteouts;
+    if (role_ == LayerRole::image || role_ == LayerRole::kept_layer) {
+        require_directories(entry.path, level, true);
+    }
     const std::string_view parent = parent_path(entry.path);
     Node* node = &tree_->root();
     for (const auto part : split_path(parent)) {
@@ -210,6 +361,7 @@ void LayerMerger::handle_whiteout(const Entry& entry, std::string_view base, int
     if (base == kOpaqueMarker) {
         node->opaque_at = std::max(node->opaque_at, level);
         lower_hiding(parent, false, level);
+        layer_emptied_.insert(std::string(parent));
         return;
     }
     const std::string_view name = base.substr(kWhiteoutPrefix.size());
@@ -221,45 +373,66 @@ void LayerMerger::handle_whiteout(const Entry& entry, std::string_view base, int
     std::string target_path =
         parent.empty() ? std::string(name) : std::string(parent) + "/" + std::string(name);
     lower_hiding(target_path, true, level);
+    layer_removed_.insert(std::move(target_path));
 }
 
 Inode* LayerMerger::handle_hardlink(const Entry& entry, int level, Verdict verdict) {
+    // The link names the inode its target has now: an earlier name of this layer (a hidden one
+    // too), else the target path as the layers below leave it.
+    std::shared_ptr<Slot> slot;
+    const auto target = records_.find(entry.link_target);
+    if (target != records_.end()) {
+        slot = target->second;
+    } else {
+        slot = std::make_shared<Slot>();
+        slot->below = true;
+        slot->below_path = entry.link_target;
+        slot->link_path = entry.path;
+    }
+    records_[entry.path] = slot;
     if (verdict != Verdict::define) {
         ++stats_.hidden;
-        // Later links in this layer to this path mean the same file as this link.
-        const auto target = records_.find(entry.link_target);
-        if (target != records_.end()) {
-            Record copy = target->second;
-            records_[entry.path] = std::move(copy);
+        if (slot->below && slot->inode == nullptr && !slot->verified) {
+            // Not in the image, but a link to nothing is still a broken layer: the target
+            // only has to be found below, not read.
+            requests_[slot->below_path].push_back(Request{level, kNoLayer, nullptr, entry.path});
+            slot->verified = true;
         }
         return nullptr;
     }
-    Inode* inode = nullptr;
-    const auto target = records_.find(entry.link_target);
-    if (target != records_.end()) {
-        Record& record = target->second;
-        if (record.inode == nullptr) {
-            // The target is hidden by an upper layer, but this link keeps its data alive.
-            record.inode = &make_inode(record.entry);
-            if (record.entry.type == EntryType::regular) {
-                refills_.emplace(record.index, record.inode);
-            }
-        }
-        inode = record.inode;
-    } else {
-        inode = &tree_->new_inode();
-        inode->placeholder = true;
-        requests_[entry.link_target].push_back(Request{level, kNoLayer, inode});
-    }
+    Inode* inode = materialize(*slot, nullptr, 0);
     std::vector<std::string_view> parts = split_path(entry.path);
-    Node& node = define(parts, level);
-    drop_children(node);
+    Node& node = define(parts, level, entry);
+    forget_below(node, level);
     node.inode = inode;
     node.defined_at = level;
-    Record& own = records_[entry.path];
-    own.inode = inode;
-    own.index = index_ - 1;
     return inode;
+}
+
+Inode* LayerMerger::materialize(Slot& slot, EntryStream* current, std::uint64_t current_index) {
+    if (slot.inode != nullptr) {
+        return slot.inode;
+    }
+    if (slot.below) {
+        Inode& placeholder = tree_->new_inode();
+        placeholder.placeholder = true;
+        placeholder.type = EntryType::regular;  // never a directory: nothing lies below it
+        requests_[slot.below_path].push_back(
+            Request{level_, kNoLayer, &placeholder, slot.link_path});
+        slot.inode = &placeholder;
+        return slot.inode;
+    }
+    // An entry of this layer that an upper layer hides, brought back by a visible link: its
+    // data is read now when it is the current entry, else in a second pass.
+    slot.inode = &make_inode(slot.entry);
+    if (slot.entry.type == EntryType::regular) {
+        if (current != nullptr && slot.index == current_index) {
+            stream_data(*current, *slot.inode);
+        } else {
+            refills_.emplace(slot.index, slot.inode);
+        }
+    }
+    return slot.inode;
 }
 
 Inode& LayerMerger::make_inode(const Entry& entry) {
@@ -302,48 +475,99 @@ void LayerMerger::lower_hiding(std::string_view prefix, bool include_self, int l
     }
 }
 
-void LayerMerger::satisfy_requests(const Entry& entry, int level, Inode* visible,
-                                   EntryStream& entries) {
+void LayerMerger::satisfy_requests(const Entry& entry, int level, EntryStream& entries,
+                                   std::uint64_t index) {
+    const bool is_dir = entry.type == EntryType::directory;
+    // A requested path with this entry below it is a directory (made for the entry) in this
+    // layer, unless a later entry of the layer puts a file there.
+    for (std::size_t slash = entry.path.find('/'); !requests_.empty() && slash != std::string::npos;
+         slash = entry.path.find('/', slash + 1)) {
+        const auto parent = requests_.find(std::string_view(entry.path).substr(0, slash));
+        if (parent == requests_.end()) {
+            continue;
+        }
+        auto& waiting = parent->second;
+        for (auto request = waiting.begin(); request != waiting.end();) {
+            if (request->level > level && level >= request->floor) {
+                Answer& answer = answered_[parent->first];
+                answer.problem = shown(parent->first) + " is a directory";
+                answer.requests.push_back(std::move(*request));
+                request = waiting.erase(request);
+            } else {
+                ++request;
+            }
+        }
+        if (waiting.empty()) {
+            requests_.erase(parent);
+        }
+    }
+    const auto refuse_link = [&](const Request& request, const std::string& path,
+                                 const std::string& why) {
+        refuse(request.level,
+               "hardlink " + shown(request.link_path) + " to " + shown(path) + ": " + why);
+    };
+    if (!answered_.empty()) {
+        // Links of upper layers see this layer as it ends: a later entry at the target path
+        // takes over, a later non-directory above it removes it (settled at the layer's end).
+        if (!is_dir) {
+            for (auto below = answered_.lower_bound(entry.path + "/");
+                 below != answered_.end() && is_below(below->first, entry.path); ++below) {
+                below->second.problem = "no such file in this or a lower layer";
+            }
+        }
+        const auto same = answered_.find(entry.path);
+        if (same != answered_.end() && is_dir) {
+            same->second.problem = shown(same->first) + " is a directory";
+        } else if (same != answered_.end()) {
+            same->second.problem.clear();
+            Inode* provider = nullptr;
+            for (Request& request : same->second.requests) {
+                if (request.placeholder != nullptr) {
+                    if (provider == nullptr) {
+                        provider = materialize(*records_.at(entry.path), &entries, index);
+                    }
+                    request.placeholder->forward = provider;
+                }
+            }
+        }
+    }
     const auto it = requests_.find(entry.path);
     if (it == requests_.end()) {
         return;
     }
-    Inode* provider = nullptr;
+    // Taken out of the list first: making the provider may add a request for this same path
+    // (a link to its own name in a lower layer).
+    std::vector<Request> met;
     auto& list = it->second;
     for (auto request = list.begin(); request != list.end();) {
         if (request->level <= level) {
             ++request;  // a link only sees what lies below its own layer
             continue;
         }
-        if (level >= request->floor && entry.type != EntryType::directory) {
-            if (provider == nullptr) {
-                if (visible != nullptr) {
-                    provider = visible;
-                } else if (entry.type == EntryType::hardlink) {
-                    const auto target = records_.find(entry.link_target);
-                    provider = target != records_.end() ? target->second.inode : nullptr;
-                } else {
-                    provider = &make_inode(entry);
-                    if (entry.type == EntryType::regular) {
-                        stream_data(entries, *provider);
-                    }
-                    records_[entry.path].inode = provider;
-                }
-            }
-            request->placeholder->forward = provider;
-        } else {
-            warnings_.push_back(
-                "hardlink to \"/" + entry.path + "\": " +
-                (entry.type == EntryType::directory
-                     ? std::string("the target is a directory")
-                     : std::string("a layer between the link and its target removes it")) +
-                "; dropped");
+        if (level < request->floor) {
+            refuse_link(*request, entry.path, "no such file in this or a lower layer");
         }
-        // Satisfied, or impossible: a layer in between hides the target, or it is a directory.
+        met.push_back(std::move(*request));
         request = list.erase(request);
     }
     if (list.empty()) {
         requests_.erase(it);
+    }
+    if (met.empty()) {
+        return;
+    }
+    Answer& answer = answered_[entry.path];
+    Inode* provider = nullptr;
+    for (Request& request : met) {
+        if (is_dir) {
+            answer.problem = shown(entry.path) + " is a directory";
+        } else if (request.placeholder != nullptr) {
+            if (provider == nullptr) {
+                provider = materialize(*records_.at(entry.path), &entries, index);
+            }
+            request.placeholder->forward = provider;
+        }
+        answer.requests.push_back(std::move(request));
     }
 }
 
@@ -365,16 +589,165 @@ void LayerMerger::refill(EntryStream& entries) {
     }
 }
 
-void LayerMerger::drop_children(Node& node) {
-    node.children.clear();
-    node.descendant_at = kNoLayer;
+// ---- crafted layers -----------------------------------------------------------------------
+//
+// Bottom-up, an entry's parent directories must be directories when it is applied. Top-down,
+// an entry of layer N below path P marks P "required" at N unless layer N itself made P a
+// directory, or removed what lay at P, before the entry. A layer between that makes P a
+// directory, removes P, or removes a parent of P meets the requirement; a lower layer that
+// puts a non-directory at P while it is still required is a crafted layer.
+
+bool LayerMerger::removed_in_layer(std::string_view path) const {
+    // Whiteouts remove the path and what lies below it, opaque markers and non-directories
+    // what lies below them ("" is the root).
+    if (layer_emptied_.count(std::string_view()) != 0 && !path.empty()) {
+        return true;
+    }
+    for (std::size_t slash = 0;;) {
+        slash = path.find('/', slash);
+        const std::string_view prefix = path.substr(0, slash);
+        if (layer_removed_.count(prefix) != 0) {
+            return true;
+        }
+        if (slash == std::string_view::npos) {
+            return false;
+        }
+        if (layer_emptied_.count(prefix) != 0) {
+            return true;
+        }
+        ++slash;
+    }
 }
 
+void LayerMerger::require_directories(std::string_view path, int level, bool whiteout) {
+    for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
+         slash = path.find('/', slash + 1)) {
+        const std::string_view prefix = path.substr(0, slash);
+        const auto own = layer_kinds_.find(prefix);
+        if (own != layer_kinds_.end()) {
+            if (own->second != EntryType::directory && !whiteout) {
+                refuse(level, shown(path) + " lies below " + shown(prefix) +
+                                  ", which the same layer makes " + kind_of(own->second) +
+                                  ", not a directory; a crafted layer");
+            }
+            continue;  // this layer's own directory, or its own file hiding a whiteout's target
+        }
+        if (removed_in_layer(prefix)) {
+            continue;
+        }
+        // Recorded when the layer ends: an upper layer's need at the same path must first be
+        // checked against this layer.
+        layer_required_.emplace(std::string(prefix), std::string(path));
+    }
+}
+
+void LayerMerger::settle_requirements(int level) {
+    settle_upper_requirements(level);
+    for (auto& [path, by] : layer_required_) {
+        required_[path] = Requirement{level, std::move(by)};
+    }
+}
+
+void LayerMerger::settle_upper_requirements(int level) {
+    if (required_.empty()) {
+        return;
+    }
+    // As this layer ends: a non-directory where an upper layer's entries need a directory is
+    // a crafted layer; a directory, or a path this layer removed, meets the need.
+    for (const auto& [path, type] : layer_kinds_) {
+        const auto it = required_.find(path);
+        if (it != required_.end() && it->second.level > level) {
+            if (type == EntryType::directory) {
+                required_.erase(it);
+                continue;
+            }
+            const std::string& by = it->second.by;
+            const bool whiteout =
+                base_name(by).substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix;
+            refuse(it->second.level, std::string(whiteout ? "whiteout below " : "entry below ") +
+                                         shown(path) + " (" + shown(by) + "), which " +
+                                         layer_name(level) + " makes " + kind_of(type) +
+                                         ", not a directory; a crafted layer");
+        }
+    }
+    for (const auto& path : layer_emptied_) {
+        clear_requirements(path, false, level);
+    }
+    for (const auto& path : layer_removed_) {
+        clear_requirements(path, true, level);
+    }
+}
+
+void LayerMerger::check_link_target(const Entry& entry, int level) const {
+    const auto fail = [&](const std::string& why) {
+        refuse(level,
+               "hardlink " + shown(entry.path) + " to " + shown(entry.link_target) + ": " + why);
+    };
+    // The link first replaces what its own path holds, the target too when it lies below.
+    if (is_below(entry.link_target, entry.path)) {
+        fail("no such file in this or a lower layer");
+    }
+    if (records_.count(entry.link_target) != 0) {
+        return;
+    }
+    const auto own = layer_kinds_.find(entry.link_target);
+    if (own != layer_kinds_.end() && own->second == EntryType::directory) {
+        fail(shown(entry.link_target) + " is a directory");
+    }
+    // A directory made by extraction for entries below it (the link's own, or earlier ones).
+    const auto below = layer_kinds_.lower_bound(entry.link_target + "/");
+    if (is_below(entry.path, entry.link_target) ||
+        (below != layer_kinds_.end() && is_below(below->first, entry.link_target))) {
+        fail(shown(entry.link_target) + " is a directory");
+    }
+    if (removed_in_layer(entry.link_target)) {
+        fail("no such file in this or a lower layer");
+    }
+}
+
+void LayerMerger::clear_requirements(std::string_view path, bool include_self, int level) {
+    // Sorted by path: "P" then everything below it ("P/..."), '0' being the byte after '/'.
+    const std::string self(path);
+    auto it = include_self || path.empty() ? required_.lower_bound(self)
+                                           : required_.lower_bound(self + "/");
+    const auto end = path.empty() ? required_.end() : required_.lower_bound(self + "0");
+    while (it != end) {
+        const bool covered = it->first == self ? include_self : is_below(it->first, self);
+        if (it->second.level > level && covered) {
+            it = required_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+std::string LayerMerger::layer_name(int level) const {
+    const auto it = names_.find(level);
+    return it != names_.end() ? it->second.first : "layer " + std::to_string(level + 1);
+}
+
+void LayerMerger::refuse(int level, const std::string& what) const {
+    const auto it = names_.find(level);
+    throw Error(ErrorKind::invalid_input, layer_name(level) + ": " + what,
+                it != names_.end() ? it->second.second : std::string());
+}
+
+// ---- the end --------------------------------------------------------------------------------
+
 void LayerMerger::finish() {
-    for (auto& [path, list] : requests_) {
-        for (const Request& request : list) {
-            (void)request;
-            warnings_.push_back("hardlink to \"/" + path + "\": no lower layer has it; dropped");
+    for (const auto& [path, list] : requests_) {
+        if (unresolved_links_dropped_) {
+            for (const Request& request : list) {
+                if (request.placeholder == nullptr) {
+                    continue;  // a hidden link: nothing to drop
+                }
+                warnings_.push_back("hardlink " + shown(request.link_path) + " to " + shown(path) +
+                                    ": the target is in another layer; dropped");
+            }
+        } else if (!list.empty()) {
+            const Request& request = list.front();
+            refuse(request.level, "hardlink " + shown(request.link_path) + " to " + shown(path) +
+                                      ": no such file in this or a lower layer");
         }
     }
     requests_.clear();
@@ -387,28 +760,44 @@ void LayerMerger::finish() {
     }
 }
 
-void LayerMerger::finish_node(Node& node) {
-    node.inode = resolved(node.inode);
-    if (node.inode != nullptr && node.inode->placeholder) {
-        node.inode = nullptr;  // a hardlink whose target never turned up (reported above)
-    }
-    if (node.inode != nullptr && !is_directory(node.inode)) {
-        node.children.clear();
-        return;
-    }
-    for (auto it = node.children.begin(); it != node.children.end();) {
-        finish_node(*it->second);
-        if (it->second->inode == nullptr) {
-            it = node.children.erase(it);
-        } else {
-            ++it;
+void LayerMerger::finish_node(Node& root) {
+    // Iterative, children before parents: a deep tree must not exhaust the stack.
+    struct Frame {
+        Node* node;
+        bool expanded;
+    };
+    std::vector<Frame> stack{{&root, false}};
+    while (!stack.empty()) {
+        Frame& frame = stack.back();
+        Node& node = *frame.node;
+        if (!frame.expanded) {
+            frame.expanded = true;
+            node.inode = resolved(node.inode);
+            if (node.inode != nullptr && node.inode->placeholder) {
+                if (!unresolved_links_dropped_) {
+                    throw Error(ErrorKind::internal, "unresolved hardlink at " + node.path());
+                }
+                node.inode = nullptr;  // reported by finish()
+            }
+            if (node.inode != nullptr && !is_directory(node.inode)) {
+                node.children.clear();
+                stack.pop_back();
+                continue;
+            }
+            for (auto& [name, child] : node.children) {
+                stack.push_back({child.get(), false});
+            }
+            continue;
         }
-    }
-    if (node.inode == nullptr && !node.children.empty()) {
-        Inode& implied = tree_->new_inode();
-        implied.type = EntryType::directory;
-        implied.mode = 0755;
-        node.inode = &implied;
+        std::erase_if(node.children,
+                      [](const auto& child) { return child.second->inode == nullptr; });
+        if (node.inode == nullptr && (!node.children.empty() || node.implied_at != kNoLayer)) {
+            Inode& implied = tree_->new_inode();
+            implied.type = EntryType::directory;
+            implied.mode = 0755;
+            node.inode = &implied;
+        }
+        stack.pop_back();
     }
 }
 

@@ -10,10 +10,19 @@
 //     skipped; refill() reads it in a second pass over that layer;
 //   - a hardlink to a file of a lower layer: its inode waits as a placeholder until the target
 //     is reached further down.
+// A hardlink means the inode its target name has when the link is applied (bottom-up): a link
+// to a name that is itself a link follows that name's link, whatever happens to either name
+// later.
+//
+// Layers no runtime would apply are refused (sifkit::Error, invalid_input): a hardlink to a
+// name that does not exist at that point, or to a directory; an entry or whiteout below a path
+// that a lower layer (or its own, earlier) makes a symlink or file.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -42,19 +51,35 @@ struct MergeStats {
     std::uint64_t second_passes = 0;  // layers read twice for hidden hardlink targets
 };
 
+// What a layer is to the merge.
+enum class LayerRole {
+    image,       // a layer of the image: checked, and refused when crafted
+    runtime,     // sifkit's own files above the image (trusted, never refused)
+    gap_filler,  // sifkit's own entries below the image that only fill gaps of the result:
+                 // the image's whiteouts and opaque markers do not hide them
+    kept_layer,  // one image layer stored on its own (OCI-SIF --keep-layers): checked like
+                 // an image layer, but a hardlink to a lower layer's file cannot be resolved
+                 // here and is dropped with a warning
+};
+
 class LayerMerger {
   public:
     LayerMerger(Tree& tree, FileDataSink& sink) : tree_(&tree), sink_(&sink) {}
 
+    // Names the layer of `level` in error messages ("layer 2 of 3 (sha256:...)"), and the file
+    // that holds it (the Error's file).
+    void name_layer(int level, std::string name, std::string file = {}) {
+        names_[level] = {std::move(name), std::move(file)};
+    }
     // Merges one layer. Levels must decrease from call to call (top layer first).
-    void merge(int level, EntryStream& entries);
+    void merge(int level, EntryStream& entries, LayerRole role = LayerRole::image);
     // True when the layer just merged needs a second pass: call refill() with a fresh stream of
     // the same layer.
     bool needs_refill() const noexcept { return !refills_.empty(); }
     void refill(EntryStream& entries);
-    // After the last layer: follows forwarded hardlinks, drops hardlinks whose target no layer
-    // holds, makes implied parent directories real (0755 root:root, time 0) and discards the
-    // bookkeeping nodes of whiteouts.
+    // After the last layer: follows forwarded hardlinks, refuses hardlinks whose target no
+    // layer holds, makes implied parent directories real (0755 root:root, time 0) and discards
+    // the bookkeeping nodes of whiteouts.
     void finish();
 
     const MergeStats& stats() const noexcept { return stats_; }
@@ -63,38 +88,80 @@ class LayerMerger {
   private:
     enum class Verdict { hidden, merge_directory, define };
 
-    // A non-directory entry of the current layer, kept for hardlinks later in the same layer.
-    struct Record {
-        Inode* inode = nullptr;  // set when the entry is in the image (or was brought back)
-        std::uint64_t index = 0;
-        Entry entry;  // metadata, for bringing a hidden target back
+    // What a non-directory name of the current layer holds, for hardlinks later in the same
+    // layer: an entry of this layer (kept even when an upper layer hides it, since a link may
+    // bring it back), or, for a hardlink to a name this layer has not defined (yet), that name
+    // in the layers below. Every name linked to it shares the Slot, so all get one inode.
+    struct Slot {
+        Inode* inode = nullptr;  // made when a visible name needs it
+        bool below = false;      // the inode is whatever `below_path` holds under this layer
+        std::string below_path;
+        std::string link_path;    // the hardlink that named `below_path` (for errors)
+        bool verified = false;    // a request checks that `below_path` exists
+        std::uint64_t index = 0;  // !below: the entry, for a second pass over its data
+        Entry entry;              // !below: its metadata, for bringing a hidden entry back
     };
     // A hardlink placeholder waiting for its target in a lower layer.
     struct Request {
-        int level = kNoLayer;  // layer of the hardlink
-        int floor = kNoLayer;  // lowest layer that may still provide the target
-        Inode* placeholder = nullptr;
+        int level = kNoLayer;          // layer of the hardlink
+        int floor = kNoLayer;          // lowest layer that may still provide the target
+        Inode* placeholder = nullptr;  // nullptr: a hidden link, only checked
+        std::string link_path;         // for errors
     };
 
+    Node* find_node(std::string_view path);
     Verdict judge(const Entry& entry, int level, std::vector<std::string_view>& parts);
-    Node& define(const std::vector<std::string_view>& parts, int level);
+    Node& define(const std::vector<std::string_view>& parts, int level, const Entry& entry);
     void handle_whiteout(const Entry& entry, std::string_view base, int level);
     Inode* handle_hardlink(const Entry& entry, int level, Verdict verdict);
+    Inode* materialize(Slot& slot, EntryStream* current, std::uint64_t current_index);
     Inode& make_inode(const Entry& entry);
     void stream_data(EntryStream& entries, Inode& inode);
-    void skip_data(EntryStream& entries);
     void lower_hiding(std::string_view prefix, bool include_self, int level);
-    void satisfy_requests(const Entry& entry, int level, Inode* visible, EntryStream& entries);
-    void drop_children(Node& node);
+    void satisfy_requests(const Entry& entry, int level, EntryStream& entries, std::uint64_t index);
     void finish_node(Node& node);
+
+    // Crafted layers (see the top of this file).
+    void require_directories(std::string_view path, int level, bool whiteout);
+    void settle_requirements(int level);
+    void settle_upper_requirements(int level);
+    void check_link_target(const Entry& entry, int level) const;
+    bool removed_in_layer(std::string_view path) const;
+    void clear_requirements(std::string_view path, bool include_self, int level);
+    void cut_below(Node& node, int level);
+    void forget_below(Node& node, int level);
+    void imply_parents(const std::vector<std::string_view>& parts, int level);
+    [[noreturn]] void refuse(int level, const std::string& what) const;
+    std::string layer_name(int level) const;
 
     Tree* tree_;
     FileDataSink* sink_;
     int level_ = INT_MAX;
+    LayerRole role_ = LayerRole::image;
+    bool unresolved_links_dropped_ = false;  // a kept_layer was merged
     std::uint64_t index_ = 0;
-    std::map<std::string, Record, std::less<>> records_;                 // current layer only
-    std::map<std::uint64_t, Inode*> refills_;                            // entry index -> inode
+    std::size_t visible_parents_ = 0;  // judge(): leading parents of a hidden entry not hidden
+    // Current layer only:
+    std::map<std::string, std::shared_ptr<Slot>, std::less<>> records_;  // non-directories
+    std::map<std::string, EntryType, std::less<>> layer_kinds_;  // what its entries made so far
+    std::set<std::string, std::less<>> layer_removed_;  // whiteouts so far (path and below)
+    std::set<std::string, std::less<>> layer_emptied_;  // opaque dirs, non-dirs (below only)
+    struct Answer {
+        std::vector<Request> requests;
+        std::string problem;  // set while a later entry of the layer undoes the answer
+    };
+    std::map<std::string, Answer, std::less<>> answered_;             // requests this layer met
+    std::map<std::string, std::string, std::less<>> layer_required_;  // path -> entry
+    std::map<std::uint64_t, Inode*> refills_;                         // entry index -> inode
+    // All layers:
     std::map<std::string, std::vector<Request>, std::less<>> requests_;  // by target path
+    // Paths that entries of an upper layer need to be directories (see require_directories).
+    struct Requirement {
+        int level = kNoLayer;  // the lowest such layer not met yet
+        std::string by;        // one of its entries, for the error
+    };
+    std::map<std::string, Requirement, std::less<>> required_;
+    std::map<int, std::pair<std::string, std::string>> names_;  // level -> name, file
     MergeStats stats_;
     std::vector<std::string> warnings_;
 };

@@ -165,6 +165,9 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
     InodePtr generic;
     switch (inode.type) {
         case EntryType::regular: {
+            if (!inode.data) {
+                throw Error(ErrorKind::internal, "the data of " + path + " was never read");
+            }
             sqfs_inode_generic_t*& slot = file_inodes_.at(*inode.data);
             generic.reset(std::exchange(slot, nullptr));
             if (!generic) {

@@ -66,14 +66,22 @@ TEST_CASE("an upper directory entry gives its metadata, lower children stay") {
     CHECK(m.exists("/usr/upper"));
 }
 
-TEST_CASE("a lower non-directory where upper layers need a directory is hidden") {
-    Layer l1, l2;
-    l1.file("opt", "a file");
-    l2.file("opt/tool", "t");  // no entry for /opt itself
-    const Merged m({l1, l2});
-    CHECK(m.type("/opt") == EntryType::directory);
-    CHECK(m.content("/opt/tool") == "t");
-    CHECK(m.find("/opt")->inode->mode == 0755);  // implied
+TEST_CASE("a lower non-directory where upper layers need a directory") {
+    SECTION("replaced by the upper layer's directory entry") {
+        Layer l1, l2;
+        l1.file("opt", "a file");
+        l2.dir("opt", 0750).file("opt/tool", "t");
+        const Merged m({l1, l2});
+        CHECK(m.type("/opt") == EntryType::directory);
+        CHECK(m.content("/opt/tool") == "t");
+        CHECK(m.find("/opt")->inode->mode == 0750);
+    }
+    SECTION("without a directory entry for it: a crafted layer, refused") {
+        Layer l1, l2;
+        l1.file("opt", "a file");
+        l2.file("opt/tool", "t");  // no entry for /opt itself
+        CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("layer 2: entry below /opt"));
+    }
 }
 
 TEST_CASE("implied parent directories are 0755 root-owned with time 0") {
@@ -144,23 +152,109 @@ TEST_CASE("a hardlink to a file of a lower layer") {
         CHECK(m.content("/link") == "below");
         CHECK(m.content("/target") == "above");
     }
-    SECTION("target deleted between the layers: the link is dropped with a warning") {
+    SECTION("target deleted between the layers: the layer is refused") {
         Layer l1, l2, l3;
         l1.file("target", "below");
         l2.whiteout("", "target");
         l3.hardlink("link", "target");
-        const Merged m({l1, l2, l3});
-        CHECK_FALSE(m.exists("/link"));
-        CHECK_FALSE(m.exists("/target"));
-        REQUIRE(m.warnings.size() == 1);
-        CHECK(m.warnings[0].find("hardlink") != std::string::npos);
+        CHECK_THROWS_WITH(Merged({l1, l2, l3}),
+                          Catch::Contains("hardlink /link to /target: no such file"));
     }
-    SECTION("no layer has the target") {
+    SECTION("no layer has the target: the layer is refused") {
         Layer l1;
         l1.hardlink("dangling", "nowhere");
-        const Merged m({l1});
-        CHECK_FALSE(m.exists("/dangling"));
-        CHECK(m.warnings.size() == 1);
+        CHECK_THROWS_WITH(Merged({l1}), Catch::Contains("layer 1: hardlink /dangling"));
+    }
+}
+
+TEST_CASE("a hardlink names the inode its target has when the link is applied") {
+    SECTION("a chain across layers outlives its first names") {
+        Layer l1, l2, l3, l4;
+        l1.file("f", "original");
+        l2.hardlink("l1", "f");
+        l3.hardlink("l2", "l1").hardlink("l3", "l1");
+        l4.whiteout("", "f").whiteout("", "l1");
+        const Merged m({l1, l2, l3, l4});
+        CHECK_FALSE(m.exists("/f"));
+        CHECK(m.content("/l2") == "original");
+        CHECK(m.find("/l2")->inode == m.find("/l3")->inode);
+    }
+    SECTION("two dead names of one inode: one inode, read once") {
+        Layer l1, l2;
+        l1.file("a", "data").hardlink("b", "a").hardlink("c", "b").hardlink("d1", "a");
+        l2.whiteout("", "a").whiteout("", "b");
+        const Merged m({l1, l2});
+        CHECK(m.content("/c") == "data");
+        CHECK(m.find("/c")->inode == m.find("/d1")->inode);
+        CHECK(m.sink.files.size() == 1);
+    }
+    SECTION("a link to a link name follows that link, not the name's older file") {
+        Layer l1, l2, l3;
+        l1.file("b", "old").file("a", "new");
+        l2.hardlink("b", "a").hardlink("c", "b");
+        l3.whiteout("", "b");
+        const Merged m({l1, l2, l3});
+        CHECK(m.content("/c") == "new");
+        CHECK(m.find("/c")->inode == m.find("/a")->inode);
+    }
+    SECTION("a link replacing a directory: the directory's files do not come back") {
+        Layer l1, l2, l3;
+        l1.file("a", "a").dir("d1").file("d1/b", "b");
+        l2.hardlink("d1", "a");
+        l3.hardlink("c", "d1");
+        const Merged m({l1, l2, l3});
+        CHECK(m.type("/d1") == EntryType::regular);
+        CHECK_FALSE(m.exists("/d1/b"));
+        CHECK(m.find("/c")->inode == m.find("/a")->inode);
+    }
+    SECTION("a hardlink to a directory is refused") {
+        Layer l1, l2;
+        l1.dir("d");
+        l2.hardlink("l", "d");
+        CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("/d is a directory"));
+    }
+}
+
+TEST_CASE("a directory replaced by a file and made again does not bring back its files") {
+    Layer l1, l2, l3;
+    l1.dir("d").file("d/old", "old");
+    l2.file("d", "file");
+    l3.dir("d").file("d/new", "new");
+    const Merged m({l1, l2, l3});
+    CHECK_FALSE(m.exists("/d/old"));
+    CHECK(m.content("/d/new") == "new");
+}
+
+TEST_CASE("an opaque marker at the root hides every lower layer") {
+    Layer l1, l2;
+    l1.file("a", "a").dir("d").file("d/x", "x");
+    l2.file("b", "b").file(".wh..wh..opq", "");
+    const Merged m({l1, l2});
+    CHECK_FALSE(m.exists("/a"));
+    CHECK_FALSE(m.exists("/d"));
+    CHECK(m.content("/b") == "b");
+}
+
+TEST_CASE("entries below a lower layer's symlink or file are refused as crafted") {
+    SECTION("an entry") {
+        Layer l1, l2;
+        l1.dir("real").symlink("s", "real");
+        l2.file("s/x", "x");
+        CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("crafted"));
+    }
+    SECTION("a whiteout") {
+        Layer l1, l2;
+        l1.dir("real").file("real/x", "x").symlink("s", "real");
+        l2.whiteout("s", "x");
+        CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("whiteout below /s"));
+    }
+    SECTION("a directory entry of the upper layer first makes it safe") {
+        Layer l1, l2;
+        l1.dir("real").symlink("s", "real");
+        l2.dir("s").file("s/x", "x");
+        const Merged m({l1, l2});
+        CHECK(m.type("/s") == EntryType::directory);
+        CHECK(m.content("/s/x") == "x");
     }
 }
 
