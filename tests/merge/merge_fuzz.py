@@ -16,8 +16,8 @@ line, no output file.
 
 Each failure prints its seed (or case name) and the command that rebuilds its layout. Needs
 Python 3.11 (standard library only), unsquashfs, and root for owners and trusted xattrs.
-The one pattern the references disagree on is documented in docs/oci2sif.md ("Hardlinks,
-crafted layers and the differential test") and counted, not failed: see EXCLUDED below.
+The patterns where sifkit and the reference differ on purpose are documented in
+docs/oci2sif.md ("The differential test") and counted, not failed: see EXCLUDED below.
 """
 import argparse
 import collections
