@@ -46,7 +46,7 @@ SKIP = 77
 # still end with a message naming it instead of ctest's bare timeout.
 EXAMPLE_TIMEOUT = 120
 # What setup-fixtures.sh and the tagged examples run besides sifkit.
-TOOLS = ["bash", "mksquashfs", "unsquashfs", "skopeo", "tar", "sha256sum"]
+TOOLS = ["bash", "mksquashfs", "unsquashfs", "skopeo", "tar", "sha256sum", "openssl"]
 FILES = ["/bin/busybox"]  # make-demo-image.py copies the host's static busybox
 ECHO_STATUS = re.compile(r";\s*echo \$\?\s*(#.*)?$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

@@ -39,5 +39,7 @@ mkdir node-local
 
 # A second key, the one an image is *not* signed with (verify ... --key other.pub: exit 12).
 "$sifkit" key generate other >/dev/null
-# The reference library's Ed25519 test key (public part), whose key ID docs/cli.md shows.
-cp "$here/fixtures/ed25519-public.pem" .
+# A fixed Ed25519 public key, so that docs/cli.md can show its fingerprint exactly: derived by
+# openssl from a constant 32-byte seed (PKCS#8 DER: a 16-byte Ed25519 prefix, then the seed).
+python3 -c 'import base64, sys; der = bytes.fromhex("302e020100300506032b657004220420") + b"sifkit documented example seed!!"; sys.stdout.write("-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PRIVATE KEY-----\n")' |
+    openssl pkey -pubout -out ed25519-public.pem
