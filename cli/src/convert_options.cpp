@@ -97,6 +97,11 @@ void ConvertCliOptions::add_to(CLI::App& command, const std::string& threads_opt
         ->capture_default_str();
     command.add_flag("--keep-layers", keep_layers,
                      "oci-sif: one squashfs layer per image layer instead of one squashed layer");
+    command
+        .add_option("--max-entries", max_entries,
+                    "Refuse an image with more entries (files, directories, links, whiteouts; "
+                    "all layers) or paths; bounds memory, about 600 bytes an entry; 0: no limit")
+        ->capture_default_str();
     command.add_flag("-f,--force", force, "Replace OUTPUT if it exists");
     command.add_flag("-q,--quiet", quiet, "No progress display and no summary");
     command.add_flag("--json", json, "Print the summary as JSON");
@@ -114,6 +119,7 @@ void ConvertCliOptions::apply(oci2sif::ConvertOptions& options) const {
         throw Error(ErrorKind::usage, "--keep-layers needs --format oci-sif");
     }
     options.keep_layers = keep_layers;
+    options.max_entries = max_entries;
     if (!platform.empty()) {
         options.platform = platform;
     }

@@ -30,6 +30,7 @@ struct ConvertCliOptions {
     std::string uuid;
     std::string format = "sif";
     bool keep_layers = false;
+    std::uint64_t max_entries = oci2sif::ConvertOptions::kDefaultMaxEntries;
     bool force = false;
     bool quiet = false;
     bool json = false;

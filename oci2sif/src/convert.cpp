@@ -161,6 +161,7 @@ ConvertResult Conversion::run() {
         SquashfsWriter squashfs(writer, options_.squashfs, time);
         Tree tree;
         LayerMerger merger(tree, squashfs);
+        merger.limit_entries(options_.max_entries, "--max-entries");
         MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
         const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
         merger.merge(top, metadata.above, LayerRole::runtime);
@@ -253,6 +254,7 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
         SquashfsWriter squashfs(writer, options_.squashfs, mkfs_time);
         Tree tree;
         LayerMerger merger(tree, squashfs);
+        merger.limit_entries(options_.max_entries, "--max-entries");
         fill(merger);
         merger.finish();
         report(merger.take_warnings());

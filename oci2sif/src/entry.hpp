@@ -54,10 +54,15 @@ class EntryStream {
     std::vector<std::string> warnings_;
 };
 
-// Makes an archive path safe and canonical: leading "/" and "./" removed, "." and empty
-// components dropped. nullopt-like false when the path climbs with ".." (refused: a layer must
-// not name anything outside its root) or a component is longer than 255 bytes (the longest name
-// squashfs and Linux store).
-bool normalize_entry_path(std::string_view raw, std::string& out);
+// Makes an archive path canonical and root-relative, as Docker's applier does: a leading "/"
+// and "./" removed, "." and empty components dropped, ".." resolved against the components
+// before it. Returns what is wrong with a name no runtime would apply (empty when it is
+// fine): one that climbs above the root with "..", a component longer than 255 bytes (the
+// longest name squashfs and Linux store). (The depth limit is the merge's: it applies to
+// every source.)
+std::string normalize_entry_path(std::string_view raw, std::string& out);
+
+// `path` for a message: quoted, and shortened when very long (a crafted name can be 100 KiB).
+std::string quoted_path(std::string_view path);
 
 }  // namespace sifkit::oci2sif

@@ -18,7 +18,7 @@ Node& Node::make_child(std::string_view key) {
     node->name = std::string(key);
     node->parent = this;
     Node& ref = *node;
-    children.emplace(std::string(key), std::move(node));
+    children.emplace(std::string_view(ref.name), std::move(node));
     return ref;
 }
 
@@ -45,10 +45,11 @@ Inode inode_from(const Entry& entry) {
     inode.uid = entry.uid;
     inode.gid = entry.gid;
     inode.mtime = entry.mtime;
-    inode.link_target = entry.link_target;
-    inode.dev_major = entry.dev_major;
-    inode.dev_minor = entry.dev_minor;
-    inode.xattrs = entry.xattrs;
+    if (!entry.link_target.empty() || entry.dev_major != 0 || entry.dev_minor != 0 ||
+        !entry.xattrs.empty()) {
+        inode.details = std::make_unique<const InodeDetails>(
+            InodeDetails{entry.link_target, entry.dev_major, entry.dev_minor, entry.xattrs});
+    }
     return inode;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/tree_limits.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -52,6 +53,11 @@ Inode* resolved(Inode* inode) {
     return inode;
 }
 
+std::size_t depth_of(std::string_view path) {
+    return path.empty() ? 0
+                        : static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) + 1;
+}
+
 std::string shown(std::string_view path) {
     return "/" + std::string(path);
 }
@@ -93,12 +99,11 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
     level_ = level;
     role_ = role;
     index_ = 0;
-    records_.clear();
     refills_.clear();
-    layer_kinds_.clear();
+    layer_names_.clear();
     layer_required_.clear();
     layer_removed_.clear();
-    layer_emptied_.clear();
+    layer_opaque_.clear();
     answered_.clear();
     const bool checked = role == LayerRole::image || role == LayerRole::kept_layer;
     unresolved_links_dropped_ = unresolved_links_dropped_ || role == LayerRole::kept_layer;
@@ -106,7 +111,14 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
     std::vector<std::string_view> parts;
     while (entries.next(entry)) {
         ++stats_.entries;
+        check_entry_limit(stats_.entries, "entries");
         const std::uint64_t index = index_++;
+        if (const std::size_t depth = depth_of(entry.path); depth > sif::kMaxTreeDepth) {
+            // Any source (a layer, a directory): what convert writes, ls and export read.
+            refuse(level, "entry " + quoted_path(entry.path) + " is " + std::to_string(depth) +
+                              " levels deep; sifkit's limit is " +
+                              std::to_string(sif::kMaxTreeDepth));
+        }
         const std::string_view base = base_name(entry.path);
         if (is_aufs_internal(entry.path)) {
             continue;
@@ -123,18 +135,20 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
             }
         }
         if (is_dir) {
-            records_.erase(entry.path);
+            if (const auto it = layer_names_.find(entry.path); it != layer_names_.end()) {
+                it->second.slot.reset();
+                it->second.inode = nullptr;
+            }
         } else {
             // Nothing below a non-directory exists in the layers under this one, nor in this
             // layer before it ('0' is the byte after '/': the range is "PATH/...").
             lower_hiding(entry.path, false, level);
-            records_.erase(records_.lower_bound(entry.path + "/"),
-                           records_.lower_bound(entry.path + "0"));
-            layer_kinds_.erase(layer_kinds_.lower_bound(entry.path + "/"),
-                               layer_kinds_.lower_bound(entry.path + "0"));
-            layer_emptied_.insert(entry.path);
+            layer_names_.erase(layer_names_.lower_bound(entry.path + "/"),
+                               layer_names_.lower_bound(entry.path + "0"));
         }
-        layer_kinds_[entry.path] = entry.type;
+        LayerName& record = layer_names_[entry.path];
+        record.kind = entry.type;
+        record.emptied = record.emptied || !is_dir;
         const Verdict verdict = judge(entry, level, parts);
         Inode* inode = nullptr;
         if (entry.type == EntryType::hardlink) {
@@ -168,13 +182,14 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
             }
         }
         if (!is_dir && entry.type != EntryType::hardlink) {
-            auto slot = std::make_shared<Slot>();
-            slot->inode = inode;
-            slot->index = index;
+            record.slot.reset();
+            record.inode = inode;
+            record.index = index;
             if (inode == nullptr) {
-                slot->entry = entry;
+                record.slot = std::make_shared<Slot>();
+                record.slot->index = index;
+                record.slot->hidden = std::make_unique<const Entry>(entry);
             }
-            records_[entry.path] = std::move(slot);
         }
         if (role != LayerRole::gap_filler) {
             satisfy_requests(entry, level, entries, index);
@@ -282,9 +297,27 @@ void LayerMerger::imply_parents(const std::vector<std::string_view>& parts, int 
     Node* node = &tree_->root();
     node->descendant_at = std::max(node->descendant_at, level);
     for (std::size_t i = 0; i < visible_parents_ && i < parts.size(); ++i) {
-        node = &node->make_child(parts[i]);
+        node = &child_of(*node, parts[i]);
         node->implied_at = std::max(node->implied_at, level);
         node->descendant_at = std::max(node->descendant_at, level);
+    }
+}
+
+Node& LayerMerger::child_of(Node& parent, std::string_view name) {
+    const std::size_t before = parent.children.size();
+    Node& child = parent.make_child(name);
+    if (parent.children.size() != before) {
+        check_entry_limit(++nodes_made_, "paths");
+    }
+    return child;
+}
+
+void LayerMerger::check_entry_limit(std::uint64_t count, const char* what) const {
+    if (entry_limit_ != 0 && count > entry_limit_) {
+        // Named after the layer being read: that is where the image grew past the limit.
+        refuse(level_, "the image has more than " + std::to_string(entry_limit_) + " " + what +
+                           " (sifkit's limit, which bounds memory; raise it with " + limit_option_ +
+                           ")");
     }
 }
 
@@ -328,7 +361,7 @@ Node& LayerMerger::define(const std::vector<std::string_view>& parts, int level,
     Node* node = &tree_->root();
     for (std::size_t i = 0; i < parts.size(); ++i) {
         node->descendant_at = std::max(node->descendant_at, level);
-        node = &node->make_child(parts[i]);
+        node = &child_of(*node, parts[i]);
         if (i + 1 < parts.size()) {
             // Extraction makes the parent directory, which stays when the entry goes later.
             node->implied_at = std::max(node->implied_at, level);
@@ -356,19 +389,19 @@ void LayerMerger::handle_whiteout(const Entry& entry, std::string_view base, int
     const std::string_view parent = parent_path(entry.path);
     Node* node = &tree_->root();
     for (const auto part : split_path(parent)) {
-        node = &node->make_child(part);
+        node = &child_of(*node, part);
     }
     if (base == kOpaqueMarker) {
         node->opaque_at = std::max(node->opaque_at, level);
         lower_hiding(parent, false, level);
-        layer_emptied_.insert(std::string(parent));
+        layer_opaque_.insert(std::string(parent));
         return;
     }
     const std::string_view name = base.substr(kWhiteoutPrefix.size());
     if (name.empty() || name.substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix) {
         return;  // other ".wh..wh." names are aufs bookkeeping: not files, not whiteouts
     }
-    Node& target = node->make_child(name);
+    Node& target = child_of(*node, name);
     target.whiteout_at = std::max(target.whiteout_at, level);
     std::string target_path =
         parent.empty() ? std::string(name) : std::string(parent) + "/" + std::string(name);
@@ -380,22 +413,23 @@ Inode* LayerMerger::handle_hardlink(const Entry& entry, int level, Verdict verdi
     // The link names the inode its target has now: an earlier name of this layer (a hidden one
     // too), else the target path as the layers below leave it.
     std::shared_ptr<Slot> slot;
-    const auto target = records_.find(entry.link_target);
-    if (target != records_.end()) {
-        slot = target->second;
+    const auto target = layer_names_.find(entry.link_target);
+    if (target != layer_names_.end() && target->second.linkable()) {
+        slot = shared_slot(target->second);
     } else {
         slot = std::make_shared<Slot>();
-        slot->below = true;
-        slot->below_path = entry.link_target;
-        slot->link_path = entry.path;
+        slot->below =
+            std::make_unique<const Slot::Below>(Slot::Below{entry.link_target, entry.path});
     }
-    records_[entry.path] = slot;
+    LayerName& own = layer_names_.at(entry.path);
+    own.slot = slot;
+    own.inode = nullptr;
     if (verdict != Verdict::define) {
         ++stats_.hidden;
         if (slot->below && slot->inode == nullptr && !slot->verified) {
             // Not in the image, but a link to nothing is still a broken layer: the target
             // only has to be found below, not read.
-            requests_[slot->below_path].push_back(Request{level, kNoLayer, nullptr, entry.path});
+            requests_[slot->below->path].push_back(Request{level, kNoLayer, nullptr, entry.path});
             slot->verified = true;
         }
         return nullptr;
@@ -417,15 +451,18 @@ Inode* LayerMerger::materialize(Slot& slot, EntryStream* current, std::uint64_t 
         Inode& placeholder = tree_->new_inode();
         placeholder.placeholder = true;
         placeholder.type = EntryType::regular;  // never a directory: nothing lies below it
-        requests_[slot.below_path].push_back(
-            Request{level_, kNoLayer, &placeholder, slot.link_path});
+        requests_[slot.below->path].push_back(
+            Request{level_, kNoLayer, &placeholder, slot.below->link_path});
         slot.inode = &placeholder;
         return slot.inode;
     }
     // An entry of this layer that an upper layer hides, brought back by a visible link: its
     // data is read now when it is the current entry, else in a second pass.
-    slot.inode = &make_inode(slot.entry);
-    if (slot.entry.type == EntryType::regular) {
+    if (!slot.hidden) {
+        throw Error(ErrorKind::internal, "a hidden entry's slot lost its metadata");
+    }
+    slot.inode = &make_inode(*slot.hidden);
+    if (slot.hidden->type == EntryType::regular) {
         if (current != nullptr && slot.index == current_index) {
             stream_data(*current, *slot.inode);
         } else {
@@ -524,7 +561,7 @@ void LayerMerger::satisfy_requests(const Entry& entry, int level, EntryStream& e
             for (Request& request : same->second.requests) {
                 if (request.placeholder != nullptr) {
                     if (provider == nullptr) {
-                        provider = materialize(*records_.at(entry.path), &entries, index);
+                        provider = materialize(slot_of(entry.path), &entries, index);
                     }
                     request.placeholder->forward = provider;
                 }
@@ -563,7 +600,7 @@ void LayerMerger::satisfy_requests(const Entry& entry, int level, EntryStream& e
             answer.problem = shown(entry.path) + " is a directory";
         } else if (request.placeholder != nullptr) {
             if (provider == nullptr) {
-                provider = materialize(*records_.at(entry.path), &entries, index);
+                provider = materialize(slot_of(entry.path), &entries, index);
             }
             request.placeholder->forward = provider;
         }
@@ -600,7 +637,7 @@ void LayerMerger::refill(EntryStream& entries) {
 bool LayerMerger::removed_in_layer(std::string_view path) const {
     // Whiteouts remove the path and what lies below it, opaque markers and non-directories
     // what lies below them ("" is the root).
-    if (layer_emptied_.count(std::string_view()) != 0 && !path.empty()) {
+    if (layer_opaque_.count(std::string_view()) != 0 && !path.empty()) {
         return true;
     }
     for (std::size_t slash = 0;;) {
@@ -612,23 +649,55 @@ bool LayerMerger::removed_in_layer(std::string_view path) const {
         if (slash == std::string_view::npos) {
             return false;
         }
-        if (layer_emptied_.count(prefix) != 0) {
+        if (emptied_in_layer(prefix)) {
             return true;
         }
         ++slash;
     }
 }
 
+bool LayerMerger::emptied_in_layer(std::string_view path) const {
+    if (layer_opaque_.count(path) != 0) {
+        return true;
+    }
+    const auto it = layer_names_.find(path);
+    return it != layer_names_.end() && it->second.emptied;
+}
+
+LayerMerger::Slot& LayerMerger::slot_of(const std::string& path) {
+    const auto it = layer_names_.find(path);
+    if (it == layer_names_.end() || !it->second.linkable()) {
+        throw Error(ErrorKind::internal, "no slot for " + shown(path));
+    }
+    return *shared_slot(it->second);
+}
+
+std::shared_ptr<LayerMerger::Slot> LayerMerger::shared_slot(LayerName& name) {
+    if (!name.slot) {
+        name.slot = std::make_shared<Slot>();
+        name.slot->inode = name.inode;
+        name.slot->index = name.index;
+        name.inode = nullptr;
+    }
+    return name.slot;
+}
+
 void LayerMerger::require_directories(std::string_view path, int level, bool whiteout) {
     for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
          slash = path.find('/', slash + 1)) {
         const std::string_view prefix = path.substr(0, slash);
-        const auto own = layer_kinds_.find(prefix);
-        if (own != layer_kinds_.end()) {
-            if (own->second != EntryType::directory && !whiteout) {
-                refuse(level, shown(path) + " lies below " + shown(prefix) +
-                                  ", which the same layer makes " + kind_of(own->second) +
-                                  ", not a directory; a crafted layer");
+        const auto own = layer_names_.find(prefix);
+        if (own != layer_names_.end()) {
+            // A whiteout below its own layer's file hides nothing that is left (the file
+            // already cut off what lay below); below its own symlink it would delete through
+            // the link, as Docker and umoci do: crafted.
+            if (own->second.kind != EntryType::directory &&
+                (!whiteout || own->second.kind == EntryType::symlink)) {
+                refuse(level,
+                       (whiteout ? "whiteout below " + shown(prefix) + " (" + shown(path) + ")"
+                                 : shown(path) + " lies below " + shown(prefix)) +
+                           ", which the same layer makes " + kind_of(own->second.kind) +
+                           ", not a directory; a crafted layer");
             }
             continue;  // this layer's own directory, or its own file hiding a whiteout's target
         }
@@ -654,9 +723,10 @@ void LayerMerger::settle_upper_requirements(int level) {
     }
     // As this layer ends: a non-directory where an upper layer's entries need a directory is
     // a crafted layer; a directory, or a path this layer removed, meets the need.
-    for (const auto& [path, type] : layer_kinds_) {
+    for (const auto& [path, record] : layer_names_) {
         const auto it = required_.find(path);
         if (it != required_.end() && it->second.level > level) {
+            const EntryType type = record.kind;
             if (type == EntryType::directory) {
                 required_.erase(it);
                 continue;
@@ -670,7 +740,12 @@ void LayerMerger::settle_upper_requirements(int level) {
                                          ", not a directory; a crafted layer");
         }
     }
-    for (const auto& path : layer_emptied_) {
+    for (const auto& [path, record] : layer_names_) {
+        if (record.emptied) {
+            clear_requirements(path, false, level);
+        }
+    }
+    for (const auto& path : layer_opaque_) {
         clear_requirements(path, false, level);
     }
     for (const auto& path : layer_removed_) {
@@ -683,21 +758,25 @@ void LayerMerger::check_link_target(const Entry& entry, int level) const {
         refuse(level,
                "hardlink " + shown(entry.path) + " to " + shown(entry.link_target) + ": " + why);
     };
-    // The link first replaces what its own path holds, the target too when it lies below.
+    // The link first replaces what its own path holds, the target too when it lies below or
+    // is that path: Docker removes the old file, then link(2) finds no target.
+    if (entry.link_target == entry.path) {
+        fail("a hardlink to its own name; extraction removes the target before linking");
+    }
     if (is_below(entry.link_target, entry.path)) {
         fail("no such file in this or a lower layer");
     }
-    if (records_.count(entry.link_target) != 0) {
+    const auto own = layer_names_.find(entry.link_target);
+    if (own != layer_names_.end() && own->second.linkable()) {
         return;
     }
-    const auto own = layer_kinds_.find(entry.link_target);
-    if (own != layer_kinds_.end() && own->second == EntryType::directory) {
+    if (own != layer_names_.end() && own->second.kind == EntryType::directory) {
         fail(shown(entry.link_target) + " is a directory");
     }
     // A directory made by extraction for entries below it (the link's own, or earlier ones).
-    const auto below = layer_kinds_.lower_bound(entry.link_target + "/");
+    const auto below = layer_names_.lower_bound(entry.link_target + "/");
     if (is_below(entry.path, entry.link_target) ||
-        (below != layer_kinds_.end() && is_below(below->first, entry.link_target))) {
+        (below != layer_names_.end() && is_below(below->first, entry.link_target))) {
         fail(shown(entry.link_target) + " is a directory");
     }
     if (removed_in_layer(entry.link_target)) {

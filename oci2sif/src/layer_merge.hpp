@@ -66,6 +66,13 @@ class LayerMerger {
   public:
     LayerMerger(Tree& tree, FileDataSink& sink) : tree_(&tree), sink_(&sink) {}
 
+    // Entries read and tree nodes made, each at most `limit` (0: no limit); past it the merge
+    // fails with an invalid_input Error that names the limit and `option` to raise it.
+    void limit_entries(std::uint64_t limit, std::string option) {
+        entry_limit_ = limit;
+        limit_option_ = std::move(option);
+    }
+
     // Names the layer of `level` in error messages ("layer 2 of 3 (sha256:...)"), and the file
     // that holds it (the Error's file).
     void name_layer(int level, std::string name, std::string file = {}) {
@@ -93,13 +100,19 @@ class LayerMerger {
     // bring it back), or, for a hardlink to a name this layer has not defined (yet), that name
     // in the layers below. Every name linked to it shares the Slot, so all get one inode.
     struct Slot {
-        Inode* inode = nullptr;  // made when a visible name needs it
-        bool below = false;      // the inode is whatever `below_path` holds under this layer
-        std::string below_path;
-        std::string link_path;    // the hardlink that named `below_path` (for errors)
-        bool verified = false;    // a request checks that `below_path` exists
-        std::uint64_t index = 0;  // !below: the entry, for a second pass over its data
-        Entry entry;              // !below: its metadata, for bringing a hidden entry back
+        Inode* inode = nullptr;   // made when a visible name needs it
+        std::uint64_t index = 0;  // an entry of this layer: its index, for a second pass
+        // An entry of this layer that an upper layer hides: its metadata, for bringing it back
+        // (kept only then: every file of a layer has a slot, most need no more than this).
+        std::unique_ptr<const Entry> hidden;
+        // A hardlink to a name this layer has not defined: that name in the layers below and
+        // the link that named it (for errors); the inode is whatever the name holds there.
+        struct Below {
+            std::string path;
+            std::string link_path;
+        };
+        std::unique_ptr<const Below> below;
+        bool verified = false;  // a request checks that `below->path` exists
     };
     // A hardlink placeholder waiting for its target in a lower layer.
     struct Request {
@@ -110,6 +123,8 @@ class LayerMerger {
     };
 
     Node* find_node(std::string_view path);
+    Node& child_of(Node& parent, std::string_view name);
+    void check_entry_limit(std::uint64_t count, const char* what) const;
     Verdict judge(const Entry& entry, int level, std::vector<std::string_view>& parts);
     Node& define(const std::vector<std::string_view>& parts, int level, const Entry& entry);
     void handle_whiteout(const Entry& entry, std::string_view base, int level);
@@ -127,6 +142,8 @@ class LayerMerger {
     void settle_upper_requirements(int level);
     void check_link_target(const Entry& entry, int level) const;
     bool removed_in_layer(std::string_view path) const;
+    bool emptied_in_layer(std::string_view path) const;
+    Slot& slot_of(const std::string& path);
     void clear_requirements(std::string_view path, bool include_self, int level);
     void cut_below(Node& node, int level);
     void forget_below(Node& node, int level);
@@ -142,10 +159,23 @@ class LayerMerger {
     std::uint64_t index_ = 0;
     std::size_t visible_parents_ = 0;  // judge(): leading parents of a hidden entry not hidden
     // Current layer only:
-    std::map<std::string, std::shared_ptr<Slot>, std::less<>> records_;  // non-directories
-    std::map<std::string, EntryType, std::less<>> layer_kinds_;  // what its entries made so far
+    // Every name the layer's entries made so far, one record per path (a layer of a million
+    // files makes a million of these: one map, one copy of each path).
+    struct LayerName {
+        EntryType kind = EntryType::regular;  // what the latest entry at the path made
+        bool emptied = false;                 // a non-directory was here: nothing below is left
+        // A non-directory: its Slot, made when a hardlink first needs it or when the entry is
+        // hidden; until then a visible entry keeps only its inode and index (most files of a
+        // layer are never linked to, and a Slot each would cost more than the rest).
+        Inode* inode = nullptr;
+        std::uint64_t index = 0;
+        std::shared_ptr<Slot> slot;
+        bool linkable() const noexcept { return slot != nullptr || inode != nullptr; }
+    };
+    std::map<std::string, LayerName, std::less<>> layer_names_;
+    static std::shared_ptr<Slot> shared_slot(LayerName& name);
     std::set<std::string, std::less<>> layer_removed_;  // whiteouts so far (path and below)
-    std::set<std::string, std::less<>> layer_emptied_;  // opaque dirs, non-dirs (below only)
+    std::set<std::string, std::less<>> layer_opaque_;   // opaque markers so far (below only)
     struct Answer {
         std::vector<Request> requests;
         std::string problem;  // set while a later entry of the layer undoes the answer
@@ -164,6 +194,9 @@ class LayerMerger {
     std::map<int, std::pair<std::string, std::string>> names_;  // level -> name, file
     MergeStats stats_;
     std::vector<std::string> warnings_;
+    std::uint64_t entry_limit_ = 0;
+    std::string limit_option_;
+    std::uint64_t nodes_made_ = 0;
 };
 
 // Splits a normalized path into its components ("" -> none).

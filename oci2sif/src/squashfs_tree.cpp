@@ -70,18 +70,41 @@ InodePtr allocate_inode(std::size_t extra) {
     return InodePtr(inode);
 }
 
-void count_links(Node& node) {
-    node.inode->link_count += 1;
-    if (!is_directory(node.inode)) {
-        return;
-    }
-    // A directory is linked from its parent, from its own "." and from each subdirectory's "..".
-    node.inode->link_count += 1;
-    for (auto& [name, child] : node.children) {
-        if (is_directory(child->inode)) {
-            node.inode->link_count += 1;
+// Walks the tree without recursion (a crafted layer must not be able to exhaust the stack,
+// and the depth limit is a policy, not what keeps this safe). Children are visited in name
+// order: on_child(parent, child, child_path) for each, and a directory child's own subtree
+// right after it; on_leave(directory, path, parent) once all of a directory's children are
+// done (parent is nullptr for the root). Paths are kept incrementally, so the walk is linear
+// in the total length of the names, however deep the tree.
+template <typename OnChild, typename OnLeave>
+void walk_post_order(Node& root, OnChild on_child, OnLeave on_leave) {
+    struct Frame {
+        Node* node;
+        decltype(root.children.begin()) next;
+        std::size_t path_length;  // of the parent's path, restored on leaving
+    };
+    std::string path;
+    std::vector<Frame> stack{{&root, root.children.begin(), 0}};
+    while (!stack.empty()) {
+        Frame& top = stack.back();
+        if (top.next != top.node->children.end()) {
+            Node& child = *top.next->second;
+            ++top.next;
+            const std::size_t length = path.size();
+            path += '/';
+            path += child.name;
+            on_child(*top.node, child, path);
+            if (is_directory(child.inode)) {
+                stack.push_back({&child, child.children.begin(), length});
+            } else {
+                path.resize(length);
+            }
+            continue;
         }
-        count_links(*child);
+        Node* parent = stack.size() > 1 ? stack[stack.size() - 2].node : nullptr;
+        on_leave(*top.node, path.empty() ? std::string("/") : path, parent);
+        path.resize(top.path_length);
+        stack.pop_back();
     }
 }
 
@@ -91,14 +114,47 @@ void SquashfsWriter::write_tree(Tree& tree) {
     sqfs_file_t* file = file_->file();
     super_.inode_table_start = file->get_size(file);
     Node& root = tree.root();
-    count_links(root);
-    root.inode->link_count -= 1;  // the root has no parent entry
+
+    // Link counts and inode numbers first: a directory inode records its link count and its
+    // parent's number, and every inode a directory lists is written before the listing.
+    // A directory is linked from its parent, from its own "." and from each subdirectory's
+    // "..". Numbers follow the post-order the inodes are written in; a hardlinked inode gets
+    // the number of its first name.
+    root.inode->link_count = 1;  // "."; the root has no parent entry
     std::uint32_t next = 1;
-    number_inodes(root, next);
+    walk_post_order(
+        root,
+        [&](Node& parent, Node& child, const std::string&) {
+            child.inode->link_count += 1;
+            if (is_directory(child.inode)) {
+                child.inode->link_count += 1;
+                parent.inode->link_count += 1;
+            } else if (child.inode->number == 0) {
+                child.inode->number = next++;
+            }
+        },
+        [&](Node& directory, const std::string&, Node*) {
+            if (next == std::numeric_limits<std::uint32_t>::max()) {
+                throw Error(ErrorKind::unsupported, "more inodes than squashfs can number");
+            }
+            directory.inode->number = next++;
+        });
     inode_count_ = next - 1;
     super_.inode_count = static_cast<sqfs_u32>(inode_count_);
+
     // mksquashfs gives the root a parent one past the last inode number; readers ignore it.
-    write_node(root, static_cast<std::uint32_t>(inode_count_ + 1));
+    const auto root_parent = static_cast<std::uint32_t>(inode_count_ + 1);
+    walk_post_order(
+        root,
+        [&](Node&, Node& child, const std::string& path) {
+            if (!is_directory(child.inode) && !child.inode->written) {
+                write_inode(*child.inode, path);
+            }
+        },
+        [&](Node& directory, const std::string& path, Node* parent) {
+            write_directory(directory, path,
+                            parent != nullptr ? parent->inode->number : root_parent);
+        });
     check(sqfs_meta_writer_flush(inode_table_), "writing the inode table");
     check(sqfs_meta_writer_flush(directory_table_), "writing the directory table");
     super_.root_inode_ref = root.inode->reference;
@@ -106,36 +162,15 @@ void SquashfsWriter::write_tree(Tree& tree) {
     check(sqfs_meta_write_write_to_file(directory_table_), "writing the directory table");
 }
 
-void SquashfsWriter::number_inodes(Node& node, std::uint32_t& next) {
-    for (auto& [name, child] : node.children) {
-        if (is_directory(child->inode)) {
-            number_inodes(*child, next);
-        } else if (child->inode->number == 0) {
-            child->inode->number = next++;
-        }
-    }
-    if (next == std::numeric_limits<std::uint32_t>::max()) {
-        throw Error(ErrorKind::unsupported, "more inodes than squashfs can number");
-    }
-    node.inode->number = next++;
-}
-
-void SquashfsWriter::write_node(Node& node, std::uint32_t parent_number) {
-    for (auto& [name, child] : node.children) {
-        if (is_directory(child->inode)) {
-            write_node(*child, node.inode->number);
-        } else if (!child->inode->written) {
-            write_inode(*child->inode, child->path());
-        }
-    }
+void SquashfsWriter::write_directory(Node& node, const std::string& path,
+                                     std::uint32_t parent_number) {
     check(sqfs_dir_writer_begin(directories_, 0), "starting a directory");
     for (auto& [name, child] : node.children) {
-        check(sqfs_dir_writer_add_entry(directories_, name.c_str(), child->inode->number,
+        check(sqfs_dir_writer_add_entry(directories_, child->name.c_str(), child->inode->number,
                                         child->inode->reference, full_mode(*child->inode)),
               "writing a directory entry");
     }
     check(sqfs_dir_writer_end(directories_), "finishing a directory");
-    const std::string path = node.path();
     const std::uint32_t xattr = xattr_index(*node.inode, path);
     InodePtr inode(sqfs_dir_writer_create_inode(directories_, 0, xattr, parent_number));
     if (!inode) {
@@ -182,25 +217,28 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
             break;
         }
         case EntryType::symlink:
-            generic = allocate_inode(inode.link_target.size());
+            generic = allocate_inode(inode.link_target().size());
             generic->base.type = SQFS_INODE_SLINK;
             generic->data.slink.nlink = inode.link_count;
-            generic->data.slink.target_size = static_cast<sqfs_u32>(inode.link_target.size());
-            std::memcpy(generic->extra, inode.link_target.data(), inode.link_target.size());
+            generic->data.slink.target_size = static_cast<sqfs_u32>(inode.link_target().size());
+            std::memcpy(generic->extra, inode.link_target().data(), inode.link_target().size());
             break;
         case EntryType::char_device:
-        case EntryType::block_device:
+        case EntryType::block_device: {
             generic = allocate_inode(0);
             generic->base.type =
                 inode.type == EntryType::char_device ? SQFS_INODE_CDEV : SQFS_INODE_BDEV;
             generic->data.dev.nlink = inode.link_count;
-            if (inode.dev_major > 0xFFF || inode.dev_minor > 0xFFFFF) {
+            const std::uint32_t major = inode.details ? inode.details->dev_major : 0;
+            const std::uint32_t minor = inode.details ? inode.details->dev_minor : 0;
+            if (major > 0xFFF || minor > 0xFFFFF) {
                 warnings_.push_back("device " + path +
                                     " has a number squashfs cannot store; recorded as 0,0");
             } else {
-                generic->data.dev.devno = encode_device(inode.dev_major, inode.dev_minor);
+                generic->data.dev.devno = encode_device(major, minor);
             }
             break;
+        }
         case EntryType::fifo:
         case EntryType::socket:
             generic = allocate_inode(0);
@@ -232,12 +270,12 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
 }
 
 std::uint32_t SquashfsWriter::xattr_index(const Inode& inode, const std::string& path) {
-    if (inode.xattrs.empty()) {
+    if (!inode.details || inode.details->xattrs.empty()) {
         return kNoXattrs;
     }
     check(sqfs_xattr_writer_begin(xattrs_, 0), "starting extended attributes");
     std::size_t stored = 0;
-    for (const auto& [key, value] : inode.xattrs) {
+    for (const auto& [key, value] : inode.details->xattrs) {
         const int rc = sqfs_xattr_writer_add(xattrs_, key.c_str(), value.data(), value.size());
         if (rc == SQFS_ERROR_UNSUPPORTED) {
             warnings_.push_back(

@@ -48,8 +48,7 @@ class SquashfsWriter final : public FileDataSink {
   private:
     void check(int status, const char* what);
     void write_tree(Tree& tree);
-    void number_inodes(Node& node, std::uint32_t& next);
-    void write_node(Node& node, std::uint32_t parent_number);
+    void write_directory(Node& node, const std::string& path, std::uint32_t parent_number);
     void write_inode(Inode& inode, const std::string& path);
     std::uint32_t xattr_index(const Inode& inode, const std::string& path);
 

@@ -104,11 +104,13 @@ class TarEntries final : public EntryStream {
             warn("entry " + std::to_string(index_) + " has an unreadable name: skipped");
             return false;
         }
-        if (!normalize_entry_path(raw_path, entry.path)) {
-            warn("entry \"" + std::string(raw_path) +
-                 "\" climbs out of the root with \"..\" or has a name longer than 255 bytes: "
-                 "skipped");
-            return false;
+        // A layer made by diffing two trees never holds such a name: refused as crafted, as
+        // Docker's applier refuses it, rather than dropped or clamped into the root.
+        if (const std::string problem = normalize_entry_path(raw_path, entry.path);
+            !problem.empty()) {
+            throw Error(ErrorKind::invalid_input,
+                        "crafted layer: entry " + quoted_path(raw_path) + " " + problem,
+                        tar_->name());
         }
         entry.mode = static_cast<std::uint32_t>(archive_entry_perm(header)) & 07777U;
         const la_int64_t uid = archive_entry_uid(header);
@@ -132,9 +134,15 @@ class TarEntries final : public EntryStream {
             raw_name(header, archive_entry_hardlink, archive_entry_hardlink_utf8);
         if (hardlink != nullptr) {
             entry.type = EntryType::hardlink;
-            if (!normalize_entry_path(hardlink, entry.link_target) || entry.link_target.empty()) {
-                warn("hardlink \"" + entry.path + "\" points outside the root: skipped");
-                return false;
+            if (std::string problem = normalize_entry_path(hardlink, entry.link_target);
+                !problem.empty() || entry.link_target.empty()) {
+                if (problem.empty()) {
+                    problem = "is the root";
+                }
+                throw Error(ErrorKind::invalid_input,
+                            "crafted layer: hardlink " + quoted_path(entry.path) + " to " +
+                                quoted_path(hardlink) + ": the target " + problem,
+                            tar_->name());
             }
         } else {
             switch (archive_entry_filetype(header)) {

@@ -119,8 +119,8 @@ struct Merged {
     static void collect(const Node& node, const std::string& prefix,
                         std::vector<std::string>& out) {
         for (const auto& [name, child] : node.children) {
-            out.push_back(prefix + "/" + name);
-            collect(*child, prefix + "/" + name, out);
+            out.push_back(prefix + "/" + child->name);
+            collect(*child, prefix + "/" + child->name, out);
         }
     }
 };

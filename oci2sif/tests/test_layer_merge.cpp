@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "merge_support.hpp"
+#include "sifkit/sif/tree_limits.hpp"
 
 using namespace merge_test;
 
@@ -160,6 +161,13 @@ TEST_CASE("a hardlink to a file of a lower layer") {
         CHECK_THROWS_WITH(Merged({l1, l2, l3}),
                           Catch::Contains("hardlink /link to /target: no such file"));
     }
+    SECTION("a hardlink to its own name over an existing file is refused (Docker, umoci)") {
+        Layer l1, l2;
+        l1.file("a", "old");
+        l2.hardlink("a", "a");
+        CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("hardlink /a to /a: a hardlink to "
+                                                            "its own name"));
+    }
     SECTION("no layer has the target: the layer is refused") {
         Layer l1;
         l1.hardlink("dangling", "nowhere");
@@ -248,6 +256,21 @@ TEST_CASE("entries below a lower layer's symlink or file are refused as crafted"
         l2.whiteout("s", "x");
         CHECK_THROWS_WITH(Merged({l1, l2}), Catch::Contains("whiteout below /s"));
     }
+    SECTION("a whiteout below a symlink its own layer made earlier (umoci deletes through it)") {
+        Layer l1, l2;
+        l1.dir("real").file("real/x", "x");
+        l2.symlink("s", "real").whiteout("s", "x");
+        CHECK_THROWS_WITH(
+            Merged({l1, l2}),
+            Catch::Contains("which the same layer makes a symlink") && Catch::Contains("crafted"));
+    }
+    SECTION("a whiteout below a file its own layer made hides nothing and is ignored") {
+        Layer l1, l2;
+        l1.dir("f").file("f/x", "x");
+        l2.file("f", "now a file").whiteout("f", "x");
+        const Merged m({l1, l2});
+        CHECK(m.content("/f") == "now a file");
+    }
     SECTION("a directory entry of the upper layer first makes it safe") {
         Layer l1, l2;
         l1.dir("real").symlink("s", "real");
@@ -283,5 +306,27 @@ TEST_CASE("aufs bookkeeping names are neither files nor whiteouts") {
     CHECK(m.content("/plnk") == "kept");
     for (const auto& p : m.paths()) {
         CHECK(p.find(".wh.") == std::string::npos);
+    }
+}
+
+TEST_CASE("paths deeper than the tree limit are refused, whatever the entry") {
+    std::string at_limit;
+    for (std::size_t i = 1; i < sifkit::sif::kMaxTreeDepth; ++i) {
+        at_limit += "d/";
+    }
+    Layer fits;
+    fits.file(at_limit + "leaf", "deepest allowed");
+    const Merged m({fits});
+    CHECK(m.content("/" + at_limit + "leaf") == "deepest allowed");
+
+    const std::string limit = std::to_string(sifkit::sif::kMaxTreeDepth);
+    const std::string over = std::to_string(sifkit::sif::kMaxTreeDepth + 1);
+    Layer file, whiteout, directory;
+    file.file(at_limit + "d/leaf", "");
+    whiteout.whiteout(at_limit + "d", "gone");
+    directory.dir(at_limit + "d/sub");
+    for (const Layer& layer : {file, whiteout, directory}) {
+        CHECK_THROWS_WITH(Merged({layer}), Catch::Contains("is " + over + " levels deep") &&
+                                               Catch::Contains("limit is " + limit));
     }
 }

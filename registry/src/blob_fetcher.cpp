@@ -111,8 +111,13 @@ class BlobReader final : public sif::ByteSource {
         lock.unlock();
         const ssize_t n = ::pread(fd, data.data(), want, static_cast<off_t>(offset_));
         if (n <= 0) {
-            throw_errno(n == 0 ? "downloaded blob shrank" : "cannot read the downloaded blob",
-                        name_);
+            const int read_errno = errno;
+            rethrow_if_download_failed();
+            if (n == 0) {
+                throw Error(ErrorKind::io, "the downloaded blob shrank while it was read", name_);
+            }
+            errno = read_errno;
+            throw_errno("cannot read the downloaded blob", name_);
         }
         offset_ += static_cast<std::uint64_t>(n);
         return static_cast<std::size_t>(n);
@@ -121,6 +126,18 @@ class BlobReader final : public sif::ByteSource {
     const std::string& name() const override { return name_; }
 
   private:
+    // A download that fails (a digest mismatch) discards its file, so a reader still busy
+    // with it finds it shorter than announced: the download's own error is the one to report.
+    void rethrow_if_download_failed() {
+        std::unique_lock lock(blob_->mutex);
+        blob_->changed.wait(lock, [&] {
+            return blob_->state == Blob::State::done || blob_->state == Blob::State::failed;
+        });
+        if (blob_->state == Blob::State::failed) {
+            std::rethrow_exception(blob_->error);
+        }
+    }
+
     std::shared_ptr<Blob> blob_;
     std::uint64_t offset_ = 0;
     std::string name_;

@@ -14,6 +14,7 @@
 #include <sqfs/xattr.h>
 #include <sqfs/xattr_reader.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -21,6 +22,7 @@
 #include <utility>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/tree_limits.hpp"
 #include "sqfs_status.hpp"
 
 namespace sifkit::rootfs {
@@ -28,8 +30,6 @@ namespace {
 
 // Symbolic links followed in one lookup, as Linux's MAXSYMLINKS.
 constexpr int kMaxSymlinks = 40;
-// Deeper trees than this are taken for corruption (PATH_MAX allows at most 2048 levels).
-constexpr std::size_t kMaxDepth = 2048;
 constexpr std::uint32_t kNoXattrs = 0xFFFFFFFFU;
 
 struct FreeWithSqfs {
@@ -387,11 +387,8 @@ struct SquashfsImage::State {
                 }
                 continue;
             }
-            if (stack.size() > kMaxDepth) {
-                throw Error(ErrorKind::invalid_image,
-                            "squashfs in object " + std::to_string(object.id) +
-                                ": directories nested too deep",
-                            image->name());
+            if (stack.size() > sif::kMaxTreeDepth) {
+                too_deep();
             }
             stack.emplace_back(step.name, std::move(next));
         }
@@ -400,6 +397,16 @@ struct SquashfsImage::State {
         out.name = stack.back().first;
         out.inode = std::move(stack.back().second);
         return out;
+    }
+
+    // The depth every part of sifkit accepts (sif/tree_limits.hpp): convert refuses deeper
+    // layers, so a deeper tree comes from another tool or is corrupt.
+    [[noreturn]] void too_deep() const {
+        throw Error(ErrorKind::invalid_image,
+                    "squashfs in object " + std::to_string(object.id) +
+                        ": directories nested deeper than " + std::to_string(sif::kMaxTreeDepth) +
+                        " levels (sifkit's limit)",
+                    image->name());
     }
 
     void walk(const sqfs_inode_generic_t& inode, const FileInfo& here, const Visitor& visitor,
@@ -412,13 +419,17 @@ struct SquashfsImage::State {
         if (!is_directory(inode)) {
             return;
         }
-        if (depth > kMaxDepth || !ancestors.insert(here.inode_number).second) {
+        if (!ancestors.insert(here.inode_number).second) {
             throw Error(ErrorKind::invalid_image,
                         "squashfs in object " + std::to_string(object.id) + ": directory " +
                             here.path + " contains itself",
                         image->name());
         }
-        for (auto& [name, child_inode] : children(inode, here.path)) {
+        auto entries = children(inode, here.path);
+        if (!entries.empty() && depth >= sif::kMaxTreeDepth) {
+            too_deep();
+        }
+        for (auto& [name, child_inode] : entries) {
             const FileInfo child_info = info(*child_inode, join(here.path, name), name);
             walk(*child_inode, child_info, visitor, ancestors, depth + 1);
         }
@@ -534,7 +545,11 @@ void SquashfsImage::walk(std::string_view path, const Visitor& visitor) const {
     auto resolved = state_->resolve(path, false);
     const FileInfo top = state_->info(*resolved.inode, resolved.path, resolved.name);
     std::set<std::uint32_t> ancestors;
-    state_->walk(*resolved.inode, top, visitor, ancestors, 0);
+    const auto depth =
+        resolved.path == "/"
+            ? std::size_t{0}
+            : static_cast<std::size_t>(std::count(resolved.path.begin(), resolved.path.end(), '/'));
+    state_->walk(*resolved.inode, top, visitor, ancestors, depth);
 }
 
 void SquashfsImage::read(const FileInfo& file,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <mutex>
 
@@ -22,6 +23,14 @@ const fs::path& fixtures() {
         }
     });
     return path;
+}
+
+void check_only(const fs::path& dir, const std::vector<std::string>& keep) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const auto name = entry.path().filename().string();
+        INFO("left behind: " << entry.path());
+        CHECK(std::find(keep.begin(), keep.end(), name) != keep.end());
+    }
 }
 
 RunResult run_sifkit(const std::vector<std::string>& args, const std::vector<std::string>& env) {

@@ -21,6 +21,9 @@ const fs::path& fixtures();
 // A scratch directory for this process, removed at exit.
 const fs::path& scratch();
 
+// Nothing but `keep` in `dir`: no output and no temporary file left behind.
+void check_only(const fs::path& dir, const std::vector<std::string>& keep);
+
 RunResult run_sifkit(const std::vector<std::string>& args,
                      const std::vector<std::string>& env = {});
 // `sifkit convert -q ARGS... SOURCE OUTPUT`; REQUIREs success.

@@ -670,6 +670,73 @@ TEST_CASE("bad input: one line, a documented exit code, nothing left behind", "[
     }
 }
 
+TEST_CASE("one depth limit: what convert writes, ls and export read; deeper is refused",
+          "[badinput]") {
+    const auto area = scratch() / "depth";
+    fs::remove_all(area);
+    const auto deep_tree = [&](const std::string& name, std::size_t levels) {
+        fs::path dir = area / name;
+        for (std::size_t i = 1; i < levels; ++i) {
+            dir /= "d";
+        }
+        fs::create_directories(dir);
+        sifkit::test::write_file(dir / "leaf", "at level " + std::to_string(levels) + "\n");
+        return area / name;
+    };
+    constexpr std::size_t kLimit = 512;  // sif/include/sifkit/sif/tree_limits.hpp, docs/cli.md
+    std::string deepest = "";
+    for (std::size_t i = 1; i < kLimit; ++i) {
+        deepest += "/d";
+    }
+    deepest += "/leaf";
+
+    // At the limit: converts, lists, and exports as a directory with only 1024 descriptors.
+    const auto fits = area / "fits.sif";
+    convert("dir:" + deep_tree("fits", kLimit).string(), fits);
+    CHECK(sifkit_ok({"ls", "-R", fits.string()}).out.find(deepest + "\n") != std::string::npos);
+    CHECK(sifkit_ok({"cat", fits.string(), deepest}).out == "at level 512\n");
+    const auto exported = area / "exported";
+    const auto limited =
+        sifkit::test::run({"sh", "-c", "ulimit -n 1024 && exec \"$0\" export \"$1\" \"$2\"",
+                           sifkit::test::sifkit_bin().string(), fits.string(), exported.string()});
+    INFO(limited.describe());
+    CHECK(limited.exit_code == 0);
+    CHECK(sifkit::test::read_file(exported.string() + deepest) == "at level 512\n");
+
+    // One level more: convert refuses the source; a squashfs another tool made that deep is
+    // refused by ls and export alike (exit 4, one line, nothing written).
+    const auto over = deep_tree("over", kLimit + 1);
+    const auto refused =
+        run_sifkit({"convert", "dir:" + over.string(), (area / "no.sif").string()});
+    CHECK(refused.exit_code == 4);
+    CHECK(refused.err.find("is 513 levels deep; sifkit's limit is 512") != std::string::npos);
+    CHECK(!fs::exists(area / "no.sif"));
+
+    const auto squashfs = area / "over.sqfs";
+    REQUIRE(sifkit::test::run({"mksquashfs", over.string(), squashfs.string(), "-all-root",
+                               "-noappend", "-quiet", "-no-progress"})
+                .exit_code == 0);
+    const auto foreign = area / "foreign.sif";
+    sifkit_ok({"new", foreign.string()});
+    sifkit_ok({"add", foreign.string(), squashfs.string(), "--datatype", "4", "--partfs", "1",
+               "--parttype", "2", "--partarch", "2"});
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"ls", "-R", foreign.string()},
+          {"export", foreign.string(), (area / "foreign-dir").string()},
+          {"export", "--format", "tar", foreign.string(), (area / "foreign.tar").string()}}) {
+        const auto r = run_sifkit(args);
+        INFO(r.describe());
+        CHECK(r.exit_code == 4);
+        CHECK(r.err.find("nested deeper than 512 levels") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+    CHECK(!fs::exists(area / "foreign-dir"));
+    CHECK(!fs::exists(area / "foreign.tar"));
+    // A path inside the limit still reads.
+    CHECK(sifkit_ok({"ls", foreign.string(), "/d"}).exit_code == 0);
+    fs::remove_all(area);
+}
+
 TEST_CASE("an Apptainer-built image without oci-config.json exports, converts back and runs",
           "[export]") {
     // What `apptainer build` makes from a definition file: the runtime files, no OCI config.

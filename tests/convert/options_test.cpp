@@ -164,3 +164,40 @@ TEST_CASE("--json prints a summary, and nothing goes to stderr when all is well"
     CHECK(summary["warnings"].empty());
     CHECK(result.err.empty());
 }
+
+TEST_CASE("--max-entries refuses an image past the limit in one line and writes nothing",
+          "[options]") {
+    const auto dir = scratch() / "max-entries";
+    fs::create_directories(dir);
+    const auto sif = dir / "capped.sif";
+    const auto full = run_sifkit({"convert", "--json", "--force", layout(), sif.string()});
+    REQUIRE(full.exit_code == 0);
+    const auto entries = nlohmann::json::parse(full.out)["entries"].get<std::uint64_t>();
+    fs::remove(sif);
+
+    // The limit counts entries read from every layer: exactly that many is fine, one less not.
+    const auto fits = run_sifkit(
+        {"convert", "-q", "--max-entries", std::to_string(entries), layout(), sif.string()});
+    CHECK(fits.exit_code == 0);
+    fs::remove(sif);
+    const auto over = run_sifkit(
+        {"convert", "-q", "--max-entries", std::to_string(entries - 1), layout(), sif.string()});
+    INFO(over.describe());
+    CHECK(over.exit_code == 4);
+    CHECK(over.err.find("more than " + std::to_string(entries - 1) + " entries") !=
+          std::string::npos);
+    CHECK(over.err.find("--max-entries") != std::string::npos);
+    CHECK(std::count(over.err.begin(), over.err.end(), '\n') == 1);
+    check_only(dir, {});
+
+    // Paths count too: one entry 300 levels deep makes 300 nodes of the tree.
+    const auto deep =
+        run_sifkit({"convert", "-q", "--max-entries", "100",
+                    "oci:" + (fixtures() / "hostile" / "deep-path").string(), sif.string()});
+    CHECK(deep.exit_code == 4);
+    CHECK(deep.err.find("more than 100 paths") != std::string::npos);
+    check_only(dir, {});
+    CHECK(run_sifkit({"convert", "-q", "--max-entries", "0",
+                      "oci:" + (fixtures() / "hostile" / "deep-path").string(), sif.string()})
+              .exit_code == 0);
+}

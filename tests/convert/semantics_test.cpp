@@ -28,15 +28,6 @@ std::string lower(std::string text) {
     return text;
 }
 
-// Nothing but `keep` in `dir`: no output and no temporary file left behind.
-void check_only(const fs::path& dir, const std::vector<std::string>& keep) {
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        const auto name = entry.path().filename().string();
-        INFO("left behind: " << entry.path());
-        CHECK(std::find(keep.begin(), keep.end(), name) != keep.end());
-    }
-}
-
 }  // namespace
 
 TEST_CASE("every layer feature of the fixture image comes out as the layers say", "[semantics]") {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs COUNT generated layer stacks (seeds FIRST .. FIRST+COUNT-1) through `sifkit convert` and
-# the shared reference flattening, and compares the trees (tests/merge/merge_fuzz.py).
+# Runs COUNT generated layer stacks (seeds FIRST .. FIRST+COUNT-1) through `sifkit convert`, the
+# shared reference flattening and `umoci raw unpack`, and compares the trees
+# (tests/merge/merge_fuzz.py; without umoci the second reference is skipped, with a message).
 #   tests/merge/run-generated.sh [COUNT [FIRST]]     default: 1000 seeds from 0
 # SIFKIT_BIN: the sifkit binary (default build/cli/sifkit); SIFKIT_SHARED_DIR: the shared tree;
 # JOBS: stacks converted in parallel (default 1).

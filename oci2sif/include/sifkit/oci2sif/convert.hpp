@@ -76,6 +76,11 @@ struct ConvertOptions {
     // image's creation time, or the unset time when it has none (never "now": same input, same
     // bytes).
     std::optional<std::int64_t> time;
+    // Entries read from all layers together, and nodes of the merged tree, at most: the tree's
+    // metadata is held in memory (about 600 bytes an entry), so an untrusted image must not be
+    // able to ask for more than the machine has. Past it: one-line invalid_input error.
+    std::uint64_t max_entries = kDefaultMaxEntries;
+    static constexpr std::uint64_t kDefaultMaxEntries = 4'000'000;
 };
 
 // Progress of a conversion, for a progress bar. Called from the converting thread.
