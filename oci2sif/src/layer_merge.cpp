@@ -690,13 +690,16 @@ void LayerMerger::require_directories(std::string_view path, int level, bool whi
         if (own != layer_names_.end()) {
             // A whiteout below its own layer's file hides nothing that is left (the file
             // already cut off what lay below); below its own symlink it would delete through
-            // the link, as Docker and umoci do: crafted.
-            if (own->second.kind != EntryType::directory &&
-                (!whiteout || own->second.kind == EntryType::symlink)) {
+            // the link, as Docker and umoci do: crafted. A hardlink may name a symlink of a
+            // lower layer, which is not known yet top-down: crafted as well.
+            const EntryType kind = own->second.kind;
+            if (kind != EntryType::directory &&
+                (!whiteout || kind == EntryType::symlink || kind == EntryType::hardlink)) {
                 refuse(level,
                        (whiteout ? "whiteout below " + shown(prefix) + " (" + shown(path) + ")"
                                  : shown(path) + " lies below " + shown(prefix)) +
-                           ", which the same layer makes " + kind_of(own->second.kind) +
+                           ", which the same layer makes " +
+                           (kind == EntryType::hardlink ? "a hardlink" : kind_of(kind)) +
                            ", not a directory; a crafted layer");
             }
             continue;  // this layer's own directory, or its own file hiding a whiteout's target

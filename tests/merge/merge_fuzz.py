@@ -254,6 +254,10 @@ def _cases():
     c["whiteout_below_own_symlink_refused"] = [
         [("dir", "real", D), ("file", "real/x", b"x\n", F)],
         [("sym", "s", "real", meta(0o777)), ("wh", "s/x")]]
+    # (seed 1791 of the second run: the symlink reached through a hardlink to a lower layer's)
+    c["whiteout_below_own_hardlink_to_symlink_refused"] = [
+        [("dir", "real", D), ("file", "real/x", b"x\n", F), ("sym", "s", "real", meta(0o777))],
+        [("link", "h", "s"), ("wh", "h/x")]]
     return c
 
 
