@@ -11,6 +11,7 @@
  * plugstack.conf (one line; docs/slurm.md explains every argument):
  *   required /usr/local/lib/slurm/sifkit_spank.so trusted_keys=/etc/sifkit/keys require=any
  *            sifkit=/usr/local/bin/sifkit cache_dir=/var/cache/sifkit rehash=no timeout=0
+ *            kill_after=10 max_size=0
  *
  * Design:
  * - The cryptography runs in a helper process (exec of `sifkit stage`), so slurmstepd never
@@ -21,6 +22,12 @@
  *   to root and the user cannot change it after it was verified.
  * - Copies go to CACHE_DIR/UID/ (created here: root-owned, mode 0711), shared by that user's
  *   steps and jobs on the node, never with other users.
+ * - The user chooses what is staged into a root-owned directory, so nothing the user controls
+ *   may make the helper use that disk for long: images above max_size are refused before the
+ *   helper starts, the helper refuses unsigned or untrusted images before copying a byte, and
+ *   a helper that outlives timeout gets SIGTERM (on which sifkit removes its temporary copy)
+ *   and, kill_after seconds later, SIGKILL (the next stage in the directory removes what a
+ *   killed one left).
  */
 #define _GNU_SOURCE /* pipe2, setresuid, close_range */
 #include <errno.h>
@@ -58,7 +65,9 @@ struct config {
     char cache_dir[PATH_MAX];
     char require[8];
     int rehash;
-    int timeout; /* seconds, 0 = none */
+    int timeout;                 /* seconds, 0 = none */
+    int kill_after;              /* seconds between SIGTERM and SIGKILL after the timeout */
+    unsigned long long max_size; /* bytes, 0 = none */
 };
 
 static struct config cfg;
@@ -115,9 +124,46 @@ static int parse_yes_no(const char* value, int* out, const char* name) {
     return 0;
 }
 
+static int parse_seconds(const char* value, int* out, const char* name) {
+    char* end;
+    const long t = strtol(value, &end, 10);
+    if (!*value || *end || t < 0 || t > 86400) {
+        slurm_error(LOG_PREFIX "plugstack.conf: %s=%s: expected seconds", name, value);
+        return -1;
+    }
+    *out = (int)t;
+    return 0;
+}
+
+/* Bytes, or a number with K, M, G or T (powers of 1024), as sifkit's --max-size. */
+static int parse_size(const char* value, unsigned long long* out, const char* name) {
+    char* end;
+    unsigned long long unit = 1;
+    errno = 0;
+    const unsigned long long n = strtoull(value, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        unit = 1ULL << 10;
+    else if (*end == 'M' || *end == 'm')
+        unit = 1ULL << 20;
+    else if (*end == 'G' || *end == 'g')
+        unit = 1ULL << 30;
+    else if (*end == 'T' || *end == 't')
+        unit = 1ULL << 40;
+    if (unit != 1)
+        end++;
+    if (*value < '0' || *value > '9' || *end || errno || n > (1ULL << 50) / unit) {
+        slurm_error(LOG_PREFIX "plugstack.conf: %s=%s: expected a size (bytes, or K, M, G, T)",
+                    name, value);
+        return -1;
+    }
+    *out = n * unit;
+    return 0;
+}
+
 /* Every argument is checked: a typo must not silently weaken the site's policy. */
 static int parse_config(int ac, char** av) {
     memset(&cfg, 0, sizeof cfg);
+    cfg.kill_after = 10;
     strcpy(cfg.sifkit, SIFKIT_DEFAULT_BIN);
     strcpy(cfg.cache_dir, "/var/cache/sifkit");
     strcpy(cfg.require, "any");
@@ -145,13 +191,11 @@ static int parse_config(int ac, char** av) {
         } else if (n == 6 && !strncmp(av[i], "rehash", n)) {
             rc = parse_yes_no(value, &cfg.rehash, "rehash");
         } else if (n == 7 && !strncmp(av[i], "timeout", n)) {
-            char* end;
-            const long t = strtol(value, &end, 10);
-            rc = *value && !*end && t >= 0 && t <= 86400 ? 0 : -1;
-            if (rc)
-                slurm_error(LOG_PREFIX "plugstack.conf: timeout=%s: expected seconds", value);
-            else
-                cfg.timeout = (int)t;
+            rc = parse_seconds(value, &cfg.timeout, "timeout");
+        } else if (n == 10 && !strncmp(av[i], "kill_after", n)) {
+            rc = parse_seconds(value, &cfg.kill_after, "kill_after");
+        } else if (n == 8 && !strncmp(av[i], "max_size", n)) {
+            rc = parse_size(value, &cfg.max_size, "max_size");
         } else {
             slurm_error(LOG_PREFIX "plugstack.conf: unknown argument '%s'", av[i]);
             rc = -1;
@@ -200,7 +244,8 @@ static const char* verdict(int status) {
         case 12:
             return "the image is not signed by a key this site trusts";
         case 9:
-            return "there is not enough space on this node's disk for the image";
+            return "there is not enough space on this node's disk for the image, or it is larger "
+                   "than max_size";
         case 4:
             return "the file is not a valid SIF image";
         case 3:
@@ -214,7 +259,8 @@ static const char* verdict(int status) {
  * (slurmstepd) the child may only call async-signal-safe functions, so no snprintf there. */
 struct helper {
     char user_dir[PATH_MAX];
-    const char* argv[20];
+    char max_size[32];
+    const char* argv[24];
 };
 
 static int prepare_helper(struct helper* h, uid_t uid) {
@@ -234,6 +280,12 @@ static int prepare_helper(struct helper* h, uid_t uid) {
     h->argv[n++] = cfg.require;
     if (cfg.rehash)
         h->argv[n++] = "--rehash";
+    if (cfg.max_size) {
+        /* Again in the helper: the file may grow after the plugin looked at it. */
+        snprintf(h->max_size, sizeof h->max_size, "%llu", cfg.max_size);
+        h->argv[n++] = "--max-size";
+        h->argv[n++] = h->max_size;
+    }
     h->argv[n++] = "--";
     h->argv[n++] = image;
     h->argv[n] = NULL;
@@ -298,19 +350,26 @@ static double now(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Reads the helper's output until it closes it (or the timeout passes: then the helper is
- * killed). Keeps the first OUTPUT_LIMIT-1 bytes. Returns 0, or -1 on timeout. */
-static int collect_output(int fd, pid_t pid, char* out, size_t size) {
+/* How the helper's run ended, as far as the plugin ended it. */
+enum ending { FINISHED, TERMINATED, KILLED };
+
+/* Reads the helper's output until it closes it. At the timeout the helper gets SIGTERM, on
+ * which sifkit removes its temporary copy and exits; kill_after seconds later, SIGKILL. Keeps
+ * the first OUTPUT_LIMIT-1 bytes. */
+static enum ending collect_output(int fd, pid_t pid, char* out, size_t size) {
     size_t used = 0;
-    const double deadline = now() + cfg.timeout;
+    enum ending ending = FINISHED;
+    double deadline = now() + cfg.timeout;
     for (;;) {
         struct pollfd p = {fd, POLLIN, 0};
         int wait_ms = -1;
-        if (cfg.timeout > 0) {
+        if (cfg.timeout > 0 && ending != KILLED) {
             const double left = deadline - now();
             if (left <= 0) {
-                kill(pid, SIGKILL);
-                return -1;
+                ending = ending == FINISHED ? TERMINATED : KILLED;
+                kill(pid, ending == TERMINATED ? SIGTERM : SIGKILL);
+                deadline = now() + cfg.kill_after;
+                continue;
             }
             wait_ms = (int)(left * 1000) + 1;
         }
@@ -324,7 +383,7 @@ static int collect_output(int fd, pid_t pid, char* out, size_t size) {
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
-            return 0;
+            return ending;
         const size_t keep = (size_t)got < size - 1 - used ? (size_t)got : size - 1 - used;
         memcpy(out + used, chunk, keep);
         used += keep;
@@ -397,6 +456,14 @@ static void stage_image(spank_t sp) {
         close(fd);
         return;
     }
+    if (cfg.max_size && (unsigned long long)info.st_size > cfg.max_size) {
+        set_failure(
+            "--sif-image=%s refused: %lld bytes is larger than this site stages "
+            "(max_size=%llu bytes); the step does not start",
+            image, (long long)info.st_size, cfg.max_size);
+        close(fd);
+        return;
+    }
     if (pipe2(pipe_fds, O_CLOEXEC)) {
         set_failure("cannot create a pipe: %s", strerror(errno));
         close(fd);
@@ -422,7 +489,7 @@ static void stage_image(spank_t sp) {
         close(pipe_fds[0]);
         return;
     }
-    const int timed_out = collect_output(pipe_fds[0], pid, out, sizeof out);
+    const enum ending ending = collect_output(pipe_fds[0], pid, out, sizeof out);
     close(pipe_fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
@@ -431,10 +498,16 @@ static void stage_image(spank_t sp) {
             break;
         }
     }
-    if (timed_out) {
+    if (ending != FINISHED) {
+        const int by_term = ending == TERMINATED && status != -1 && WIFSIGNALED(status) &&
+                            WTERMSIG(status) == SIGTERM;
         set_failure(
-            "--sif-image=%s: staging took longer than timeout=%d s; the step does not start", image,
-            cfg.timeout);
+            "--sif-image=%s: staging took longer than timeout=%d s; %s; the step does "
+            "not start",
+            image, cfg.timeout,
+            by_term            ? "sifkit stage was stopped with SIGTERM"
+            : ending == KILLED ? "sifkit stage did not stop on SIGTERM and was killed (kill_after)"
+                               : "sifkit stage was stopped");
     } else if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         /* sifkit names the copy by the directory's canonical path. */
         char dir[PATH_MAX];

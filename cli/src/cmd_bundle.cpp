@@ -13,6 +13,9 @@ struct BundleCliOptions {
     std::vector<std::string> args;
     bool force = false;
     bool writable = false;
+    bool no_devices = false;
+    bool no_setuid = false;
+    bool no_xattrs = false;
 };
 
 }  // namespace
@@ -25,17 +28,26 @@ void register_bundle(CLI::App& app) {
     cmd->add_option("args", o->args, "Run arguments (replace CMD, or go to the runscript)");
     cmd->add_flag("-f,--force", o->force, "Replace DIRECTORY if it exists");
     cmd->add_flag("--writable", o->writable, "Writable root file system (root.readonly false)");
+    cmd->add_flag("--no-devices", o->no_devices, "Create no character or block device nodes");
+    cmd->add_flag("--no-setuid", o->no_setuid,
+                  "Clear setuid/setgid bits of files, set no file capabilities");
+    cmd->add_flag("--no-xattrs", o->no_xattrs, "Set no extended attributes");
     cmd->footer(
         "Examples:\n  sifkit bundle app.sif app.bundle && runc run --bundle app.bundle app1\n"
-        "  sifkit bundle app.sif app.bundle -- --verbose input.txt");
+        "  sifkit bundle app.sif app.bundle -- --verbose input.txt\n"
+        "  sifkit bundle --no-devices --no-setuid untrusted.sif app.bundle");
     cmd->callback([o] {
         const sif::Image image = sif::Image::open(o->image);
         rootfs::BundleOptions options;
         options.args = o->args;
         options.overwrite = o->force;
         options.writable = o->writable;
+        options.devices = !o->no_devices;
+        options.setuid = !o->no_setuid;
+        options.xattrs = !o->no_xattrs;
         const rootfs::UnpackReport report = rootfs::make_bundle(image, o->directory, options);
         report_unpack_skips(report, o->directory);
+        report_replaced_tree_left(o->directory, report.replaced_tree_left);
     });
 }
 

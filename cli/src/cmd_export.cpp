@@ -21,20 +21,56 @@ struct ExportOptions {
     bool keep_metadata = false;
     bool force = false;
     bool quiet = false;
+    bool no_devices = false;
+    bool no_setuid = false;
+    bool no_xattrs = false;
 };
 
+// What was left out as asked, for the summary: "" or "; left out: 2 device node(s), ...".
+std::string left_out_summary(const rootfs::UnpackReport& report) {
+    std::vector<std::string> parts;
+    const auto count = [](std::uint64_t n) { return std::to_string(n); };
+    if (report.devices_left_out > 0) {
+        parts.push_back(count(report.devices_left_out) + " device node(s)");
+    }
+    if (report.setuid_cleared > 0) {
+        parts.push_back("the setuid/setgid bits of " + count(report.setuid_cleared) + " file(s)");
+    }
+    if (report.capabilities_left_out > 0) {
+        parts.push_back(count(report.capabilities_left_out) + " file capability(ies)");
+    }
+    if (report.xattrs_left_out > 0) {
+        parts.push_back(count(report.xattrs_left_out) + " xattr(s)");
+    }
+    std::string out;
+    for (const std::string& part : parts) {
+        out += (out.empty() ? "; left out: " : ", ") + part;
+    }
+    return out;
+}
+
 void run(const ExportOptions& o) {
+    if (o.format != "dir" && (o.no_devices || o.no_setuid || o.no_xattrs)) {
+        throw Error(ErrorKind::usage,
+                    "--no-devices, --no-setuid and --no-xattrs are for --format dir (the other "
+                    "formats keep the tree in tar form)",
+                    o.destination);
+    }
     const sif::Image image = sif::Image::open(o.image);
     if (o.format == "dir") {
         const rootfs::SquashfsImage fs = rootfs::open_root(image);
         rootfs::UnpackOptions options;
         options.overwrite = o.force;
+        options.devices = !o.no_devices;
+        options.setuid = !o.no_setuid;
+        options.xattrs = !o.no_xattrs;
         const rootfs::UnpackReport report = rootfs::unpack_to_directory(fs, o.destination, options);
         report_unpack_skips(report, o.destination);
+        report_replaced_tree_left(o.destination, report.replaced_tree_left);
         if (!o.quiet) {
-            std::fprintf(stderr, "%s: %llu entries, %s of file data\n", o.destination.c_str(),
+            std::fprintf(stderr, "%s: %llu entries, %s of file data%s\n", o.destination.c_str(),
                          static_cast<unsigned long long>(report.entries),
-                         human_bytes(report.bytes).c_str());
+                         human_bytes(report.bytes).c_str(), left_out_summary(report).c_str());
         }
         return;
     }
@@ -67,6 +103,7 @@ void run(const ExportOptions& o) {
     options.overwrite = o.force;
     options.tag = o.tag;
     const rootfs::OciExportResult result = rootfs::export_oci(image, o.destination, options);
+    report_replaced_tree_left(o.destination, result.replaced_tree_left);
     if (!o.quiet) {
         write_stdout(o.destination + ": manifest " + result.manifest_digest + ", " +
                      std::to_string(result.layers) + " layer(s), " + human_bytes(result.bytes) +
@@ -92,8 +129,13 @@ void register_export(CLI::App& app) {
                   "Keep /.singularity.d and its links in OCI exports");
     cmd->add_flag("-f,--force", o->force, "Replace DESTINATION if it exists");
     cmd->add_flag("-q,--quiet", o->quiet, "No summary");
+    cmd->add_flag("--no-devices", o->no_devices, "dir: create no character or block device nodes");
+    cmd->add_flag("--no-setuid", o->no_setuid,
+                  "dir: clear setuid/setgid bits of files, set no file capabilities");
+    cmd->add_flag("--no-xattrs", o->no_xattrs, "dir: set no extended attributes");
     cmd->footer(
         "Examples:\n  sifkit export app.sif rootfs/\n"
+        "  sifkit export --no-devices --no-setuid untrusted.sif rootfs\n"
         "  sifkit export --format tar app.sif - | tar -tv\n"
         "  sifkit export --format oci app.sif layout && skopeo inspect oci:layout\n"
         "  sifkit export --format docker-archive --tag app:1 app.sif app.tar");

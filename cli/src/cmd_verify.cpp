@@ -2,6 +2,7 @@
 // verifying the copy's bytes in the same read.
 #include <iostream>
 #include "commands.hpp"
+#include "convert_options.hpp"
 #include "exit_codes.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -25,8 +26,12 @@ struct StageCliOptions {
     std::string cache_dir;
     bool rehash = false;
     int source_fd = -1;
+    std::string max_size;
     VerifyCliOptions verify;
 };
+
+constexpr const char* kRefusedBeforeCopy =
+    "refused before copying: the header, descriptors and signatures decide it";
 
 // The report of a cached stage, with what the cache did: lines of text, or JSON fields.
 void print_cache_outcome(const std::string& image, const sign::CacheStageResult& result,
@@ -47,6 +52,8 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
     }
     if (result.verified) {
         text += "\nstaged to " + (link.empty() ? entry : link + " -> " + entry);
+    } else if (result.refused_before_copy) {
+        text += std::string("not staged: ") + kRefusedBeforeCopy + "; the cache was not touched";
     } else {
         text += "not staged: nothing was added to the cache";
     }
@@ -60,6 +67,7 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
                        {"waited", result.waited},
                        {"source_verified", result.source_verified},
                        {"discarded", result.discarded}};
+    fields["refused_before_copy"] = result.refused_before_copy;
     print_report(image, result.report, json, text, fields);
 }
 
@@ -97,8 +105,8 @@ void register_stage(CLI::App& app) {
                     "copy; optional)");
     cmd->add_flag("-f,--force", o->force, "Replace DEST if it exists (otherwise exit 6)");
     cmd->add_flag("--cache", o->cache,
-                  "Stage into the per-node cache, $TMPDIR/sifkit-cache-UID (/tmp when TMPDIR is "
-                  "unset); a copy staged there before is only verified again");
+                  "Stage into the per-node cache, $XDG_CACHE_HOME/sifkit/stage (default "
+                  "~/.cache/sifkit/stage); a copy staged there before is only verified again");
     cmd->add_option("--cache-dir", o->cache_dir, "Stage into the cache in DIR (implies --cache)");
     cmd->add_flag("--rehash", o->rehash,
                   "With the cache: hash a cached copy again instead of using the digests "
@@ -106,9 +114,12 @@ void register_stage(CLI::App& app) {
     cmd->add_option("--source-fd", o->source_fd,
                     "Read the image from open descriptor N; SIF_PATH only names it (for helpers "
                     "that open the image with a job user's permissions)");
+    cmd->add_option("--max-size", o->max_size,
+                    "Refuse images larger than SIZE (bytes, or K, M, G) before anything is "
+                    "copied (exit 9)");
     o->verify.add_to(*cmd);
     cmd->footer(std::string(kExitCodes) + "6 DEST exists (without --force), " +
-                "9 not enough space at the destination.\n" +
+                "9 not enough space at the destination or larger than --max-size.\n" +
                 "Examples:\n  sifkit stage incoming/image.sif /srv/images/image.sif --key "
                 "site-signing.pub\n  sifkit stage /shared/app.sif --cache-dir /local/sifkit "
                 "--keys-dir /etc/sifkit/keys");
@@ -124,25 +135,39 @@ void register_stage(CLI::App& app) {
         }
         const auto overwrite =
             o->force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse;
+        sign::StageLimits limits;
+        if (!o->max_size.empty()) {
+            limits.max_size = parse_size(o->max_size, "--max-size");
+        }
         const sign::StageSource source = o->source_fd >= 0
                                              ? sign::StageSource::adopt(o->source_fd, o->image)
                                              : sign::StageSource::open(o->image);
         if (!cached) {
             const sign::StageResult result =
-                sign::stage_image(source, o->destination, options, overwrite);
-            print_report(
-                o->image, result.report, o->verify.json,
-                result.written ? "staged to " + o->destination : o->destination + ": not written",
-                {{"staged_to", result.written ? o->destination : ""}});
+                sign::stage_image(source, o->destination, options, overwrite, limits);
+            std::string outcome = "staged to " + o->destination;
+            if (!result.written) {
+                outcome = o->destination + ": not written" +
+                          (result.refused_before_copy ? std::string(" (") + kRefusedBeforeCopy + ")"
+                                                      : std::string());
+            }
+            print_report(o->image, result.report, o->verify.json, outcome,
+                         {{"staged_to", result.written ? o->destination : ""},
+                          {"refused_before_copy", result.refused_before_copy}});
             if (!result.written) {
                 throw VerifyFailed{exit_code_for(result.report.status)};
             }
             return;
         }
-        const sign::StageCache cache(o->cache_dir.empty() ? sign::StageCache::default_dir()
-                                                          : std::filesystem::path(o->cache_dir));
+        // The default directory is the user's own (~/.cache/sifkit/stage): create what is
+        // missing of it. A directory given is created only when its parent exists.
+        const sign::StageCache cache = o->cache_dir.empty()
+                                           ? sign::StageCache(sign::StageCache::default_dir(),
+                                                              sign::StageCache::Parents::create)
+                                           : sign::StageCache(o->cache_dir);
         sign::CacheStageOptions cache_options;
         cache_options.rehash = o->rehash;
+        cache_options.limits = limits;
         cache_options.on_wait = [&] {
             std::cerr << "sifkit: " << o->image
                       << ": another sifkit stage is staging this image; waiting for it\n";

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 // An interrupted command must not leave a half-written output behind.
 extern "C" void on_terminating_signal(int signal_number) {
     sifkit::sif::remove_pending_temporary_files();
+    sifkit::rootfs::remove_pending_output_directories();  // export/bundle trees being built
     std::signal(signal_number, SIG_DFL);
     std::raise(signal_number);
 }
@@ -26,8 +28,10 @@ void install_signal_handlers() {
     for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
         std::signal(signal_number, on_terminating_signal);
     }
-    // Writes to a closed pipe become EPIPE errors with a message instead of a silent death.
+    // Writes to a closed pipe become EPIPE errors with a message instead of a silent death;
+    // likewise a write past `ulimit -f` becomes EFBIG, and the output is cleaned up.
     std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int report(const std::string& message, int code) {

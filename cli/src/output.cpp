@@ -35,6 +35,15 @@ void write_object(const sif::Image& image, const sif::Descriptor& object, const 
     file.commit();
 }
 
+void report_replaced_tree_left(const std::string& destination, const std::string& left) {
+    if (!left.empty()) {
+        std::fprintf(stderr,
+                     "sifkit: warning: %s: replaced, but the old tree could not all be removed; "
+                     "what is left is in %s\n",
+                     destination.c_str(), left.c_str());
+    }
+}
+
 void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination) {
     if (report.owners_not_applied > 0) {
         std::fprintf(stderr,

@@ -18,6 +18,9 @@ void write_object(const sif::Image& image, const sif::Descriptor& object, const 
                   bool force);
 // One warning line per kind of thing a rootless unpack could not apply (owners, devices, xattrs).
 void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination);
+// The warning of a --force replacement whose old tree could not all be removed (export,
+// bundle): `left` is where the rest is; nothing is printed when it is empty.
+void report_replaced_tree_left(const std::string& destination, const std::string& left);
 // Pretty JSON (two-space indent, invalid UTF-8 replaced) and a newline.
 void print_json(const nlohmann::ordered_json& value);
 

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "sifkit/sif/time_text.hpp"
+
 namespace sifkit::cli {
 namespace {
 
@@ -103,8 +105,8 @@ std::string go_utc_time(std::int64_t seconds) {
     const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
     const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
     const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    return format("%04lld-%02lld-%02lld %02lld:%02lld:%02lld +0000 UTC",
-                  static_cast<long long>(year), static_cast<long long>(month),
+    return sif::padded_year(year) +
+           format("-%02lld-%02lld %02lld:%02lld:%02lld +0000 UTC", static_cast<long long>(month),
                   static_cast<long long>(day), static_cast<long long>(rest / 3600),
                   static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
 }

@@ -98,6 +98,11 @@ int BlobCache::open_blob(const std::string& digest) const {
     return fd;
 }
 
+bool BlobCache::evict(const std::string& digest, int fd) const {
+    const fs::path path = blob_path(digest);
+    return same_file(fd, path) && ::unlink(path.c_str()) == 0;
+}
+
 void BlobCache::put(const std::string& digest, std::string_view data) const {
     ensure_directories();
     const fs::path final_path = blob_path(digest);

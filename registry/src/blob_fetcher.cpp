@@ -305,6 +305,52 @@ void BlobFetcher::work() {
     }
 }
 
+// A blob from the cache is hashed before it is trusted, as a download is: its readers stream
+// the bytes hashed so far and see its end only once the digest matched. A file whose bytes were
+// changed (a disk error, or someone who can write the cache) is removed, so that the next pull
+// downloads the blob again, and the pull fails.
+void BlobFetcher::verify_cached(Blob& blob, int fd, std::uint64_t size) {
+    const std::string path = cache_->blob_path(blob.digest).string();
+    sif::Sha256 hasher;
+    std::vector<std::byte> buffer(1 << 20);
+    std::uint64_t done = 0;
+    while (done < size) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                throw Error(ErrorKind::io, "pull cancelled", origin_);
+            }
+        }
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
+        const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw_errno("cannot read the cached blob", path);
+        }
+        if (n == 0) {
+            break;  // it shrank: the digest below cannot match
+        }
+        hasher.update(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
+        done += static_cast<std::uint64_t>(n);
+        blob.publish(done);
+    }
+    const std::string actual = hasher.finish();
+    if (done == size && actual == blob.digest) {
+        return;
+    }
+    const bool removed = cache_->evict(blob.digest, fd);
+    throw Error(ErrorKind::invalid_input,
+                "digest mismatch: the cached blob " +
+                    (done == size ? "holds content whose digest is " + actual
+                                  : std::string("shrank while it was read")) +
+                    (removed ? "; removed it from the cache (pull again to download it)"
+                             : " (remove it with: sifkit cache clean)"),
+                path);
+}
+
 void BlobFetcher::download(Blob& blob) {
     const std::string name = origin_ + "@" + blob.digest;
     std::optional<std::uint64_t> size;
@@ -333,14 +379,16 @@ void BlobFetcher::download(Blob& blob) {
                                 " (remove it with: sifkit cache clean)",
                             cache_->blob_path(blob.digest).string());
             }
+            const int cached = std::exchange(claim.complete_fd, -1);
             {
                 std::lock_guard lock(blob.mutex);
-                blob.fd = std::exchange(claim.complete_fd, -1);
+                blob.fd = cached;
             }
             {
                 std::lock_guard lock(mutex_);
                 ++stats_.from_cache;
             }
+            verify_cached(blob, cached, stored);
             blob.publish(stored, Blob::State::done);
             return;
         }

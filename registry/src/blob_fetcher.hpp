@@ -2,8 +2,9 @@
 // blobs are wanted (config, then the layers from the top down, as the converter reads them),
 // into the cache (or, without one, into unlinked temporary files). A reader of a blob streams
 // the bytes already written and waits for the rest, so the conversion of a layer starts while
-// it is still downloading. Every blob is checked against its digest and size before it is
-// complete; a blob that fails makes its readers throw the download's error.
+// it is still downloading. Every blob, downloaded or found in the cache, is checked against its
+// digest and size before it is complete; a blob that fails makes its readers throw the
+// download's error.
 #pragma once
 
 #include <condition_variable>
@@ -68,6 +69,7 @@ class BlobFetcher {
     std::shared_ptr<Blob> find_or_add(const BlobWanted& wanted, bool urgent);
     void work();
     void download(Blob& blob);
+    void verify_cached(Blob& blob, int fd, std::uint64_t size);
 
     Client& client_;
     const BlobCache* cache_;

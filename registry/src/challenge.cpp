@@ -1,6 +1,8 @@
 #include "challenge.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace sifkit::registry {
 namespace {
@@ -114,6 +116,47 @@ std::vector<Challenge> parse_challenges(std::string_view header) {
         }
         out.push_back(std::move(challenge));
     }
+    return out;
+}
+
+std::vector<std::string> merge_scopes(const std::vector<std::string>& scopes) {
+    std::map<std::string, std::set<std::string>> actions;  // "TYPE:NAME" -> actions
+    std::set<std::string> others;
+    for (const std::string& list : scopes) {
+        std::size_t pos = 0;
+        while (pos < list.size()) {
+            const std::size_t end = std::min(list.find(' ', pos), list.size());
+            const std::string_view scope = std::string_view(list).substr(pos, end - pos);
+            pos = end + 1;
+            if (scope.empty()) {
+                continue;
+            }
+            const auto type_end = scope.find(':');
+            const auto last = scope.rfind(':');
+            if (type_end == std::string_view::npos || last == type_end) {
+                others.emplace(scope);
+                continue;
+            }
+            auto& set = actions[std::string(scope.substr(0, last))];
+            std::string_view rest = scope.substr(last + 1);
+            while (!rest.empty()) {
+                const std::size_t comma = std::min(rest.find(','), rest.size());
+                if (comma > 0) {
+                    set.emplace(rest.substr(0, comma));
+                }
+                rest.remove_prefix(std::min(comma + 1, rest.size()));
+            }
+        }
+    }
+    std::vector<std::string> out;
+    for (const auto& [resource, names] : actions) {
+        std::string scope = resource + ":";
+        for (const auto& name : names) {
+            scope += (scope.back() == ':' ? "" : ",") + name;
+        }
+        out.push_back(std::move(scope));
+    }
+    out.insert(out.end(), others.begin(), others.end());
     return out;
 }
 

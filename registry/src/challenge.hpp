@@ -21,4 +21,11 @@ struct Challenge {
 
 std::vector<Challenge> parse_challenges(std::string_view header);
 
+// The scopes to ask a token service for: each of `scopes` may be a space-separated list (a
+// challenge's `scope` parameter lists every resource the request touches, in no fixed order);
+// the result has one "TYPE:NAME:ACTIONS" per resource, its actions merged and sorted, resources
+// sorted, then anything that is not of that form, as it was. So the same needs always give the
+// same token request.
+std::vector<std::string> merge_scopes(const std::vector<std::string>& scopes);
+
 }  // namespace sifkit::registry

@@ -136,7 +136,15 @@ std::string Client::State::base_url() {
 }
 
 std::string Client::State::resolve(const std::string& location) {
-    if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
+    if (const std::string origin = url_origin(location); !origin.empty()) {
+        // Another host may take the upload (it gets no credentials: see exchange), but not over
+        // plain HTTP unless --insecure allows it, as for redirects.
+        if (!options.insecure && origin.rfind("http://", 0) == 0) {
+            throw Error(ErrorKind::io,
+                        "the registry sends the upload to " + origin +
+                            ", plain HTTP: refusing to leave HTTPS (--insecure allows it)",
+                        name_for_errors());
+        }
         return location;
     }
     return base_url() + (location.empty() || location.front() != '/' ? "/" : "") + location;
@@ -183,13 +191,13 @@ std::string Client::State::fetch_token(const Challenge& challenge) {
                         " is not HTTPS; refusing to use it (--insecure allows plain HTTP)",
                     registry);
     }
-    std::set<std::string> scopes = scopes_;
+    std::vector<std::string> scopes(scopes_.begin(), scopes_.end());
     if (const std::string asked = challenge.param("scope"); !asked.empty()) {
-        scopes.insert(asked);
+        scopes.push_back(asked);  // a space-separated list, in the registry's (random) order
     }
     std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
     url += "service=" + url_escape(challenge.param("service"));
-    for (const auto& scope : scopes) {
+    for (const auto& scope : merge_scopes(scopes)) {
         url += "&scope=" + url_escape(scope);
     }
     HttpRequest request;
@@ -280,13 +288,19 @@ HttpResult Client::State::exchange(HttpRequest request) {
     if (cancelled.load()) {
         throw Error(ErrorKind::io, "cancelled", name_for_errors());
     }
-    if (request.url.rfind("http", 0) != 0) {
-        request.url = base_url() + request.url;
+    const std::string base = base_url();
+    if (url_origin(request.url).empty()) {
+        request.url = base + request.url;
     }
+    // The credentials (a password, or a token for this registry) go to the registry's own
+    // scheme, host and port only: not to another host an upload Location names (nor, libcurl
+    // sees to it, to where a redirect leads).
+    const std::string registry_origin = url_origin(base);
+    const bool to_registry = url_origin(request.url) == registry_origin;
     const std::size_t plain_headers = request.headers.size();
     for (int round = 0;; ++round) {
         std::string sent;
-        {
+        if (to_registry) {
             std::lock_guard lock(mutex_);
             sent = authorization_;
         }
@@ -302,6 +316,15 @@ HttpResult Client::State::exchange(HttpRequest request) {
         }
         if (result.failure != Failure::none || result.response.status != 401) {
             return result;
+        }
+        if (const std::string answered = url_origin(result.response.url);
+            !to_registry || answered != registry_origin) {
+            throw Error(ErrorKind::denied,
+                        (answered.empty() ? url_origin(request.url) : answered) +
+                            ", where the registry sent this request, asks for credentials: "
+                            "sifkit sends those for " +
+                            registry + " to " + registry_origin + " only",
+                        name_for_errors());
         }
         std::lock_guard lock(mutex_);
         if (round > 0 && authorization_ == sent) {

@@ -291,4 +291,47 @@ std::string url_escape(std::string_view text) {
     return out;
 }
 
+std::string url_origin(std::string_view url) {
+    const auto separator = url.find("://");
+    if (separator == std::string_view::npos) {
+        return {};
+    }
+    const std::string scheme = lower(url.substr(0, separator));
+    if (scheme != "http" && scheme != "https") {
+        return {};
+    }
+    std::string_view authority = url.substr(separator + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);
+    }
+    std::string_view host = authority;
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return {};
+        }
+        host = authority.substr(0, close + 1);
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') {
+                return {};
+            }
+            port = authority.substr(close + 2);
+        }
+    } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (host.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) {
+        return {};
+    }
+    while (port.size() > 1 && port.front() == '0') {
+        port.remove_prefix(1);
+    }
+    const std::string port_text =
+        port.empty() ? std::string(scheme == "https" ? "443" : "80") : std::string(port);
+    return scheme + "://" + lower(host) + ":" + port_text;
+}
+
 }  // namespace sifkit::registry

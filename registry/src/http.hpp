@@ -99,4 +99,9 @@ class HttpSession {
 // Percent-encodes a query value.
 std::string url_escape(std::string_view text);
 
+// The origin of an absolute http(s) URL, normalized for comparison: "https://host:443" (scheme
+// and host in lower case, the default port written out, user information dropped); "" when
+// `url` is not an absolute http or https URL. Credentials go to one origin only.
+std::string url_origin(std::string_view url);
+
 }  // namespace sifkit::registry

@@ -142,3 +142,22 @@ TEST_CASE("clean with a size limit removes the least recently used blobs first")
     CHECK(cache.clean({std::nullopt, 0}).files == 1);
     CHECK(cache.list().empty());
 }
+
+TEST_CASE("evict removes a damaged blob only while it is the file blobs/ holds") {
+    t::TempDir dir;
+    const r::BlobCache cache(dir.path());
+    cache.put(kDigest, kData);
+    const int held = cache.open_blob(kDigest);
+    REQUIRE(held >= 0);
+    CHECK(cache.evict(kDigest, held));
+    CHECK(cache.open_blob(kDigest) == -1);
+    CHECK_FALSE(cache.evict(kDigest, held));  // gone already
+
+    // Replaced meanwhile (a clean, then a new download): the new file stays.
+    cache.put(kDigest, kData);
+    CHECK_FALSE(cache.evict(kDigest, held));
+    const int fresh = cache.open_blob(kDigest);
+    CHECK(fresh >= 0);
+    ::close(fresh);
+    ::close(held);
+}

@@ -1,5 +1,6 @@
 #include "sifkit/rootfs/bundle.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "sifkit/rootfs/inspect.hpp"
 #include "sifkit/sif/error.hpp"
 #include "staging.hpp"
+#include "unpack_into.hpp"
 
 namespace sifkit::rootfs {
 namespace {
@@ -151,10 +153,22 @@ UnpackReport make_bundle(const sif::Image& image, const fs::path& directory,
     const BundleProcess process = bundle_process(image, options.args);
     const SquashfsImage root = open_root(image);
     StagingDirectory staging(directory, options.overwrite);
-    UnpackReport report = unpack_to_directory(root, staging.path() / "rootfs");
+    // The bundle is staged whole, so its rootfs needs no staging of its own.
+    const fs::path rootfs = staging.path() / "rootfs";
+    if (::mkdir(rootfs.c_str(), 0700) != 0) {
+        throw_errno("cannot create", (staging.destination() / "rootfs").string());
+    }
+    UnpackOptions unpack;
+    unpack.devices = options.devices;
+    unpack.setuid = options.setuid;
+    unpack.xattrs = options.xattrs;
+    UnpackReport report =
+        unpack_into(root, rootfs, (staging.destination() / "rootfs").string(), unpack);
     write_whole_file(staging.path() / "config.json",
                      runtime_config(process, options.writable).dump(2) + "\n");
-    staging.commit();
+    if (const auto left = staging.commit()) {
+        report.replaced_tree_left = left->string();
+    }
     return report;
 }
 

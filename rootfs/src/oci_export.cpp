@@ -250,8 +250,9 @@ OciExportResult export_oci(const sif::Image& image, const fs::path& destination,
             as_is ? copy_oci_sif(image, staging.path())
                   : build_native(image, staging.path(), options.keep_singularity_metadata);
         write_layout_files(staging.path(), built, options.tag.empty() ? "latest" : options.tag);
-        staging.commit();
-        return {built.manifest.digest, built.config.digest, built.layers.size(), built.bytes};
+        const auto left = staging.commit();
+        return {built.manifest.digest, built.config.digest, built.layers.size(), built.bytes,
+                left ? left->string() : std::string()};
     }
     // Archives: the members are staged in a directory next to the archive, packed, removed.
     sif::AtomicFile archive(destination, options.overwrite ? sif::AtomicFile::Overwrite::replace
@@ -301,7 +302,7 @@ OciExportResult export_oci(const sif::Image& image, const fs::path& destination,
     }
     packer.finish();
     archive.commit();
-    return {built.manifest.digest, built.config.digest, built.layers.size(), built.bytes};
+    return {built.manifest.digest, built.config.digest, built.layers.size(), built.bytes, {}};
 }
 
 }  // namespace sifkit::rootfs

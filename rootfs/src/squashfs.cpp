@@ -2,6 +2,7 @@
 // xattrs) over a sqfs_file_t that reads a SIF object through sif::Image::read.
 #include "sifkit/rootfs/squashfs.hpp"
 
+#include <sqfs/block.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
@@ -554,6 +555,12 @@ void SquashfsImage::walk(std::string_view path, const Visitor& visitor) const {
 
 void SquashfsImage::read(const FileInfo& file,
                          const std::function<void(std::span<const std::byte>)>& sink) const {
+    read(file, sink, nullptr);
+}
+
+void SquashfsImage::read(const FileInfo& file,
+                         const std::function<void(std::span<const std::byte>)>& sink,
+                         const std::function<void(std::uint64_t length)>& hole) const {
     if (file.type != FileType::regular) {
         throw Error(ErrorKind::usage, file.path + " is not a regular file", state_->image->name());
     }
@@ -565,11 +572,21 @@ void SquashfsImage::read(const FileInfo& file,
         looked_up = state_->resolve(file.path, false).inode;
         inode = looked_up.get();
     }
-    std::vector<std::byte> buffer(state_->super.block_size);
+    const std::uint32_t block_size = state_->super.block_size;
+    // The block list holds the full blocks, and the last one when it is not in a fragment.
+    const std::size_t blocks = sqfs_inode_get_file_block_count(inode);
+    std::vector<std::byte> buffer(block_size);
     std::uint64_t offset = 0;
     while (offset < file.size) {
         const auto want =
             static_cast<sqfs_u32>(std::min<std::uint64_t>(buffer.size(), file.size - offset));
+        const std::uint64_t index = offset / block_size;
+        if (hole && offset % block_size == 0 && index < blocks &&
+            SQFS_IS_SPARSE_BLOCK(inode->extra[index])) {
+            hole(want);
+            offset += want;
+            continue;
+        }
         const sqfs_s32 got =
             sqfs_data_reader_read(state_->data.get(), inode, offset, buffer.data(), want);
         if (got <= 0) {

@@ -110,10 +110,12 @@ std::array<std::byte, kExtraSize> encode_extra(const Extra& extra) {
 }
 
 Link::Kind Link::kind() const noexcept {
-    if ((raw_ & kGroupMask) == kGroupMask) {
-        return Kind::group;
+    // As the reference's LinkedID(): the ID is what is left after masking the group bits, and
+    // an ID of 0 is no link whatever the flag bits say (0x80000000, 0xF0000000).
+    if (target() == 0) {
+        return Kind::none;
     }
-    return raw_ == 0 ? Kind::none : Kind::object;
+    return (raw_ & kGroupMask) == kGroupMask ? Kind::group : Kind::object;
 }
 
 std::string Descriptor::name_text() const {

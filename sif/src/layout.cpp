@@ -74,9 +74,12 @@ void validate_header(const Header& header, std::uint64_t file_size, const std::s
     if (header.descriptors_total < 0) {
         fail(file, "negative descriptor count " + std::to_string(header.descriptors_total));
     }
-    if (header.descriptors_total > kMaxDescriptorCapacity) {
+    // No cap on the count itself (the reference has none): the table must fit in the file,
+    // which bounds what a load reads and holds. Counts whose table size overflows are refused
+    // here, before table_bytes() multiplies.
+    if (static_cast<std::uint64_t>(header.descriptors_total) > kMaxOffset / kDescriptorSize) {
         fail(file, "absurd descriptor count " + std::to_string(header.descriptors_total) +
-                       " (sifkit accepts at most " + std::to_string(kMaxDescriptorCapacity) + ")");
+                       " (its table would not fit in any file)");
     }
     if (header.descriptors_offset < static_cast<std::int64_t>(kHeaderSize)) {
         fail(file, "descriptor table offset " + std::to_string(header.descriptors_offset) +

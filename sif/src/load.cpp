@@ -28,7 +28,7 @@ Image Image::open(std::unique_ptr<Storage> storage, OpenMode mode) {
     image.header_ = Header::decode(header_bytes);
     detail::validate_header(image.header_, image.file_size_, file);
 
-    // Bounded by validate_header: at most kMaxDescriptorCapacity slots, all inside the file.
+    // Bounded by validate_header: the whole table lies inside the file.
     const std::uint64_t table_size = detail::table_bytes(image.header_);
     std::vector<std::byte> table(table_size);
     store.read_exact(static_cast<std::uint64_t>(image.header_.descriptors_offset), table);

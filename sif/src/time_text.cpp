@@ -26,9 +26,9 @@ std::string utc_rfc3339(std::int64_t seconds) {
         return "?";
     }
     char text[64];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm->tm_year + 1900,
-                  tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
-    return text;
+    std::snprintf(text, sizeof text, "-%02d-%02dT%02d:%02d:%02dZ", tm->tm_mon + 1, tm->tm_mday,
+                  tm->tm_hour, tm->tm_min, tm->tm_sec);
+    return padded_year(std::int64_t{tm->tm_year} + 1900) + text;
 }
 
 std::string utc_minutes(std::int64_t seconds) {
@@ -37,8 +37,17 @@ std::string utc_minutes(std::int64_t seconds) {
         return "?";
     }
     char text[64];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d", tm->tm_year + 1900, tm->tm_mon + 1,
-                  tm->tm_mday, tm->tm_hour, tm->tm_min);
+    std::snprintf(text, sizeof text, "-%02d-%02d %02d:%02d", tm->tm_mon + 1, tm->tm_mday,
+                  tm->tm_hour, tm->tm_min);
+    return padded_year(std::int64_t{tm->tm_year} + 1900) + text;
+}
+
+std::string padded_year(std::int64_t year) {
+    char text[32];
+    // The magnitude as unsigned: no overflow for the most negative year either.
+    const auto magnitude = year < 0 ? 0 - static_cast<unsigned long long>(year)
+                                    : static_cast<unsigned long long>(year);
+    std::snprintf(text, sizeof text, "%s%04llu", year < 0 ? "-" : "", magnitude);
     return text;
 }
 

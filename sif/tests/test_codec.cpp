@@ -131,8 +131,12 @@ TEST_CASE("links and groups keep their raw values", "[codec]") {
     CHECK(Link::to_group(2).raw() == 0xF0000002U);
     CHECK(Link::to_group(2).kind() == Link::Kind::group);
     CHECK(Link::to_group(2).target() == 2);
-    CHECK(Link::from_raw(0xF0000000U).kind() == Link::Kind::group);
-    CHECK(Link::from_raw(0xF0000000U).target() == 0);
+    // The reference's LinkedID(): no ID left after masking is no link, whatever the flags.
+    CHECK(Link::from_raw(0xF0000000U).kind() == Link::Kind::none);
+    CHECK(Link::from_raw(0xF0000000U).raw() == 0xF0000000U);
+    CHECK(Link::from_raw(0x80000000U).kind() == Link::Kind::none);
+    CHECK(Link::from_raw(0x80000005U).kind() == Link::Kind::object);
+    CHECK(Link::from_raw(0x80000005U).target() == 5);
 }
 
 TEST_CASE("typed extras encode at the offsets of §5.1", "[codec]") {

@@ -99,7 +99,8 @@ TEST_CASE("a bad magic or version is refused", "[validate]") {
     expect_invalid(valid, patched, "version-nul.sif");
 }
 
-TEST_CASE("negative or absurd descriptor counts are refused", "[validate]") {
+TEST_CASE("negative descriptor counts, and tables that do not fit the file, are refused",
+          "[validate]") {
     Valid valid;
     for (std::int64_t count : {std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
                                std::int64_t{65537}, std::int64_t{1} << 40, kInt64Max}) {
@@ -108,7 +109,7 @@ TEST_CASE("negative or absurd descriptor counts are refused", "[validate]") {
         put_le(patched, kDescrLen, kInt64Max);  // so that only the count is wrong
         expect_invalid(valid, patched, "count.sif");
     }
-    // 65536 is accepted as a count but the table does not fit in the file.
+    // Any count is accepted as a count, but the table must fit in the file.
     Bytes patched = valid.bytes;
     put_le(patched, kDtotal, std::int64_t{65536});
     put_le(patched, kDescrLen, std::int64_t{65536} * 585);
@@ -323,4 +324,16 @@ TEST_CASE("an empty object aligned past the end of the file loads", "[validate][
     const auto e = error_of([&] { (void)Image::open(dir / "empty-far.sif"); });
     REQUIRE(e);
     CHECK(e->kind() == ErrorKind::invalid_image);
+}
+
+TEST_CASE("a table of more than 65,536 slots that fits in the file loads, as the reference's does",
+          "[validate]") {
+    // The reference reads any count whose table fits; a bound on the count refused valid images.
+    TempDir dir;
+    CreateOptions options = CreateOptions::deterministic();
+    options.descriptor_capacity = 70000;
+    create_image(dir / "wide.sif", options);
+    const auto image = Image::open(dir / "wide.sif");
+    CHECK(image.header().descriptors_total == 70000);
+    CHECK(image.slots().size() == 70000);
 }

@@ -27,22 +27,45 @@ std::string human_size(std::uint64_t bytes) {
     return text;
 }
 
-void reserve_space(int fd, const std::filesystem::path& directory, std::uint64_t bytes,
-                   const std::string& what) {
-    const std::string dir = directory.empty() ? std::string(".") : directory.string();
+namespace {
+
+std::uint64_t available_bytes(const std::string& dir) {
     struct statvfs fs {};
     if (::statvfs(dir.c_str(), &fs) != 0) {
         throw_errno("cannot query free space", dir);
     }
-    const std::uint64_t available = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-    const auto refuse = [&](std::uint64_t free_bytes) {
-        throw Error(ErrorKind::no_space,
-                    "not enough space for " + what + ": it needs " + human_size(bytes) + ", " +
-                        human_size(free_bytes) + " available",
-                    dir);
-    };
+    return static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+[[noreturn]] void refuse(const std::string& dir, std::uint64_t bytes, std::uint64_t available,
+                         const std::string& what) {
+    throw Error(ErrorKind::no_space,
+                "not enough space for " + what + ": it needs " + human_size(bytes) + ", " +
+                    human_size(available) + " available",
+                dir);
+}
+
+std::string directory_name(const std::filesystem::path& directory) {
+    return directory.empty() ? std::string(".") : directory.string();
+}
+
+}  // namespace
+
+void check_space(const std::filesystem::path& directory, std::uint64_t bytes,
+                 const std::string& what) {
+    const std::string dir = directory_name(directory);
+    const std::uint64_t available = available_bytes(dir);
     if (available < bytes) {
-        refuse(available);
+        refuse(dir, bytes, available, what);
+    }
+}
+
+void reserve_space(int fd, const std::filesystem::path& directory, std::uint64_t bytes,
+                   const std::string& what) {
+    const std::string dir = directory_name(directory);
+    const std::uint64_t available = available_bytes(dir);
+    if (available < bytes) {
+        refuse(dir, bytes, available, what);
     }
     if (bytes == 0) {
         return;
@@ -51,7 +74,7 @@ void reserve_space(int fd, const std::filesystem::path& directory, std::uint64_t
     // before the copy, rather than halfway through it.
     const int rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes));
     if (rc != 0 && (errno == ENOSPC || errno == EDQUOT)) {
-        refuse(available);
+        refuse(dir, bytes, available, what);
     }
     // EOPNOTSUPP and friends: the file system cannot reserve; the check above has to do.
 }

@@ -10,9 +10,13 @@
 namespace sifkit::sign::detail {
 
 // Throws a no_space Error unless the file system holding `directory` has `bytes` available to
-// this process (statvfs f_bavail: root's reserved blocks do not count for others), then reserves
-// them for `fd` (fallocate, keeping the file size) where the file system supports it. `what`
-// names the data in the message.
+// this process (statvfs f_bavail: root's reserved blocks do not count for others). `what` names
+// the data in the message. Nothing is reserved.
+void check_space(const std::filesystem::path& directory, std::uint64_t bytes,
+                 const std::string& what);
+
+// check_space, then reserves the bytes for `fd` (fallocate, keeping the file size) where the
+// file system supports it.
 void reserve_space(int fd, const std::filesystem::path& directory, std::uint64_t bytes,
                    const std::string& what);
 

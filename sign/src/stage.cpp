@@ -7,14 +7,22 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
+#include "cache_dir.hpp"
 #include "disk_space.hpp"
 #include "object_digests.hpp"
+#include "select.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/header.hpp"
+#include "sifkit/sign/clearsign.hpp"
+#include "sifkit/sign/dsse.hpp"
+#include "sifkit/sign/metadata.hpp"
 #include "stage_copy.hpp"
 #include "verify_internal.hpp"
 
@@ -119,6 +127,126 @@ class StreamPlanner {
     std::vector<Pending> pending_;
 };
 
+// Thrown by MetadataOnlyStorage when verification wants object data; not a sifkit::Error, so
+// that nothing on the way mistakes it for a verdict about the image.
+struct ObjectDataNeeded {};
+
+// The source, as the checks before the copy may read it: until restrict_to() everything (the
+// loader reads the header and the table only), then only the given byte ranges.
+class MetadataOnlyStorage final : public sif::Storage {
+  public:
+    explicit MetadataOnlyStorage(const StageSource& source)
+        : fd_(::fcntl(source.fd(), F_DUPFD_CLOEXEC, 0)),
+          name_(source.name()),
+          size_(source.size()) {
+        if (fd_ < 0) {
+            throw_errno("cannot duplicate descriptor of", name_);
+        }
+    }
+    ~MetadataOnlyStorage() override { ::close(fd_); }
+    MetadataOnlyStorage(const MetadataOnlyStorage&) = delete;
+    MetadataOnlyStorage& operator=(const MetadataOnlyStorage&) = delete;
+
+    void restrict_to(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {
+        ranges_ = std::move(ranges);
+        restricted_ = true;
+    }
+
+    const std::string& name() const override { return name_; }
+    // The size at open: the copy never reads further either.
+    std::uint64_t size() override { return size_; }
+
+    std::size_t read_at(std::uint64_t offset, std::span<std::byte> data) override {
+        if (restricted_ && !allowed(offset, data.size())) {
+            throw ObjectDataNeeded{};
+        }
+        std::size_t done = 0;
+        while (done < data.size()) {
+            const ssize_t n = ::pread(fd_, data.data() + done, data.size() - done,
+                                      static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                throw_errno("cannot read", name_, offset + done);
+            }
+            if (n == 0) {
+                break;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        return done;
+    }
+    void write_at(std::uint64_t, std::span<const std::byte>) override { read_only(); }
+    void truncate(std::uint64_t) override { read_only(); }
+    void sync() override { read_only(); }
+
+  private:
+    bool allowed(std::uint64_t offset, std::uint64_t size) const {
+        return std::any_of(ranges_.begin(), ranges_.end(), [&](const auto& range) {
+            return offset >= range.first && size <= range.second &&
+                   offset - range.first <= range.second - size;
+        });
+    }
+    [[noreturn]] void read_only() const {
+        throw Error(ErrorKind::internal, "the image to stage is opened read-only", name_);
+    }
+
+    int fd_;
+    std::string name_;
+    std::uint64_t size_;
+    bool restricted_ = false;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;  // (offset, size)
+};
+
+// The metadata a current-format signature claims (as verify_current tells DSSE from OpenPGP);
+// nullopt for legacy SIFHASH signatures and anything that does not parse, which verification
+// then refuses or skips without object data.
+std::optional<ImageMetadata> claimed_metadata(const std::string& text) {
+    try {
+        if (!is_clearsigned(text) && text.starts_with('{')) {
+            return ImageMetadata::parse(DsseEnvelope::parse(text).payload);
+        }
+        const ClearsignedMessage message = ClearsignedMessage::parse(text);
+        if (!detail::is_legacy_signature(text)) {
+            return ImageMetadata::parse(message.plaintext);
+        }
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+}
+
+// Takes every object's digest to be the one the signatures of its own group claim. Signatures
+// of a group are all checked together, so two of them claiming different data make the check
+// fail here, as it must with the real data; a claim about another group's object is left out,
+// since that group may not be checked at all (--group).
+void assume_claimed_digests(const sif::Image& image, detail::ObjectDigests& digests) {
+    std::map<std::uint32_t, sif::Descriptor> by_id;
+    for (const sif::Descriptor& d : image.objects()) {
+        by_id.emplace(d.id, d);
+    }
+    for (const sif::Descriptor& signature : image.objects()) {
+        if (signature.type() != sif::DataType::signature ||
+            signature.link().kind() != sif::Link::Kind::group) {
+            continue;
+        }
+        const auto metadata = claimed_metadata(detail::read_signature(image, signature));
+        const std::vector<std::uint32_t> members =
+            detail::group_ids(image, signature.link().target());
+        if (!metadata || members.empty()) {
+            continue;
+        }
+        const std::set<std::uint32_t> group(members.begin(), members.end());
+        for (const ObjectMetadata& claim : metadata->objects) {
+            const std::uint32_t id = members.front() + claim.relative_id;
+            const auto found = by_id.find(id);
+            if (found != by_id.end() && group.count(id) != 0) {
+                digests.remember(found->second.offset, found->second.size, claim.object_digest);
+            }
+        }
+    }
+}
+
 void write_all(int fd, std::span<const std::byte> data, const std::string& name) {
     while (!data.empty()) {
         const ssize_t n = ::write(fd, data.data(), data.size());
@@ -180,20 +308,71 @@ StageSource::~StageSource() {
 
 namespace detail {
 
+void check_max_size(const StageSource& source, const StageLimits& limits) {
+    if (limits.max_size != 0 && source.size() > limits.max_size) {
+        throw Error(ErrorKind::no_space,
+                    "too large to stage: " + human_size(source.size()) + " (" +
+                        std::to_string(source.size()) + " bytes), the maximum is " +
+                        human_size(limits.max_size),
+                    source.name());
+    }
+}
+
+sif::Image open_metadata_only(const StageSource& source) {
+    auto storage = std::make_unique<MetadataOnlyStorage>(source);
+    MetadataOnlyStorage& view = *storage;
+    sif::Image image = sif::Image::open(std::move(storage), sif::OpenMode::read_only);
+    const sif::Header& header = image.header();
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = {
+        {0, sif::kHeaderSize},
+        {static_cast<std::uint64_t>(header.descriptors_offset),
+         static_cast<std::uint64_t>(header.descriptors_total) * sif::kDescriptorSize}};
+    for (const sif::Descriptor& d : image.objects()) {
+        if (d.type() == sif::DataType::signature) {
+            ranges.emplace_back(static_cast<std::uint64_t>(d.offset),
+                                static_cast<std::uint64_t>(d.size));
+        }
+    }
+    view.restrict_to(std::move(ranges));
+    return image;
+}
+
+std::optional<VerifyReport> refusal_before_copy(const sif::Image& image,
+                                                const VerifyOptions& options) {
+    if (options.legacy || options.legacy_all) {
+        return std::nullopt;  // legacy signatures digest object data and nothing else
+    }
+    try {
+        ObjectDigests digests(image);
+        assume_claimed_digests(image, digests);
+        VerifyReport report = verify_with(image, options, digests);
+        if (report.status == VerifyStatus::verified) {
+            return std::nullopt;
+        }
+        return report;
+    } catch (const ObjectDataNeeded&) {
+        return std::nullopt;
+    }
+}
+
 CopyOutcome copy_and_verify(const StageSource& source, sif::AtomicFile& copy,
                             const VerifyOptions& options) {
     const std::string& source_name = source.name();
     const std::string dest_name = copy.destination().string();
     const std::filesystem::path dest_dir = copy.destination().parent_path();
+    claim_temporary(copy.fd());
     reserve_space(copy.fd(), dest_dir, source.size(), "the staged copy of " + source_name);
     ::posix_fadvise(source.fd(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
     StreamPlanner planner;
     std::vector<std::byte> buffer(kChunk);
     std::uint64_t copied = 0;
-    for (;;) {
-        const ssize_t n =
-            ::pread(source.fd(), buffer.data(), buffer.size(), static_cast<off_t>(copied));
+    // Up to the size that was checked and reserved: a source that grows meanwhile is not
+    // followed (one that shrinks leaves a copy that does not load).
+    while (copied < source.size()) {
+        const std::size_t want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(buffer.size(), source.size() - copied));
+        const ssize_t n = ::pread(source.fd(), buffer.data(), want, static_cast<off_t>(copied));
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;
@@ -240,9 +419,19 @@ void flush_copy(const sif::AtomicFile& copy) {
 }  // namespace detail
 
 StageResult stage_image(const StageSource& source, const std::filesystem::path& destination,
-                        const VerifyOptions& options, sif::AtomicFile::Overwrite overwrite) {
-    sif::AtomicFile copy(destination, overwrite, source.mode() & 0777);
+                        const VerifyOptions& options, sif::AtomicFile::Overwrite overwrite,
+                        const StageLimits& limits) {
+    detail::check_max_size(source, limits);
+    const std::filesystem::path dir = destination.parent_path();
+    detail::remove_dead_temporaries(dir);
+    detail::check_space(dir, source.size(), "the staged copy of " + source.name());
     StageResult result;
+    if (auto refusal = detail::refusal_before_copy(detail::open_metadata_only(source), options)) {
+        result.report = std::move(*refusal);
+        result.refused_before_copy = true;
+        return result;
+    }
+    sif::AtomicFile copy(destination, overwrite, source.mode() & 0777);
     result.report = detail::copy_and_verify(source, copy, options).report;
     if (result.report.status == VerifyStatus::verified) {
         detail::flush_copy(copy);
@@ -254,8 +443,8 @@ StageResult stage_image(const StageSource& source, const std::filesystem::path& 
 
 StageResult stage_image(const std::filesystem::path& source,
                         const std::filesystem::path& destination, const VerifyOptions& options,
-                        sif::AtomicFile::Overwrite overwrite) {
-    return stage_image(StageSource::open(source), destination, options, overwrite);
+                        sif::AtomicFile::Overwrite overwrite, const StageLimits& limits) {
+    return stage_image(StageSource::open(source), destination, options, overwrite, limits);
 }
 
 }  // namespace sifkit::sign

@@ -2,6 +2,7 @@
 #include "sifkit/sign/stage_cache.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "cache_dir.hpp"
 #include "cache_record.hpp"
+#include "disk_space.hpp"
 #include "sifkit/sif/error.hpp"
 #include "stage_copy.hpp"
 #include "verify_internal.hpp"
@@ -147,6 +149,7 @@ detail::FileIdentity identity_of(const StageSource& source) {
 
 void write_record(const std::filesystem::path& path, const detail::CacheRecord& record) {
     sif::AtomicFile out(path, sif::AtomicFile::Overwrite::replace, 0444);
+    detail::claim_temporary(out.fd());
     const std::string text = record.encode();
     out.storage()->write_at(0, std::as_bytes(std::span(text.data(), text.size())));
     out.commit();
@@ -163,6 +166,7 @@ void copy_into_cache(const Entry& entry, const StageSource& source,
         ::unlink(entry.copy.c_str());
     }
     detail::remove_stale_temporaries(entry.copy);
+    detail::remove_stale_temporaries(entry.record);
 
     sif::AtomicFile copy(entry.copy, sif::AtomicFile::Overwrite::replace, 0444);
     detail::CopyOutcome outcome = detail::copy_and_verify(source, copy, options);
@@ -198,13 +202,26 @@ void copy_into_cache(const Entry& entry, const StageSource& source,
 
 }  // namespace
 
-StageCache::StageCache(const std::filesystem::path& dir)
-    : dir_(detail::open_private_directory(dir)) {}
+StageCache::StageCache(const std::filesystem::path& dir, Parents parents)
+    : dir_(detail::open_private_directory(dir, parents == Parents::create
+                                                   ? detail::MissingParents::create
+                                                   : detail::MissingParents::refuse)) {}
 
 std::filesystem::path StageCache::default_dir() {
-    const char* tmp = std::getenv("TMPDIR");
-    const std::filesystem::path base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-    return base / ("sifkit-cache-" + std::to_string(::geteuid()));
+    // The XDG base directory rule: a relative XDG_CACHE_HOME is invalid and ignored.
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
+        return std::filesystem::path(xdg) / "sifkit" / "stage";
+    }
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home != '/') {
+        const struct passwd* entry = ::getpwuid(::geteuid());
+        home = entry != nullptr ? entry->pw_dir : nullptr;
+    }
+    if (home == nullptr || *home != '/') {
+        throw Error(ErrorKind::usage,
+                    "no cache directory: set HOME or XDG_CACHE_HOME, or use --cache-dir");
+    }
+    return std::filesystem::path(home) / ".cache" / "sifkit" / "stage";
 }
 
 std::string StageCache::key_of(const sif::Image& image) {
@@ -238,11 +255,23 @@ CacheStageResult StageCache::stage(const StageSource& source, const VerifyOption
                     "the stage cache verifies whole images: --group, --object and "
                     "--legacy-insecure cannot be used with it");
     }
+    detail::check_max_size(source, cache_options.limits);
+    detail::remove_dead_temporaries(dir_);
     CacheStageResult result;
-    result.key = key_of(open_shared(source.fd(), source.name()));
+    const sif::Image metadata = detail::open_metadata_only(source);
+    result.key = key_of(metadata);
     const Entry entry{dir_ / (result.key + ".sif"), dir_ / (result.key + ".json"),
                       dir_ / (result.key + ".lock")};
     result.entry = entry.copy;
+    if (auto refusal = detail::refusal_before_copy(metadata, options)) {
+        // Before the lock, so that an image refused by its signatures leaves not even a lock
+        // file. The same verdict as a cached copy would get: its signatures are these. As
+        // without a cache, an image the disk could not hold anyway is told so first.
+        detail::check_space(dir_, source.size(), "the staged copy of " + source.name());
+        result.report = std::move(*refusal);
+        result.refused_before_copy = true;
+        return result;
+    }
 
     // Everything below happens under the entry's lock: one process copies, the others wait
     // here and then find its copy.

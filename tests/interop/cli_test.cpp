@@ -183,6 +183,50 @@ TEST_CASE("sifkit list/info/header/dump equal live siftool on every corpus image
     }
 }
 
+TEST_CASE("link fields with flag bits and no ID, and years before 1000, print as siftool's",
+          "[cli][siftool]") {
+    // Found by a differential run of mutated images against siftool 2.8.3: the "no link" test
+    // comes after masking the group bits, and years are padded to four digits after the sign.
+    const auto original = reference_images() / "one-object-time.sif";
+    const auto bytes = read_file(original);
+    const auto image = sif::Image::open(original);
+    REQUIRE(!image.objects().empty());
+    const auto slot = static_cast<std::size_t>(image.header().descriptors_offset);
+    const auto put = [](std::string& data, std::size_t at, std::uint64_t value, int width) {
+        for (int i = 0; i < width; ++i) {
+            data[at + static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i));
+        }
+    };
+    const auto scratch =
+        fs::temp_directory_path() / ("sifkit-parity-" + std::to_string(::getpid()));
+    fs::create_directories(scratch);
+    struct Mutation {
+        const char* name;
+        std::uint32_t link;
+        std::int64_t time;
+    };
+    for (const Mutation m :
+         {Mutation{"link-0x80000000", 0x80000000U, 0}, Mutation{"link-0xF0000000", 0xF0000000U, 0},
+          Mutation{"link-0x80000005", 0x80000005U, 0}, Mutation{"year-minus-1", 0, -62167305600},
+          Mutation{"year-minus-999", 0, -93661228800}, Mutation{"year-7", 0, -61914844800}}) {
+        INFO(m.name);
+        std::string data = bytes;
+        put(data, slot + 13, m.link, 4);                              // link
+        put(data, slot + 41, static_cast<std::uint64_t>(m.time), 8);  // ctime
+        put(data, slot + 49, static_cast<std::uint64_t>(m.time), 8);  // mtime
+        put(data, 64, static_cast<std::uint64_t>(m.time), 8);         // header ctime
+        const auto path = (scratch / (std::string(m.name) + ".sif")).string();
+        write_file(path, data);
+        const auto theirs = run_siftool({"list", path});
+        REQUIRE(theirs.exit_code == 0);
+        CHECK(as_siftool_would_print(run_sifkit({"list", path}).out) == theirs.out);
+        CHECK(run_sifkit({"header", path}).out == run_siftool({"header", path}).out);
+        CHECK(as_siftool_would_print(run_sifkit({"info", "1", path}).out) ==
+              run_siftool({"info", "1", path}).out);
+    }
+    fs::remove_all(scratch);
+}
+
 TEST_CASE("sifkit --json fields equal sifcheck dump", "[cli][oracle]") {
     std::vector<fs::path> images = sif_files(reference_images());
     const auto upstream = sif_files(upstream_images());

@@ -145,9 +145,11 @@ TEST_CASE("stage writes the destination only when the copy verifies", "[sign]") 
     CHECK(result.exit_code == 11);
     CHECK(result.out.find("data object integrity compromised: 3") != std::string::npos);
     CHECK_FALSE(fs::exists(rejected));
+    // Signed by no trusted key: refused from the signatures alone, before a byte is copied
+    // (docs/slurm.md), so the verdict is "untrusted" (12) whatever the data holds.
     CHECK(run_sifkit(
               {"stage", tampered.string(), rejected.string(), "--key", key("ecdsa-public.pem")})
-              .exit_code == 11);
+              .exit_code == 12);
     CHECK(run_sifkit({"stage", (upstream_images() / "two-groups.sif").string(), rejected.string(),
                       "--key", key("ecdsa-public.pem")})
               .exit_code == 10);

@@ -10,7 +10,15 @@ as a client configured with http_proxy sends them, are forwarded the same way: t
 stands for an outbound HTTP proxy.
 
 Every request is appended to LOG as one JSON line:
-    {"method", "path", "range", "host", "absolute", "status", "sent", "fault"}
+    {"method", "path", "range", "host", "absolute", "authorization", "status", "sent", "fault"}
+where "authorization" is the scheme of the request's Authorization header ("Basic", "Bearer")
+or null: what a host that should never see the credentials received.
+
+    --tls CERT KEY                  speak HTTPS (to the client; the upstream stays plain HTTP)
+    --location-origin ORIGIN        in answers to upload requests (/v2/<name>/blobs/uploads/...),
+                                    put ORIGIN ("http://127.0.0.1:1234") in place of the scheme,
+                                    host and port of the Location header: a registry that sends
+                                    the upload to another host
 
 Faults (on GET responses for blobs, /v2/<name>/blobs/sha256:<hex>):
     --cut-after N [--cut-times K]   send the headers and N body bytes, then drop the
@@ -20,6 +28,8 @@ Faults (on GET responses for blobs, /v2/<name>/blobs/sha256:<hex>):
     --min-size N                    faults apply only to blobs larger than N bytes (default 0)
 and on any request:
     --fail-first K                  answer the first K requests with 503
+    --ask-credentials               answer every request with 401 and a Basic challenge (a host
+                                    that wants the credentials it should never get)
 
 Python standard library only.
 """
@@ -30,12 +40,15 @@ import json
 import os
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
 import urllib.parse
 
 BLOB = re.compile(r"^/v2/.+/blobs/(sha256:[0-9a-f]{64})$")
+UPLOAD = re.compile(r"^/v2/.+/blobs/uploads/")
+ORIGIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
 
 
 def main(argv):
@@ -50,6 +63,9 @@ def main(argv):
     ap.add_argument("--flip")
     ap.add_argument("--min-size", type=int, default=0)
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--location-origin")
+    ap.add_argument("--ask-credentials", action="store_true")
     opts = ap.parse_args(argv[1:])
     lock = threading.Lock()
     state = {"cuts": 0, "stalls": 0, "requests": 0}
@@ -74,11 +90,25 @@ def main(argv):
                 target = parts.path + ("?" + parts.query if parts.query else "")
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            authorization = self.headers.get("Authorization")
             entry = {"method": self.command, "path": target, "range": self.headers.get("Range"),
-                     "host": self.headers.get("Host"), "absolute": absolute, "fault": None}
+                     "host": self.headers.get("Host"), "absolute": absolute,
+                     "authorization": authorization.split(" ")[0] if authorization else None,
+                     "fault": None}
             with lock:
                 state["requests"] += 1
                 fail = state["requests"] <= opts.fail_first
+            if opts.ask_credentials:
+                entry.update(status=401, sent=0, fault="401")
+                log(entry)
+                payload = b'{"errors":[{"code":"UNAUTHORIZED","message":"injected"}]}'
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="fault proxy"')
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             if fail:
                 entry.update(status=503, sent=0, fault="503")
                 log(entry)
@@ -118,6 +148,10 @@ def main(argv):
             for k, v in response.getheaders():
                 if k.lower() not in ("connection", "keep-alive", "transfer-encoding",
                                      "content-length"):
+                    if k.lower() == "location" and opts.location_origin and \
+                            UPLOAD.match(target.split("?")[0]):
+                        v = opts.location_origin + ORIGIN.sub("", v)
+                        fault = "location"
                     self.send_header(k, v)
             if self.command == "HEAD":
                 self.send_header("Content-Length", response.getheader("Content-Length", "0"))
@@ -144,6 +178,10 @@ def main(argv):
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if opts.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(opts.tls[0], opts.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     with open(opts.portfile + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(opts.portfile + ".tmp", opts.portfile)

@@ -12,23 +12,6 @@ namespace t = sifkit::test;
 
 namespace {
 
-// The largest layer of the fixture (busybox and the random files): the one faults aim at.
-std::string big_layer() {
-    const auto manifest = nlohmann::json::parse(
-        t::read_file(fixtures() / "layout" / "blobs" / "sha256" /
-                     layout_digest(fixtures() / "layout", "latest").substr(7)));
-    std::string digest;
-    std::uint64_t size = 0;
-    for (const auto& layer : manifest["layers"]) {
-        if (layer["size"].get<std::uint64_t>() > size) {
-            size = layer["size"].get<std::uint64_t>();
-            digest = layer["digest"].get<std::string>();
-        }
-    }
-    REQUIRE(size > 2000000);
-    return digest;
-}
-
 std::vector<nlohmann::json> requests_for(const Proxy& proxy, const std::string& digest) {
     std::vector<nlohmann::json> out;
     for (const auto& r : proxy.requests()) {

@@ -208,6 +208,9 @@ Registry::Registry(std::string name, RegistryConfig config)
         << "  delete:\n    enabled: true\n"
         << "  maintenance:\n    uploadpurging:\n      enabled: false\n"
         << "http:\n  addr: 127.0.0.1:" << port_ << "\n";
+    if (config_.secret) {
+        yml << "  secret: " << *config_.secret << "\n";
+    }
     if (config_.tls) {
         yml << "  tls:\n    certificate: " << config_.tls->first.string()
             << "\n    key: " << config_.tls->second.string() << "\n";
@@ -270,6 +273,43 @@ std::size_t Registry::count(const std::string& method, const std::string& path_p
         ++n;
     }
     return n;
+}
+
+namespace {
+
+void openssl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = t::run(argv);
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+
+const Pki& pki() {
+    static const Pki p = [] {
+        Pki k;
+        k.dir = scratch() / "pki";
+        k.ca = k.dir / "ca.pem";
+        k.cert = k.dir / "server.pem";
+        k.key = k.dir / "server.key";
+        k.other_ca = k.dir / "other-ca.pem";
+        fs::create_directories(k.dir);
+        const std::string d = k.dir.string();
+        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key", "-out",
+                 k.ca.string(), "-days", "2", "-subj", "/CN=sifkit test CA"});
+        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/other.key",
+                 "-out", k.other_ca.string(), "-days", "2", "-subj", "/CN=another CA"});
+        openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", k.key.string(), "-out",
+                 d + "/server.csr", "-subj", "/CN=127.0.0.1"});
+        t::write_file(k.dir / "ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+        openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", k.ca.string(), "-CAkey",
+                 d + "/ca.key", "-CAcreateserial", "-out", k.cert.string(), "-days", "2",
+                 "-extfile", d + "/ext.cnf"});
+        return k;
+    }();
+    return p;
 }
 
 const fs::path& seeded_storage() {
@@ -449,6 +489,22 @@ std::string layout_digest(const fs::path& layout, const std::string& tag) {
     }
     FAIL("no tag " << tag << " in " << layout);
     return {};
+}
+
+std::string big_layer() {
+    const auto manifest = nlohmann::json::parse(
+        sifkit::test::read_file(fixtures() / "layout" / "blobs" / "sha256" /
+                                layout_digest(fixtures() / "layout", "latest").substr(7)));
+    std::string digest;
+    std::uint64_t size = 0;
+    for (const auto& layer : manifest["layers"]) {
+        if (layer["size"].get<std::uint64_t>() > size) {
+            size = layer["size"].get<std::uint64_t>();
+            digest = layer["digest"].get<std::string>();
+        }
+    }
+    REQUIRE(size > 2000000);
+    return digest;
 }
 
 }  // namespace registry_test

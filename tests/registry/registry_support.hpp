@@ -75,6 +75,8 @@ struct RegistryConfig {
         fs::path bundle;
     };
     std::optional<Token> token;
+    // http.secret: registries that share storage and secret continue each other's uploads.
+    std::optional<std::string> secret;
 };
 
 class Registry {
@@ -106,6 +108,17 @@ class Registry {
 Registry& seeded();
 // The storage directory seeded() serves, for other registries over the same content.
 const fs::path& seeded_storage();
+
+// A throwaway CA and a server certificate it signed for 127.0.0.1 (made once per run), and a CA
+// that signed nothing.
+struct Pki {
+    fs::path dir;
+    fs::path ca;
+    fs::path cert;
+    fs::path key;
+    fs::path other_ca;
+};
+const Pki& pki();
 
 // Copies an image into a registry with skopeo (plain HTTP unless `tls`).
 void skopeo_copy(const std::string& from, const std::string& to,
@@ -157,5 +170,8 @@ std::string file_in(const fs::path& sif, const std::string& path);
 std::vector<fs::path> leftovers(const fs::path& dir);
 // The manifest digest a tag names in an OCI layout's index.json.
 std::string layout_digest(const fs::path& layout, const std::string& tag);
+// The digest of the fixture's largest layer (busybox and the random files, over 2 MB): the one
+// the fault and tamper tests aim at.
+std::string big_layer();
 
 }  // namespace registry_test

@@ -7,45 +7,6 @@
 using namespace registry_test;
 namespace t = sifkit::test;
 
-namespace {
-
-struct Pki {
-    fs::path dir = scratch() / "pki";
-    fs::path ca = dir / "ca.pem";
-    fs::path cert = dir / "server.pem";
-    fs::path key = dir / "server.key";
-};
-
-void openssl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"openssl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const auto r = t::run(argv);
-    INFO(r.describe());
-    REQUIRE(r.exit_code == 0);
-}
-
-const Pki& pki() {
-    static const Pki p = [] {
-        Pki k;
-        fs::create_directories(k.dir);
-        const std::string d = k.dir.string();
-        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/ca.key", "-out",
-                 k.ca.string(), "-days", "2", "-subj", "/CN=sifkit test CA"});
-        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/other.key",
-                 "-out", d + "/other-ca.pem", "-days", "2", "-subj", "/CN=another CA"});
-        openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", k.key.string(), "-out",
-                 d + "/server.csr", "-subj", "/CN=127.0.0.1"});
-        t::write_file(k.dir / "ext.cnf", "subjectAltName=IP:127.0.0.1\n");
-        openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", k.ca.string(), "-CAkey",
-                 d + "/ca.key", "-CAcreateserial", "-out", k.cert.string(), "-days", "2",
-                 "-extfile", d + "/ext.cnf"});
-        return k;
-    }();
-    return p;
-}
-
-}  // namespace
-
 TEST_CASE("TLS is verified; --ca-file trusts a private CA; --insecure skips", "[tls]") {
     seeded();
     RegistryConfig config;
@@ -82,8 +43,8 @@ TEST_CASE("TLS is verified; --ca-file trusts a private CA; --insecure skips", "[
 
     // A CA that did not sign the certificate is no better than none.
     const auto wrong_ca =
-        run_sifkit(env, {"pull", "-q", "--retries", "0", "--ca-file",
-                         (pki().dir / "other-ca.pem").string(), ref, (env.dir / "x.sif").string()});
+        run_sifkit(env, {"pull", "-q", "--retries", "0", "--ca-file", pki().other_ca.string(), ref,
+                         (env.dir / "x.sif").string()});
     CHECK(wrong_ca.exit_code == 3);
     CHECK_FALSE(fs::exists(env.dir / "x.sif"));
 }

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -119,6 +120,31 @@ std::string plugstack_line(const Cluster& c) {
 
 }  // namespace
 
+PluginSettings::PluginSettings(fs::path conf, const std::vector<std::string>& arguments)
+    : conf_(std::move(conf)), original_(t::read_file(conf_)) {
+    std::istringstream words(original_);
+    std::vector<std::string> kept;
+    for (std::string word; words >> word;) {
+        const std::string name = word.substr(0, word.find('=') + 1);
+        const bool replaced = std::any_of(arguments.begin(), arguments.end(), [&](const auto& a) {
+            return word.find('=') != std::string::npos && a.starts_with(name);
+        });
+        if (!replaced) {
+            kept.push_back(word);
+        }
+    }
+    kept.insert(kept.end(), arguments.begin(), arguments.end());
+    std::string line;
+    for (const std::string& word : kept) {
+        line += (line.empty() ? "" : " ") + word;
+    }
+    t::write_file(conf_, line + "\n");
+}
+
+PluginSettings::~PluginSettings() {
+    t::write_file(conf_, original_);
+}
+
 std::string Job::describe() const {
     return "job " + id + " -> exit " + std::to_string(exit_code) + "\n" + output;
 }
@@ -164,7 +190,7 @@ void Cluster::prepare() {
     const fs::path root = dir_ / "sifkit";
     fs::create_directories(root);
     const ScopedLock lock(dir_ / "sifkit.lock");
-    const fs::path conf = dir_ / "etc" / "plugstack.conf.d" / "sifkit.conf";
+    const fs::path conf = plugin_conf();
     const std::string line = plugstack_line(*this);
     if (fs::exists(root / "ready") && fs::exists(conf) && t::read_file(conf) == line) {
         return;

@@ -14,6 +14,21 @@
 
 namespace slurm_test {
 
+// The plugin's plugstack.conf line with some arguments changed, for as long as this object
+// lives (srun and slurmstepd read it at each step); the documented line is back afterwards.
+class PluginSettings {
+  public:
+    // `arguments`: NAME=VALUE, each replacing the argument of that NAME or added.
+    PluginSettings(fs::path conf, const std::vector<std::string>& arguments);
+    ~PluginSettings();
+    PluginSettings(const PluginSettings&) = delete;
+    PluginSettings& operator=(const PluginSettings&) = delete;
+
+  private:
+    fs::path conf_;
+    std::string original_;
+};
+
 struct Job {
     int exit_code = -1;  // the job's exit code (sbatch --wait), or srun's
     std::string id;
@@ -57,6 +72,8 @@ class Cluster {
             const std::vector<std::string>& extra_env = {}) const;
     // The lines of slurmd's log that the plugin wrote for `job`.
     std::vector<std::string> plugin_log(const std::string& job) const;
+    // The plugin's configuration file (plugstack.conf.d/sifkit.conf).
+    fs::path plugin_conf() const { return dir_ / "etc" / "plugstack.conf.d" / "sifkit.conf"; }
 
   private:
     explicit Cluster(fs::path dir) : dir_(std::move(dir)) {}

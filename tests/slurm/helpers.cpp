@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -73,27 +74,74 @@ void make_image(const fs::path& layout, const fs::path& out, const fs::path& key
                              fs::perms::others_read);
 }
 
-int lock_waiters(const fs::path& file) {
+std::vector<int> lock_waiter_pids(const fs::path& file) {
     struct stat info {};
     if (::stat(file.c_str(), &info) != 0) {
-        return 0;
+        return {};
     }
     char id[64];
     std::snprintf(id, sizeof id, "%02x:%02x:%llu", major(info.st_dev), minor(info.st_dev),
                   static_cast<unsigned long long>(info.st_ino));
+    // "N: -> FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF" for a blocked waiter.
     std::istringstream locks(t::read_file("/proc/locks"));
-    int waiters = 0;
+    std::vector<int> pids;
     for (std::string line; std::getline(locks, line);) {
-        std::istringstream fields(line);
-        bool blocked = false;
-        for (std::string field; fields >> field;) {
-            blocked = blocked || field == "->";
-            if (blocked && field == id) {
-                ++waiters;
-            }
+        std::istringstream in(line);
+        std::vector<std::string> fields;
+        for (std::string field; in >> field;) {
+            fields.push_back(field);
+        }
+        if (fields.size() >= 7 && fields[1] == "->" && fields[6] == id) {
+            pids.push_back(std::stoi(fields[5]));
         }
     }
-    return waiters;
+    return pids;
+}
+
+int lock_waiters(const fs::path& file) {
+    return static_cast<int>(lock_waiter_pids(file).size());
+}
+
+void make_sparse_image(const fs::path& path, std::uint64_t bytes) {
+    t::write_file(path, "");
+    auto image = sifkit::sif::Image::create(
+        sifkit::sif::FileStorage::open(path, sifkit::sif::OpenMode::read_write), {});
+    sifkit::sif::ObjectSpec spec;
+    spec.group = 1;
+    auto writer = image.begin_object(spec);
+    const std::byte last{1};
+    const std::uint64_t header_and_table = fs::file_size(path);
+    writer.write_at(bytes - header_and_table - 1, std::span(&last, 1));
+    writer.commit();
+}
+
+std::vector<std::string> entries_of(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        names.push_back(it->path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> temporaries_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const std::string& name : entries_of(dir)) {
+        if (name.find(".sifkit-") != std::string::npos) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
+std::uint64_t allocated_bytes(const fs::path& file) {
+    struct stat info {};
+    if (::lstat(file.c_str(), &info) != 0) {
+        return 0;
+    }
+    return static_cast<std::uint64_t>(info.st_blocks) * 512;
 }
 
 HeldLock::HeldLock(const fs::path& file)

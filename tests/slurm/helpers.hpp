@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -30,6 +31,18 @@ void tamper(const fs::path& image);
 
 // Number of processes blocked waiting for a lock (flock or fcntl) on `file` (/proc/locks).
 int lock_waiters(const fs::path& file);
+// Their process IDs.
+std::vector<int> lock_waiter_pids(const fs::path& file);
+
+// An unsigned SIF image of `bytes` apparent size that uses a few KiB of disk: one data object
+// in group 1, all holes but its last byte.
+void make_sparse_image(const fs::path& path, std::uint64_t bytes);
+// Names of the temporary files in `dir` (".NAME.sifkit-XXXXXX"), sorted.
+std::vector<std::string> temporaries_in(const fs::path& dir);
+// Names of every entry of `dir`, sorted (none when it does not exist).
+std::vector<std::string> entries_of(const fs::path& dir);
+// Bytes of disk a file holds (st_blocks * 512).
+std::uint64_t allocated_bytes(const fs::path& file);
 
 // Holds an exclusive flock on `file` until destroyed or released.
 class HeldLock {

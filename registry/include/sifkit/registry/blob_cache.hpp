@@ -2,7 +2,7 @@
 // else ~/.cache/sifkit.
 //
 //   blobs/sha256/<hex>     complete blobs (layers, configs, manifests), each checked against its
-//                          digest before it was renamed there
+//                          digest before it was renamed there, and again whenever it is read
 //   partial/sha256/<hex>   a download in progress or interrupted: the bytes received so far,
 //                          resumed by the next pull; its writer holds an flock on it
 //   sources/<hex>          "REGISTRY/REPOSITORY" lines: where the blob was seen, for
@@ -34,7 +34,11 @@ class BlobCache {
     std::filesystem::path partial_path(const std::string& digest) const;
 
     // A complete blob opened read-only (marked as used now), or -1 when it is not cached.
+    // Its bytes are not checked here: a reader hashes them before it trusts them.
     int open_blob(const std::string& digest) const;
+    // Removes a complete blob found damaged (its bytes do not have its digest), when blobs/
+    // still holds the file `fd` is open on; true when it was removed.
+    bool evict(const std::string& digest, int fd) const;
     // Stores a small document (a manifest) under its digest; the caller checked the digest.
     void put(const std::string& digest, std::string_view data) const;
 

@@ -29,6 +29,10 @@ struct BundleOptions {
     std::vector<std::string> args;  // run arguments
     bool overwrite = false;
     bool writable = false;  // root.readonly false
+    // What the root file system leaves out, as UnpackOptions.
+    bool devices = true;
+    bool setuid = true;
+    bool xattrs = true;
 };
 
 // Writes the bundle; returns the unpack report (ownership the caller could not apply...).

@@ -31,6 +31,9 @@ struct OciExportResult {
     std::string config_digest;
     std::uint64_t layers = 0;
     std::uint64_t bytes = 0;  // blob bytes written
+    // `oci` with overwrite: what is left of the layout that was replaced, when it could not all
+    // be removed (the new layout is in place all the same); empty otherwise.
+    std::string replaced_tree_left;
 };
 
 OciExportResult export_oci(const sif::Image& image, const std::filesystem::path& destination,

@@ -7,9 +7,9 @@
 namespace sifkit::sif {
 
 // Path components below the root. Linux's PATH_MAX (4096 bytes) allows at most 2048 levels
-// for a path handed to the kernel whole; export creates the tree with one open directory per
-// level, so 512 levels stay well inside the common `ulimit -n` of 1024. Real images are
-// rarely more than 40 levels deep.
+// for a path handed to the kernel whole, so deeper trees are awkward for every tool that
+// unpacks them; real images are rarely more than 40 levels deep. (Export keeps a bounded
+// number of directories open whatever the depth.)
 inline constexpr std::size_t kMaxTreeDepth = 512;
 
 }  // namespace sifkit::sif

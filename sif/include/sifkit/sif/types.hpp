@@ -32,9 +32,10 @@ inline constexpr std::int64_t kDefaultDescriptorOffset = 4096;
 inline constexpr std::int64_t kDefaultDescriptorCapacity = 48;
 inline constexpr std::uint64_t kPartitionAlignment = 4096;
 
-// The most descriptor slots sifkit accepts in a file. The reference uses 48; a count beyond this
-// is treated as corruption so that a hostile header cannot make a loader allocate gigabytes.
-inline constexpr std::int64_t kMaxDescriptorCapacity = 65536;
+// The most descriptor slots `new` makes (a 613 MB table; the reference's default is 48).
+// Reading has no such cap, as the reference has none: a table must fit in its file, which is
+// what bounds a load's memory.
+inline constexpr std::int64_t kMaxDescriptorCapacity = std::int64_t{1} << 20;
 
 enum class DataType : std::int32_t {
     deffile = 0x4001,

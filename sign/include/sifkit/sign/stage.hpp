@@ -2,9 +2,18 @@
 // is verified is exactly what is written (no window between checking and using). The copy goes
 // to a temporary file next to the destination (sif::AtomicFile) and is renamed into place only
 // when verification passes; otherwise it is removed and the destination is left untouched.
-// Before a byte is copied, the destination's file system must have room for the whole image
-// (checked, then reserved); too little space is an ErrorKind::no_space Error, as is running out
-// of space during the copy.
+//
+// Before a byte is reserved or copied, in this order: an image larger than the caller's maximum
+// is refused, the destination's file system must have room for the whole image (both
+// ErrorKind::no_space Errors, as is running out of space during the copy), and the image's
+// header, descriptor table and signatures must not already refuse it (no signature, none by a
+// trusted key, a required key missing, a malformed signature: see refused_before_copy). Only
+// then is the room reserved and the image copied. An image is always read up to the size it had
+// when it was opened, never further: a file that keeps growing cannot fill the disk.
+//
+// A stage that is killed leaves its temporary file behind; every stage into a directory first
+// removes the temporaries there of stages that are no longer running (each running stage holds
+// a lock on its own).
 #pragma once
 
 #include <sys/types.h>
@@ -48,22 +57,36 @@ class StageSource {
     mode_t mode_ = 0;
 };
 
+struct StageLimits {
+    // The largest image (its file size) the caller accepts; 0 = no limit. Larger images are a
+    // no_space Error before anything else is done.
+    std::uint64_t max_size = 0;
+};
+
 struct StageResult {
     VerifyReport report;
     bool written = false;  // the destination now holds the verified copy
+    // The header, descriptor table and signatures refused the image, so nothing was reserved
+    // or copied; `report` is their verdict with the object digests taken to be those the
+    // signatures claim (the object data was not read: an image refused as untrusted may also
+    // have been changed after it was signed).
+    bool refused_before_copy = false;
 };
 
-// Streams `source` once, in large sequential reads, into the temporary copy while hashing every
-// object's bytes as they pass; then loads the copy (header, descriptors and signatures are read
-// back from the copy, not from the source), verifies it with the hashed digests, and commits it
-// when the report says verified. Memory is bounded (one copy buffer plus small per-object
-// state), whatever the image size. Throws sifkit Errors for I/O failures, too little space
-// (no_space) and images that do not load; signature problems are reported in the result.
+// After the checks above, streams `source` once, in large sequential reads, into the temporary
+// copy while hashing every object's bytes as they pass; then loads the copy (header,
+// descriptors and signatures are read back from the copy, not from the source), verifies it
+// with the hashed digests, and commits it when the report says verified. Memory is bounded (one
+// copy buffer plus small per-object state), whatever the image size. Throws sifkit Errors for
+// I/O failures, too large images or too little space (no_space) and images that do not load;
+// signature problems are reported in the result.
 StageResult stage_image(const StageSource& source, const std::filesystem::path& destination,
                         const VerifyOptions& options,
-                        sif::AtomicFile::Overwrite overwrite = sif::AtomicFile::Overwrite::refuse);
+                        sif::AtomicFile::Overwrite overwrite = sif::AtomicFile::Overwrite::refuse,
+                        const StageLimits& limits = {});
 StageResult stage_image(const std::filesystem::path& source,
                         const std::filesystem::path& destination, const VerifyOptions& options,
-                        sif::AtomicFile::Overwrite overwrite = sif::AtomicFile::Overwrite::refuse);
+                        sif::AtomicFile::Overwrite overwrite = sif::AtomicFile::Overwrite::refuse,
+                        const StageLimits& limits = {});
 
 }  // namespace sifkit::sign

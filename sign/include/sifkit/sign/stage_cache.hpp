@@ -25,7 +25,10 @@
 //   that claims the cached image's signatures is refused even though a good copy is cached.
 // - The directory must be owned by this user and writable by no one else, and its parents must
 //   not be writable by others unless sticky: whoever could write there could forge record and
-//   copy together.
+//   copy together. It is opened one component at a time without following links others made,
+//   and what was opened is checked (see open_private_directory in cache_dir.hpp).
+// - An image its header, table and signatures already refuse is refused before the cache is
+//   touched (no lock file, no copy): see stage.hpp.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +49,9 @@ struct CacheStageOptions {
     // Called once, before blocking, when another process holds the entry's lock (it is staging
     // the same image); it then waits and reuses that copy.
     std::function<void()> on_wait;
+    // As for stage_image: larger images are refused (no_space) before anything else, hits
+    // included.
+    StageLimits limits;
 };
 
 struct CacheStageResult {
@@ -62,15 +68,24 @@ struct CacheStageResult {
     bool source_verified = false;
     // An entry was found and discarded before copying again, and why ("" when none was).
     std::string discarded;
+    // As in StageResult: the header, table and signatures refused the image; nothing was
+    // locked, reserved or copied, and the cache was not looked at.
+    bool refused_before_copy = false;
 };
 
 class StageCache {
   public:
-    // Uses `dir`, creating it (mode 0700) when it does not exist; its parent must exist. Throws a
-    // usage Error naming the directory when it, or a parent, is not safe (see above).
-    explicit StageCache(const std::filesystem::path& dir);
+    enum class Parents { must_exist, create };
 
-    // $TMPDIR/sifkit-cache-EUID, or /tmp/sifkit-cache-EUID when TMPDIR is unset.
+    // Uses `dir`, creating it (mode 0700) when it does not exist; its parent must exist, or is
+    // created (0700) with Parents::create. Throws a usage Error naming the directory when it,
+    // or a parent, is not safe (see above).
+    explicit StageCache(const std::filesystem::path& dir, Parents parents = Parents::must_exist);
+
+    // $XDG_CACHE_HOME/sifkit/stage when XDG_CACHE_HOME is an absolute path, else
+    // ~/.cache/sifkit/stage ($HOME, or the user's home directory in the password database).
+    // Never a shared directory such as /tmp, where another user could create the name first.
+    // Throws a usage Error when there is no home directory.
     static std::filesystem::path default_dir();
 
     const std::filesystem::path& dir() const noexcept { return dir_; }
