@@ -735,6 +735,11 @@ def explain(refusal, umoci_err, seen, crafted):
         if any("unpack entry: %s: link: no such file or directory" % d[1:] in umoci_err
                for d in seen.orphan_dirs):
             return ORPHANS
+        # umoci deleted through a symlink at a marker (the marker itself applies without an
+        # error), and a later entry fails on what that deletion took (seeds 3072, 4198)
+        for pattern in (WHITEOUT_BELOW, WHITEOUT_BELOW_OWN):
+            if any(where.endswith("(sym)") for _, where in crafted.get(pattern, [])):
+                return pattern
     elif refusal and not umoci_err:
         if ", which is a sym," in refusal:
             return BELOW_SYMLINK
