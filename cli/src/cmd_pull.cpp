@@ -85,7 +85,8 @@ void run(const PullCommand& o) {
         VerifyCliOptions keys;
         keys.keys = o.verify_keys;
         keys.keys_dir = o.verify_keys_dir;
-        verify_options = keys.resolve(trusted);  // bad keys fail before anything is downloaded
+        std::optional<sign::Ecl> no_ecl;                 // pull has no --ecl
+        verify_options = keys.resolve(trusted, no_ecl);  // bad keys fail before downloading
         staging.emplace(o.output,
                         o.convert.force ? sif::AtomicFile::Overwrite::replace
                                         : sif::AtomicFile::Overwrite::refuse,

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 verified, 10 not signed, 11 signature invalid or image tampered,\n"
-    "12 signed but by no trusted key, 4 unreadable or corrupt image, 2 usage error.\n";
+    "12 signed but by no trusted key, 13 refused by the --ecl execution control list,\n"
+    "4 unreadable or corrupt image (or a malformed --ecl file), 2 usage error.\n";
 
 struct StageCliOptions {
     std::string image;
@@ -84,8 +85,13 @@ void register_verify(CLI::App& app) {
                 "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json");
     cmd->callback([o] {
         sign::TrustedKeys keys;
-        const sign::VerifyOptions options = o->verify.resolve(keys);
+        std::optional<sign::Ecl> ecl;
+        sign::VerifyOptions options = o->verify.resolve(keys, ecl);
         const sif::Image image = sif::Image::open(o->image);
+        if (ecl) {
+            // Where Apptainer looks: the directory of the image's path, symbolic links resolved.
+            options.ecl_directory = std::filesystem::canonical(o->image).parent_path();
+        }
         const sign::VerifyReport report = sign::verify_image(image, options);
         print_report(o->image, report, o->verify.json);
         if (report.status != sign::VerifyStatus::verified) {
@@ -125,7 +131,8 @@ void register_stage(CLI::App& app) {
                 "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         sign::TrustedKeys keys;
-        const sign::VerifyOptions options = o->verify.resolve(keys);
+        std::optional<sign::Ecl> ecl;
+        sign::VerifyOptions options = o->verify.resolve(keys, ecl);
         const bool cached = o->cache || !o->cache_dir.empty();
         if (!cached && o->destination.empty()) {
             throw Error(ErrorKind::usage, "DEST is required without --cache or --cache-dir");
@@ -142,6 +149,10 @@ void register_stage(CLI::App& app) {
         const sign::StageSource source = o->source_fd >= 0
                                              ? sign::StageSource::adopt(o->source_fd, o->image)
                                              : sign::StageSource::open(o->image);
+        if (ecl) {
+            // The directory of the file actually read, even when it came as a descriptor.
+            options.ecl_directory = sign::directory_of_open_file(source.fd());
+        }
         if (!cached) {
             const sign::StageResult result =
                 sign::stage_image(source, o->destination, options, overwrite, limits);

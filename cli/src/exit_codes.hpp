@@ -22,6 +22,8 @@ enum ExitCode : int {
     kExitNotSigned = 10,
     kExitSignatureInvalid = 11,
     kExitUntrusted = 12,
+    // sifkit verify/stage --ecl: the image verified, but the execution control list refuses it.
+    kExitEclRefused = 13,
 };
 
 // Thrown by verify after printing its report, to exit with the verdict's code.

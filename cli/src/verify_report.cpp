@@ -27,8 +27,8 @@ std::string describe_format(const sign::SignatureFinding& f) {
 
 std::string text_line(const sign::SignatureFinding& f) {
     std::ostringstream out;
-    if (f.task == "image") {
-        out << "image";
+    if (f.task == "image" || f.task == "ecl") {
+        out << f.task;
     } else {
         out << f.task << ' ' << f.task_id;
         if (f.task == "object") {
@@ -80,10 +80,19 @@ void VerifyCliOptions::add_to(CLI::App& command) {
                     "Trusted keys that must sign each group: any (one is enough, the default) "
                     "or all (every one)")
         ->check(CLI::IsMember({"any", "all"}));
+    command.add_option("--ecl", ecl,
+                       "Also judge the verified image by this execution control list (Apptainer's "
+                       "ecl.toml; exit 13 when it refuses)");
     command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
 }
 
-sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const {
+sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
+                                              std::optional<sign::Ecl>& loaded_ecl) const {
+    if (!ecl.empty() && (!groups.empty() || !objects.empty() || legacy)) {
+        throw Error(ErrorKind::usage,
+                    "--ecl judges every group's current signatures: no --group, --object or "
+                    "--legacy-insecure with it");
+    }
     for (const auto& path : keys) {
         trusted.add_file(path);
     }
@@ -100,6 +109,10 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const 
     options.legacy = legacy;
     options.legacy_all = legacy && all;
     options.required_keys = require == "all" ? sign::RequiredKeys::all : sign::RequiredKeys::any;
+    if (!ecl.empty()) {
+        loaded_ecl.emplace(sign::Ecl::load(ecl));
+        options.ecl = &*loaded_ecl;
+    }
     return options;
 }
 
@@ -156,6 +169,8 @@ int exit_code_for(sign::VerifyStatus status) {
             return kExitUntrusted;
         case sign::VerifyStatus::invalid:
             return kExitSignatureInvalid;
+        case sign::VerifyStatus::refused:
+            return kExitEclRefused;
     }
     return kExitSignatureInvalid;
 }

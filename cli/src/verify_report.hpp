@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 #include "cli11.hpp"
 
+#include "sifkit/sign/ecl.hpp"
 #include "sifkit/sign/result.hpp"
 #include "sifkit/sign/trusted_keys.hpp"
 #include "sifkit/sign/verify.hpp"
@@ -22,11 +24,13 @@ struct VerifyCliOptions {
     bool legacy = false;
     bool json = false;
     std::string require = "any";
+    std::string ecl;
 
-    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json.
+    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --ecl, --json.
     void add_to(CLI::App& command);
-    // Loads the keys into `keys` and returns the library options pointing at them.
-    sign::VerifyOptions resolve(sign::TrustedKeys& keys) const;
+    // Loads the keys into `keys` and the ECL, if one is given, into `ecl`, and returns the
+    // library options pointing at them; the caller sets options.ecl_directory.
+    sign::VerifyOptions resolve(sign::TrustedKeys& keys, std::optional<sign::Ecl>& ecl) const;
 };
 
 // Prints the report (text or JSON) on stdout. `outcome` ends the text output (stage says where

@@ -6,16 +6,16 @@
 
 namespace sifkit::sign::detail {
 
-std::string read_key_file(const std::filesystem::path& path) {
+std::string read_small_file(const std::filesystem::path& path, const std::string& what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw Error(ErrorKind::io, "cannot open key file", path.string());
+        throw Error(ErrorKind::io, "cannot open " + what, path.string());
     }
     std::string text(kMaxKeyFileSize + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxKeyFileSize) {
-        throw Error(ErrorKind::invalid_input, "key file larger than 1 MiB", path.string());
+        throw Error(ErrorKind::invalid_input, what + " larger than 1 MiB", path.string());
     }
     return text;
 }

@@ -9,6 +9,7 @@
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/clearsign.hpp"
 #include "sifkit/sign/dsse.hpp"
+#include "sifkit/sign/ecl.hpp"
 #include "verify_internal.hpp"
 
 namespace sifkit::sign {
@@ -154,6 +155,12 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
                             ": non-signature object not associated with object group"));
         }
     }
+    if (options.ecl != nullptr && (!options.groups.empty() || !options.objects.empty() ||
+                                   options.legacy || options.legacy_all)) {
+        throw Error(ErrorKind::usage,
+                    "the ECL judges every group's current signatures: no groups, objects or "
+                    "legacy signatures with it");
+    }
     std::vector<std::uint32_t> objects = options.objects;
     if (options.legacy_all) {
         for (const sif::Descriptor& d : image.objects()) {
@@ -175,6 +182,11 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
             require_every_key(options, task, report, first);
         }
     }
+    // The ECL narrows what verification accepts; on an image that does not verify it has
+    // nothing to add.
+    if (options.ecl != nullptr && report.status == VerifyStatus::verified) {
+        report.add(options.ecl->judge(options.ecl_directory, report));
+    }
     return report;
 }
 
@@ -190,6 +202,8 @@ std::string_view name_of(VerifyStatus status) noexcept {
             return "untrusted";
         case VerifyStatus::invalid:
             return "invalid";
+        case VerifyStatus::refused:
+            return "refused";
     }
     return "invalid";
 }

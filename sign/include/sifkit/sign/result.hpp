@@ -15,6 +15,7 @@ enum class VerifyStatus {
     not_signed,  // a task has no signature, or objects sit outside every group
     untrusted,   // signatures are intact, but none is by a trusted key
     invalid,     // a signature does not match the image (tampered) or is malformed
+    refused,     // verified, but the execution control list refuses it (sifkit/sign/ecl.hpp)
 };
 
 std::string_view name_of(VerifyStatus status) noexcept;
@@ -31,10 +32,15 @@ struct SignatureFinding {
     // Trusted keys that verified the signature: DSSE key IDs ("SHA256:...") or OpenPGP primary
     // key fingerprints (40 hex digits).
     std::vector<std::string> keyids;
+    // Subjects of the X.509 certificates that verified the signature, for the ECL's certsubject
+    // entries; empty while signatures are verified by keys alone.
+    std::vector<std::string> subjects;
     // "dsse", "pgp", "legacy" (SIFHASH clear-signed with OpenPGP), "unknown" or "none".
     std::string format;
     VerifyStatus status = VerifyStatus::verified;
-    std::string reason;  // why it is not verified; empty when verified
+    // Why it is not verified; empty when verified, except for the ECL's finding (task "ecl"),
+    // which always says which rule decided.
+    std::string reason;
     // Legacy SIFHASH signatures cover object data only: header and descriptors are unprotected.
     bool insecure = false;
     // not-signed tasks: how many legacy signatures were skipped because legacy verification

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -20,6 +21,8 @@ namespace sifkit::sign {
 // Which trusted keys must vouch for each task: any one of them (the reference's rule), or every
 // one (a site that wants, say, both its build system and its security team to have signed).
 enum class RequiredKeys { any, all };
+
+struct Ecl;
 
 struct VerifyOptions {
     std::vector<const PublicKey*> keys;           // trusted keys for DSSE envelopes
@@ -39,6 +42,12 @@ struct VerifyOptions {
     // When OpenPGP keys and signatures must be valid (unix seconds): nullopt is the current
     // time, as in the reference; a revoked or expired key's signatures are invalid.
     std::optional<std::int64_t> pgp_time;
+    // An execution control list to judge a verified image by (sifkit/sign/ecl.hpp), as an image
+    // read from `ecl_directory` (resolved; for a staged image, where the source is). It adds a
+    // finding of task "ecl"; a refusal makes the report VerifyStatus::refused. Every group is
+    // judged: groups and objects must be empty.
+    const Ecl* ecl = nullptr;
+    std::filesystem::path ecl_directory;
 };
 
 // Throws a not_found Error for a requested group or object that does not exist, and sifkit
