@@ -11,7 +11,7 @@
  * plugstack.conf (one line; docs/slurm.md explains every argument):
  *   required /usr/local/lib/slurm/sifkit_spank.so trusted_keys=/etc/sifkit/keys require=any
  *            sifkit=/usr/local/bin/sifkit cache_dir=/var/cache/sifkit rehash=no timeout=0
- *            kill_after=10 max_size=0
+ *            kill_after=10 max_size=0 ecl=/etc/sifkit/ecl.toml
  *
  * Design:
  * - The cryptography runs in a helper process (exec of `sifkit stage`), so slurmstepd never
@@ -68,6 +68,7 @@ struct config {
     int timeout;                 /* seconds, 0 = none */
     int kill_after;              /* seconds between SIGTERM and SIGKILL after the timeout */
     unsigned long long max_size; /* bytes, 0 = none */
+    char ecl[PATH_MAX];          /* execution control list; empty = none */
 };
 
 static struct config cfg;
@@ -196,6 +197,8 @@ static int parse_config(int ac, char** av) {
             rc = parse_seconds(value, &cfg.kill_after, "kill_after");
         } else if (n == 8 && !strncmp(av[i], "max_size", n)) {
             rc = parse_size(value, &cfg.max_size, "max_size");
+        } else if (n == 3 && !strncmp(av[i], "ecl", n)) {
+            rc = copy_value(cfg.ecl, sizeof cfg.ecl, value, "ecl");
         } else {
             slurm_error(LOG_PREFIX "plugstack.conf: unknown argument '%s'", av[i]);
             rc = -1;
@@ -207,9 +210,10 @@ static int parse_config(int ac, char** av) {
         slurm_error(LOG_PREFIX "plugstack.conf: trusted_keys=FILE|DIR is required");
         return -1;
     }
-    if (cfg.sifkit[0] != '/' || cfg.trusted_keys[0] != '/' || cfg.cache_dir[0] != '/') {
+    if (cfg.sifkit[0] != '/' || cfg.trusted_keys[0] != '/' || cfg.cache_dir[0] != '/' ||
+        (cfg.ecl[0] && cfg.ecl[0] != '/')) {
         slurm_error(LOG_PREFIX
-                    "plugstack.conf: sifkit, trusted_keys and cache_dir must be "
+                    "plugstack.conf: sifkit, trusted_keys, cache_dir and ecl must be "
                     "absolute paths");
         return -1;
     }
@@ -243,6 +247,8 @@ static const char* verdict(int status) {
             return "a signature is invalid or the image was changed after it was signed";
         case 12:
             return "the image is not signed by a key this site trusts";
+        case 13:
+            return "the site's execution control list (ecl=) refuses the image";
         case 9:
             return "there is not enough space on this node's disk for the image, or it is larger "
                    "than max_size";
@@ -285,6 +291,12 @@ static int prepare_helper(struct helper* h, uid_t uid) {
         snprintf(h->max_size, sizeof h->max_size, "%llu", cfg.max_size);
         h->argv[n++] = "--max-size";
         h->argv[n++] = h->max_size;
+    }
+    if (cfg.ecl[0]) {
+        /* sifkit stage judges the directory of the file it reads (descriptor 3), not the name
+         * the user gave, so a symbolic link in a listed directory gains nothing. */
+        h->argv[n++] = "--ecl";
+        h->argv[n++] = cfg.ecl;
     }
     h->argv[n++] = "--";
     h->argv[n++] = image;
