@@ -247,7 +247,7 @@ static const char* verdict(int status) {
             return "a signature is invalid or the image was changed after it was signed";
         case 12:
             return "the image is not signed by a key this site trusts";
-        case 13:
+        case 14:
             return "the site's execution control list (ecl=) refuses the image";
         case 9:
             return "there is not enough space on this node's disk for the image, or it is larger "

@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 verified, 10 not signed, 11 signature invalid or image tampered,\n"
-    "12 signed but by no trusted key, 13 refused by the --ecl execution control list,\n"
+    "12 signed but by no trusted key, 14 refused by the --ecl execution control list,\n"
     "4 unreadable or corrupt image (or a malformed --ecl file), 2 usage error.\n";
 
 struct StageCliOptions {

@@ -23,7 +23,7 @@ enum ExitCode : int {
     kExitSignatureInvalid = 11,
     kExitUntrusted = 12,
     // sifkit verify/stage --ecl: the image verified, but the execution control list refuses it.
-    kExitEclRefused = 13,
+    kExitEclRefused = 14,
 };
 
 // Thrown by verify after printing its report, to exit with the verdict's code.

@@ -82,7 +82,7 @@ void VerifyCliOptions::add_to(CLI::App& command) {
         ->check(CLI::IsMember({"any", "all"}));
     command.add_option("--ecl", ecl,
                        "Also judge the verified image by this execution control list (Apptainer's "
-                       "ecl.toml; exit 13 when it refuses)");
+                       "ecl.toml; exit 14 when it refuses)");
     command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
 }
 

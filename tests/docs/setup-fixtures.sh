@@ -43,3 +43,25 @@ mkdir node-local
 # openssl from a constant 32-byte seed (PKCS#8 DER: a 16-byte Ed25519 prefix, then the seed).
 python3 -c 'import base64, sys; der = bytes.fromhex("302e020100300506032b657004220420") + b"sifkit documented example seed!!"; sys.stdout.write("-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PRIVATE KEY-----\n")' |
     openssl pkey -pubout -out ed25519-public.pem
+
+# docs/cli.md's execution control lists: one whose only group wants the release key (the fixed
+# key above), and one with a misspelt key on line 7.
+cat >ecl.toml <<'EOF'
+# Every image, wherever it is, must be signed by the release key (ed25519-public.pem).
+activated = true
+
+[[execgroup]]
+  tagname = "release"
+  mode = "whitelist"
+  dirpath = ""
+  keyid = ["SHA256:XQaEsYY/6zzaIyLaD71Fd/VzFuxgLwdiDL7vtl5/lns"]
+EOF
+cat >bad-ecl.toml <<'EOF'
+activated = true
+
+[[execgroup]]
+  tagname = "release"
+  mode = "whitelist"
+  dirpath = ""
+  keyfps = ["ACDA783E6BF92B6D3789C166EFF4766457E482E1"]
+EOF

@@ -13,7 +13,7 @@ namespace t = sifkit::test;
 
 namespace {
 
-constexpr int kRefused = 13;  // docs/cli.md: refused by the ECL
+constexpr int kRefused = 14;  // docs/cli.md: refused by the ECL
 
 t::RunResult run_sifkit(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {t::sifkit_bin().string()};

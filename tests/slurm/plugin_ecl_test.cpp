@@ -36,7 +36,7 @@ TEST_CASE("ecl= lets an image in a listed directory through and refuses one else
     INFO(refused.describe());
     CHECK(refused.exit_code != 0);
     CHECK(refused.output.find("--sif-image=copy.sif refused: the site's execution control list "
-                              "(ecl=) refuses the image (sifkit stage exit 13)") !=
+                              "(ecl=) refuses the image (sifkit stage exit 14)") !=
           std::string::npos);
     CHECK(refused.output.find("ecl: refused (ECL " + ecl.string() + ": directory " +
                               fs::canonical(elsewhere).string() + " is in no execgroup") !=
