@@ -252,10 +252,16 @@ static const char* verdict(int status) {
         case 9:
             return "there is not enough space on this node's disk for the image, or it is larger "
                    "than max_size";
+        /* Errors in the ecl= file share these codes with the image's: the helper's line below
+         * names the file that is wrong. */
         case 4:
-            return "the file is not a valid SIF image";
+            return cfg.ecl[0] ? "the file is not a valid SIF image, or the site's ecl= list is "
+                                "malformed"
+                              : "the file is not a valid SIF image";
         case 3:
-            return "the image could not be read or copied";
+            return cfg.ecl[0] ? "the image could not be read or copied, or the site's ecl= list "
+                                "could not be read"
+                              : "the image could not be read or copied";
         default:
             return "sifkit stage failed";
     }

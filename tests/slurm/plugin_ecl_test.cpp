@@ -104,3 +104,24 @@ TEST_CASE("ecl= with the documented site list: allowed, refused by rule, refused
           std::string::npos);
     CHECK_FALSE(fs::exists(elsewhere / "started"));
 }
+
+TEST_CASE("a malformed ecl= file fails the step with the line that is wrong", "[ecl]") {
+    Cluster& c = Cluster::get();
+    const fs::path ecl_file = c.dir() / "sifkit" / "ecl-malformed.toml";
+    t::write_file(ecl_file,
+                  "activated = true\n\n[[execgroup]]\n  tagname = \"site\"\n"
+                  "  mode = \"whitelist\"\n  keyfps = [\"ACDA783E6BF92B6D3789C166EFF4766457E"
+                  "482E1\"]\n");
+    const PluginSettings settings(c.plugin_conf(), {"ecl=" + ecl_file.string()});
+    const fs::path work = c.job_dir("ecl-malformed");
+    const std::string image = c.image("signed.sif").string();
+    const Job step = c.run(work, {"srun", "--sif-image=" + image, "touch", "started"});
+    INFO(step.describe());
+    CHECK(step.exit_code != 0);
+    CHECK(step.output.find("--sif-image=" + image +
+                           " refused: the file is not a valid SIF image, or the site's ecl= list "
+                           "is malformed (sifkit stage exit 4)") != std::string::npos);
+    CHECK(step.output.find("sifkit: " + ecl_file.string() +
+                           ": line 6: unknown key 'keyfps' in [[execgroup]]") != std::string::npos);
+    CHECK_FALSE(fs::exists(work / "started"));
+}
