@@ -76,6 +76,11 @@ class Reader {
                 group.keyid = strings(node, name);
             } else if (name == "certsubject") {
                 group.certsubject = strings(node, name);
+                for (const std::string& subject : group.certsubject) {
+                    if (subject.empty()) {
+                        fail(node.source(), "certsubject entries must not be empty");
+                    }
+                }
             } else {
                 fail(key.source(), "unknown key '" + name +
                                        "' in [[execgroup]] (known: tagname, mode, dirpath, "
@@ -110,7 +115,8 @@ class Reader {
                 legacy_node = &node;
             } else if (name == "execgroup") {
                 const auto* array = node.as_array();
-                if (array == nullptr || !array->is_array_of_tables()) {
+                // An empty array is no group, as for Apptainer's reader.
+                if (array == nullptr || (!array->empty() && !array->is_array_of_tables())) {
                     fail(node.source(), "execgroup must be tables ([[execgroup]])");
                 }
                 for (const toml::node& table : *array) {
