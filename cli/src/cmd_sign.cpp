@@ -38,7 +38,9 @@ void register_sign(CLI::App& app) {
     CLI::App* cmd =
         app.add_subcommand("sign", "Sign object groups (DSSE envelopes, or OpenPGP as Apptainer)");
     cmd->add_option("sif_path", o->image, "Image to sign")->required();
-    cmd->add_option("-k,--key", o->keys, "PEM private key (repeat for several signatures)");
+    cmd->add_option("-k,--key", o->keys,
+                    "PEM private key, or a PKCS#11 URI (pkcs11:token=...;object=...) of a key "
+                    "in a token (repeat for several signatures)");
     cmd->add_option("--pgp-key", o->pgp_keys,
                     "OpenPGP secret key file, armored or binary (repeatable): an OpenPGP "
                     "signature as apptainer sign makes");
@@ -71,7 +73,17 @@ void register_sign(CLI::App& app) {
         const bool passphrase_given = !o->passphrase_file.empty() || !o->passphrase_env.empty();
         std::vector<sign::PrivateKey> keys;
         for (const auto& path : o->keys) {
-            keys.push_back(sign::PrivateKey::load(path, passphrase));
+            if (!sign::PrivateKey::is_pkcs11_uri(path)) {
+                keys.push_back(sign::PrivateKey::load(path, passphrase));
+                continue;
+            }
+            // A token's PIN: from the URI's pin-value, the passphrase options, or the terminal.
+            std::string pin = passphrase;
+            if (!passphrase_given && path.find("pin-value=") == std::string::npos) {
+                pin = prompt_passphrase("PIN for " + path.substr(0, path.find('?')) + ": ")
+                          .value_or(std::string());
+            }
+            keys.push_back(sign::PrivateKey::from_pkcs11(path, pin));
         }
         std::vector<sign::PgpSigner> signers;
         for (const auto& path : o->pgp_keys) {
