@@ -15,6 +15,8 @@ if(SIFKIT_BUILD_TESTS)
 endif()
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# OpenPGP signing goes through GnuPG (sign/src/pgp_signer.cpp).
+pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 # sign: the execution control list (ecl.toml, Apptainer's format) is TOML.
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
 # oci2sif: squashfs writing, layer tars and their compressions.

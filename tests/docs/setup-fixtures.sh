@@ -34,6 +34,9 @@ mksquashfs root rootfs.squashfs -noappend -quiet -no-progress >/dev/null
 printf 'Bootstrap: docker\nFrom: alpine:3\n' >recipe.def
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(855)))' >sig.bin
 
+# The public part of the reference library's OpenPGP test key (`key import` examples).
+cp "$repo/tests/fixtures/sign/unit-test-public.asc" .
+
 # An existing destination directory for `stage`, as a node's local disk would be.
 mkdir node-local
 

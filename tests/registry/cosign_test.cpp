@@ -1,0 +1,108 @@
+// pull --cosign-key: an image is converted only when a cosign signature by a trusted key names
+// exactly the manifest digest being pulled; otherwise nothing is written (exit 10, 11 or 12 as
+// verify uses them). The signatures are written by cosign_sign.py from the documented format and
+// signed by the openssl CLI, so that sifkit's check meets an independent signer.
+#include <catch2/catch.hpp>
+
+#include "registry_support.hpp"
+
+using namespace registry_test;
+namespace t = sifkit::test;
+
+namespace {
+
+struct CosignKeys {
+    t::TempDir dir{"sifkit-cosign"};
+    fs::path key = dir / "cosign.key";
+    fs::path pub = dir / "cosign.pub";
+    fs::path other_key = dir / "other.key";
+    fs::path other_pub = dir / "other.pub";
+    CosignKeys() {
+        for (const auto& [k, p] : {std::pair{key, pub}, std::pair{other_key, other_pub}}) {
+            REQUIRE(t::run({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-out", k.string()})
+                        .exit_code == 0);
+            REQUIRE(t::run({"openssl", "pkey", "-in", k.string(), "-pubout", "-out", p.string()})
+                        .exit_code == 0);
+        }
+    }
+};
+
+// A fresh repository holding the fixture image; returns its manifest digest.
+std::string fresh_repository(Registry& reg, const std::string& repo) {
+    skopeo_copy("docker://" + reg.host() + "/fixture:latest",
+                "docker://" + reg.host() + "/" + repo + ":v1", {"--src-tls-verify=false"});
+    const auto json = nlohmann::json::parse(t::run({"skopeo", "inspect", "--tls-verify=false",
+                                                    "docker://" + reg.host() + "/" + repo + ":v1"})
+                                                .out);
+    return json["Digest"].get<std::string>();
+}
+
+void cosign_sign(Registry& reg, const std::string& repo, const std::string& digest,
+                 const fs::path& key, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{
+        "python3", (helpers() / "cosign_sign.py").string(), reg.host(), repo, digest, key.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const auto result = t::run(argv);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("pull --cosign-key converts only what the publisher's key signed", "[cosign]") {
+    Registry& reg = seeded();
+    CosignKeys keys;
+    Env env;
+    const std::string repo = "cosigned";
+    const std::string digest = fresh_repository(reg, repo);
+    const std::string ref = "docker://" + reg.host() + "/" + repo + ":v1";
+    const auto pull = [&](const fs::path& key, const std::string& name) {
+        return run_sifkit(env, {"pull", "-q", "--insecure", "--cosign-key", key.string(), ref,
+                                (env.dir / name).string()});
+    };
+
+    // Not signed yet: exit 10, one line, nothing written.
+    auto r = pull(keys.pub, "unsigned.sif");
+    CHECK(r.exit_code == 10);
+    CHECK(r.err.find("no cosign signature for " + digest) != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "unsigned.sif"));
+
+    // Signed for another digest by the right key: invalid, exit 11.
+    cosign_sign(reg, repo, digest, keys.key, {"--names", "sha256:" + std::string(64, 'a')});
+    r = pull(keys.pub, "other-digest.sif");
+    CHECK(r.exit_code == 11);
+    CHECK(r.err.find("the signature is for sha256:aaaa") != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "other-digest.sif"));
+
+    // A tampered payload verifies with no key; the other key's signature is not trusted: 12.
+    cosign_sign(reg, repo, digest, keys.key, {"--tamper"});
+    r = pull(keys.pub, "tampered.sif");
+    CHECK(r.exit_code == 12);
+    CHECK_FALSE(fs::exists(env.dir / "tampered.sif"));
+    cosign_sign(reg, repo, digest, keys.other_key);
+    r = pull(keys.pub, "other-key.sif");
+    CHECK(r.exit_code == 12);
+    CHECK(r.err.find("none by a trusted key") != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "other-key.sif"));
+
+    // A good signature beside the bad ones: converted, pinned to the digest, recorded.
+    cosign_sign(reg, repo, digest, keys.key, {"--append"});
+    r = pull(keys.pub, "good.sif");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    const auto labels =
+        nlohmann::json::parse(file_in(env.dir / "good.sif", "/.singularity.d/labels.json"));
+    CHECK(labels["org.sifkit.cosign.manifest-digest"] == digest);
+    CHECK(labels["org.sifkit.cosign.payload"].get<std::string>().find(digest) != std::string::npos);
+    CHECK(
+        file_in(env.dir / "good.sif", "/.singularity.d/Singularity").find(repo + ":v1@" + digest) !=
+        std::string::npos);
+    // Trusting the other key also works: it signed this digest too (the first layer).
+    CHECK(pull(keys.other_pub, "other.sif").exit_code == 0);
+    // cosign signs registry images, not ORAS artifacts: a usage error.
+    CHECK(run_sifkit(env,
+                     {"pull", "-q", "--insecure", "--cosign-key", keys.pub.string(),
+                      "oras://" + reg.host() + "/" + repo + ":v1", (env.dir / "oras.sif").string()})
+              .exit_code == 2);
+}
