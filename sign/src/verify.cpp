@@ -161,6 +161,10 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
                     "the ECL judges every group's current signatures: no groups, objects or "
                     "legacy signatures with it");
     }
+    if (options.ecl != nullptr && !options.ecl_directory.is_absolute()) {
+        // An unknown directory would quietly fall into the group with an empty dirpath.
+        throw Error(ErrorKind::internal, "the ECL needs the image's resolved directory");
+    }
     std::vector<std::uint32_t> objects = options.objects;
     if (options.legacy_all) {
         for (const sif::Descriptor& d : image.objects()) {
