@@ -43,6 +43,10 @@ struct ConvertCliOptions {
     void apply(oci2sif::ConvertOptions& options) const;
 };
 
+// Converts a local source (options.source, or options.definition's scratch) with the progress
+// display and prints the summary as `cli` asks (--quiet, --json): convert and build.
+void run_conversion(oci2sif::ConvertOptions& options, const ConvertCliOptions& cli);
+
 // "64M", "128K", "4096": a usage Error naming `option` otherwise.
 std::uint64_t parse_size(const std::string& text, const std::string& option);
 
