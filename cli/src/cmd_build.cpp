@@ -37,8 +37,8 @@ void convert_local(const BuildCommand& o, const std::string& source,
 
 Error sif_base_unsupported(const std::string& what, const std::string& file) {
     return Error(ErrorKind::unsupported,
-                 what +
-                     ": building on a SIF image is not supported yet (sifkit export it to a "
+                 (what.empty() ? "" : what + ": ") +
+                     "building on a SIF image is not supported yet (sifkit export it to a "
                      "directory and build from dir:DIR or \"Bootstrap: localimage\" with the "
                      "directory)",
                  file);
@@ -97,7 +97,7 @@ void run(const BuildCommand& o) {
             build_definition(o);
             return;
         case SourceForm::sif:
-            throw sif_base_unsupported("rebuilding a SIF image", o.source);
+            throw sif_base_unsupported("", o.source);
         case SourceForm::other:
             break;
     }
