@@ -44,6 +44,13 @@ TEST_CASE("pull without OUTPUT writes NAME_TAG.sif; build and convert write pull
     sifkit_in(env, dir, {"convert", "-q", "--insecure", ref, "converted.sif"});
     CHECK(t::sha256_file(dir / "converted.sif") == pulled);
 
+    // A repeatable option before the reference takes one value: the reference stays the
+    // reference, and the output its default name.
+    const fs::path labelled = dir / "labelled";
+    fs::create_directories(labelled);
+    sifkit_in(env, labelled, {"pull", "-q", "--insecure", "--label", "team=hpc", ref});
+    CHECK(fs::exists(labelled / "fixture_latest.sif"));
+
     // A second pull to the same default name: the usual "exists" refusal, not a silent replace.
     const auto again = run_sifkit(env, {"pull", "-q", "--insecure", ref, named.string()});
     CHECK(again.exit_code == 6);
