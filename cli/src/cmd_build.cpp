@@ -137,6 +137,7 @@ void register_build(CLI::App& app) {
         "  sifkit build --build-arg VERSION=1.2 app.sif app.def\n"
         "  sifkit build alpine.sif docker://alpine:3.19\n"
         "  sifkit build app.sif oci-archive:app.oci.tar");
+    one_value_per_option(*cmd);
     cmd->callback([o] { run(*o); });
 }
 

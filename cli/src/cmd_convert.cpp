@@ -70,6 +70,7 @@ void register_convert(CLI::App& app) {
         "  sifkit convert --compression zstd --level 3 oci-archive:app.oci.tar app.sif\n"
         "  sifkit convert --env MODE=prod --cmd '[\"serve\"]' oci:layout app.sif\n"
         "  sifkit convert --format oci-sif docker-archive:app.tar app.oci.sif");
+    one_value_per_option(*cmd);
     cmd->callback([o] { run(*o); });
 }
 

@@ -29,6 +29,7 @@ void register_pull(CLI::App& app) {
         "  sifkit pull --platform linux/arm64 docker://quay.io/team/app@sha256:... app.sif\n"
         "  sifkit pull --insecure docker://127.0.0.1:5000/app:v2 app.sif\n"
         "  sifkit pull --verify-key site.pub oras://registry.example/hpc/app:v2 app.sif");
+    one_value_per_option(*cmd);
     cmd->callback([o] {
         if (o->output.empty()) {
             o->output = default_pull_name(o->reference);

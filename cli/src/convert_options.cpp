@@ -175,6 +175,14 @@ void run_conversion(oci2sif::ConvertOptions& options, const ConvertCliOptions& c
     }
 }
 
+void one_value_per_option(CLI::App& command) {
+    for (CLI::Option* option : command.get_options()) {
+        if (!option->get_positional()) {
+            option->allow_extra_args(false);
+        }
+    }
+}
+
 void add_conversion_json(nlohmann::ordered_json& out, const oci2sif::ConvertResult& result) {
     out["output"] = result.output.string();
     out["id"] = result.id.to_string();
