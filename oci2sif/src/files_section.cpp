@@ -12,8 +12,10 @@ namespace {
 // glob(3)'s result, freed with its owner.
 class GlobMatches {
   public:
+    // Without GLOB_ERR: a directory that does not exist is no match (reported as such), not
+    // a failure to expand.
     explicit GlobMatches(const std::string& pattern) {
-        result_ = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches_);
+        result_ = ::glob(pattern.c_str(), 0, nullptr, &matches_);
     }
     ~GlobMatches() { ::globfree(&matches_); }
     GlobMatches(const GlobMatches&) = delete;

@@ -51,7 +51,7 @@ class HostFileEntries final : public EntryStream {
                 continue;
             }
             if (n < 0) {
-                throw_errno("read failed", current_);
+                throw_errno("cannot read \"" + current_ + "\"", origin_);
             }
             return static_cast<std::size_t>(n);
         }
@@ -69,7 +69,16 @@ class HostFileEntries final : public EntryStream {
         struct stat st {};
         // stat, not lstat: links are followed, as cp -L follows them.
         if (::stat(host.c_str(), &st) != 0) {
-            throw_errno(origin_ + ": cannot copy", host);
+            throw_errno("cannot copy \"" + host + "\"", origin_);
+        }
+        // The merge reads ".wh." names as whiteouts: a host file of that name would delete
+        // the image's files instead of being copied.
+        if (item.image.starts_with(".wh.") || item.image.find("/.wh.") != std::string::npos) {
+            throw Error(ErrorKind::invalid_input,
+                        "\"" + host +
+                            "\": a name starting with .wh. cannot be copied (it would "
+                            "be a whiteout, deleting files of the image)",
+                        origin_);
         }
         entry = Entry{};
         entry.path = item.image;
@@ -78,13 +87,14 @@ class HostFileEntries final : public EntryStream {
         if (S_ISDIR(st.st_mode)) {
             if (item.depth >= sif::kMaxTreeDepth) {
                 throw Error(ErrorKind::invalid_input,
-                            origin_ + ": more than " + std::to_string(sif::kMaxTreeDepth) +
-                                " directory levels below the source",
-                            host);
+                            "\"" + host + "\": more than " + std::to_string(sif::kMaxTreeDepth) +
+                                " directory levels",
+                            origin_);
             }
             // A link back to a directory being copied would copy it forever.
             if (!directories_.insert({st.st_dev, st.st_ino}).second) {
-                warn(origin_ + ": \"" + host + "\" skipped: a link loops back to a directory");
+                warn(origin_ + ": \"" + host +
+                     "\" skipped: a directory reached a second time through a link");
                 return false;
             }
             entry.type = EntryType::directory;
@@ -96,7 +106,7 @@ class HostFileEntries final : public EntryStream {
             entry.size = static_cast<std::uint64_t>(st.st_size);
             data_ = sif::UniqueFd(::open(host.c_str(), O_RDONLY | O_CLOEXEC));
             if (!data_) {
-                throw_errno(origin_ + ": cannot read", host);
+                throw_errno("cannot read \"" + host + "\"", origin_);
             }
             current_ = host;
             return true;
@@ -113,8 +123,9 @@ class HostFileEntries final : public EntryStream {
             names.push_back(child.path().filename().string());
         }
         if (ec) {
-            throw Error(ErrorKind::io, origin_ + ": cannot read directory: " + ec.message(),
-                        item.host.string());
+            throw Error(ErrorKind::io,
+                        "cannot read directory \"" + item.host.string() + "\": " + ec.message(),
+                        origin_);
         }
         std::sort(names.rbegin(), names.rend());
         for (const auto& name : names) {

@@ -1,9 +1,14 @@
 // The definition-file parser: header, sections and their line numbers, build arguments, and the
 // one-line errors for malformed or unsupported files ("FILE:LINE: problem").
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "definition_metadata.hpp"
+#include "files_section.hpp"
 #include "sifkit/oci2sif/definition.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -203,4 +208,62 @@ TEST_CASE("sections become the /.singularity.d files Apptainer writes", "[defini
     CHECK(input.apps[0].help == "Tool help");
     CHECK(input.apps[0].labels ==
           std::vector<std::pair<std::string, std::string>>{{"Version", "2"}});
+}
+
+TEST_CASE("%files lines: globs, destinations, quotes, app files, errors with their line",
+          "[definition]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("sifkit-files-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "d");
+    for (const char* name : {"a.conf", "b.conf", "one file"}) {
+        std::ofstream(dir / name) << name;
+    }
+    const std::string d = dir.string();
+    const Definition def = parse(
+        "Bootstrap: scratch\n%files\n"
+        "  " +
+        d +
+        "/*.conf /etc/app\n"  // several: into
+        "  " +
+        d +
+        "/a.conf /etc/renamed.conf\n"  // one: the name
+        "  '" +
+        d +
+        "/one file' /srv/\n"  // quoted, into
+        "  " +
+        d +
+        "/d   # no destination: the same path\n"
+        "%appfiles tool\n"
+        "  " +
+        d + "/a.conf share/a.conf\n");
+    const auto copies = file_copies(def);
+    std::vector<std::string> got;
+    for (const auto& copy : copies) {
+        got.push_back(copy.source.string() + " -> " + copy.destination + " @" + copy.origin);
+    }
+    const std::string rel = d.substr(1);  // image paths are relative to /
+    CHECK(got == std::vector<std::string>{
+                     d + "/a.conf -> etc/app/a.conf @app.def:3",
+                     d + "/b.conf -> etc/app/b.conf @app.def:3",
+                     d + "/a.conf -> etc/renamed.conf @app.def:4",
+                     d + "/one file -> srv/one file @app.def:5",
+                     d + "/d -> " + rel + "/d @app.def:6",
+                     d + "/a.conf -> scif/apps/tool/share/a.conf @app.def:8",
+                 });
+
+    const auto failure_of = [](const std::string& text) {
+        try {
+            file_copies(parse(text));
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    CHECK(failure_of("Bootstrap: scratch\n%files\n  /no/such/file* /x\n") ==
+          "app.def:3: no host file matches \"/no/such/file*\"");
+    CHECK(failure_of("Bootstrap: scratch\n%files\n\n  " + d + "/a.conf /x /y\n") ==
+          "app.def:4: a %files line is SOURCE [DESTINATION], this has 3 words");
+    CHECK(failure_of("Bootstrap: scratch\n%files\n  " + d + "/a.conf ../../x\n") ==
+          "app.def:3: destination \"/../../x\": climbs above the root with \"..\"");
+    fs::remove_all(dir);
 }
