@@ -51,6 +51,13 @@ TEST_CASE("pull without OUTPUT writes NAME_TAG.sif; build and convert write pull
     sifkit_in(env, labelled, {"pull", "-q", "--insecure", "--label", "team=hpc", ref});
     CHECK(fs::exists(labelled / "fixture_latest.sif"));
 
+    // Apptainer's example: a repository path and a tag.
+    skopeo_copy("oci:" + (fixtures() / "layout").string() + ":latest",
+                "docker://" + reg.host() + "/hpc/small:1.0");
+    sifkit_in(env, labelled,
+              {"pull", "-q", "--insecure", "docker://" + reg.host() + "/hpc/small:1.0"});
+    CHECK(fs::exists(labelled / "small_1.0.sif"));
+
     // A second pull to the same default name: the usual "exists" refusal, not a silent replace.
     const auto again = run_sifkit(env, {"pull", "-q", "--insecure", ref, named.string()});
     CHECK(again.exit_code == 6);
