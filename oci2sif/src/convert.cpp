@@ -120,6 +120,13 @@ ConvertResult Conversion::run() {
                     source_.reference);
     }
     if (options_.format == OutputFormat::oci_sif) {
+        // An OCI-SIF has no /.singularity.d and no definition file for the sections to go to.
+        if (options_.definition) {
+            throw Error(ErrorKind::usage,
+                        "a definition file builds a native SIF; --format oci-sif is not supported "
+                        "with one",
+                        options_.definition->path);
+        }
         return write_oci_sif(options_.time.value_or(sif::kUnsetTime));
     }
     const std::int64_t time =

@@ -289,6 +289,14 @@ TEST_CASE("refused and malformed definition files: one line, the exit code, no o
             check_only(dir, {});
         }
     }
+    // The sections have nowhere to go in an OCI-SIF.
+    const auto oci_sif = build_here({"build", "--format", "oci-sif", "--build-arg", layout_arg(),
+                                     (dir / "out.sif").string(), "full.def"});
+    CHECK(oci_sif.exit_code == 2);
+    CHECK(oci_sif.err ==
+          "sifkit: full.def: a definition file builds a native SIF; --format oci-sif is not "
+          "supported with one\n");
+
     // A %files source that does not exist names its line, before anything is written.
     const fs::path def = dir / "missing.def";
     t::write_file(def, "Bootstrap: scratch\n%files\n  no-such-file /x\n");
