@@ -100,6 +100,13 @@ class Parser {
                         "\"Bootstrap: " + def_.bootstrap + "\" needs a \"From:\" header",
                         def_.where(def_.bootstrap_line));
         }
+        // Checked after the whole header: the keyword may come before "Bootstrap:".
+        if (other_key_line_ != 0) {
+            throw Error(ErrorKind::unsupported,
+                        "\"" + other_key_ + ":\" is not used by \"Bootstrap: " + def_.bootstrap +
+                            "\" in sifkit",
+                        def_.where(other_key_line_));
+        }
         while (i < lines_.size()) {
             i = section(i);
         }
@@ -143,11 +150,9 @@ class Parser {
         } else if (key == "from") {
             def_.from = std::string(value);
             def_.from_line = i + 1;
-        } else if (def_.bootstrap_line != 0) {
-            throw Error(
-                ErrorKind::unsupported,
-                "\"" + key + ":\" is not used by \"Bootstrap: " + def_.bootstrap + "\" in sifkit",
-                def_.where(i + 1));
+        } else if (other_key_line_ == 0) {
+            other_key_ = key;
+            other_key_line_ = i + 1;
         }
     }
 
@@ -215,6 +220,9 @@ class Parser {
 
     std::vector<std::string> lines_;
     Definition& def_;
+    // The first header keyword of another bootstrap agent (Include:, MirrorURL:...).
+    std::string other_key_;
+    std::size_t other_key_line_ = 0;
 };
 
 }  // namespace

@@ -148,6 +148,8 @@ TEST_CASE("malformed files get one line naming the line", "[definition]") {
         {"Bootstrap: yum\nFrom: a\n", ErrorKind::unsupported,
          "app.def:1: \"Bootstrap: yum\" is not supported (docker, oras, oci, oci-archive, "
          "docker-archive, localimage, scratch are)"},
+        {"MirrorURL: http://x\nBootstrap: docker\nFrom: a\n", ErrorKind::unsupported,
+         "app.def:1: \"mirrorurl:\" is not used by \"Bootstrap: docker\" in sifkit"},
         {"Bootstrap: docker\nFrom: a\nStage: one\n", ErrorKind::unsupported,
          "app.def:3: multi-stage builds (Stage:, a second Bootstrap:) are not supported yet"},
         {"Bootstrap: docker\nFrom: a\n%files from one\n  /x\n", ErrorKind::unsupported,
