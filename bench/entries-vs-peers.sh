@@ -14,6 +14,8 @@
 #   SIFKIT=PATH       sifkit binary (default: <repo>/build/cli/sifkit; build Release for numbers)
 #   BENCH_DIR=DIR     work directory (default: /dev/shm/sifkit-bench-entries, else $TMPDIR)
 #   MAX_ENTRIES=N     passed to sifkit's --max-entries (default: large enough for every N)
+#   FILE_BYTES=B      bytes in each file (default 0). Empty files need no data record; with
+#                     B > 0 every tool also keeps each file's data position and block list.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,17 +34,19 @@ for tool in tar2sqfs mksquashfs python3 tar; do
 done
 bench_enter_workdir "${BENCH_DIR:-$default_dir}"
 
-# make_tree DIR N: N empty files, 1,000 per directory, names of realistic length.
+# make_tree DIR N: N files of FILE_BYTES bytes, 1,000 per directory, names of realistic length.
 make_tree() {
-    python3 - "$1" "$2" <<'EOF'
+    python3 - "$1" "$2" "${FILE_BYTES:-0}" <<'EOF'
 import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
+root, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 os.makedirs(root)
 for i in range(count):
     d = os.path.join(root, "dir%04d" % (i // 1000))
     if i % 1000 == 0:
         os.mkdir(d)
-    os.close(os.open(os.path.join(d, "file-%07d.txt" % i), os.O_CREAT | os.O_WRONLY, 0o644))
+    fd = os.open(os.path.join(d, "file-%07d.txt" % i), os.O_CREAT | os.O_WRONLY, 0o644)
+    os.write(fd, (b"%07d\n" % i) * (size // 8) + b"x" * (size % 8))
+    os.close(fd)
 EOF
     touch -h -d @1700000000 "$1"
 }
@@ -70,8 +74,8 @@ row() { printf '%-12s %-11s %9s %10s %15s\n' "$@"; }
 run_all 1
 base[sifkit]=$r_sifkit base[tar2sqfs]=$r_tar2sqfs base[mksquashfs]=$r_mksquashfs
 
-printf 'sifkit %s, one thread, gzip, %s\n\n' "$("$sifkit" --version | awk '{print $2}')" \
-    "$(date -u +%F)"
+printf 'sifkit %s, one thread, gzip, files of %s bytes, %s\n\n' "$("$sifkit" --version | awk '{print $2}')" \
+    "${FILE_BYTES:-0}" "$(date -u +%F)"
 row entries tool wall_s rss_MiB bytes/entry
 for n in "${counts[@]}"; do
     run_all "$n"

@@ -15,6 +15,8 @@ if(SIFKIT_BUILD_TESTS)
 endif()
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# OpenPGP signing goes through GnuPG (sign/src/pgp_signer.cpp).
+pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 # oci2sif: squashfs writing, layer tars and their compressions.
 pkg_check_modules(SQUASHFS REQUIRED IMPORTED_TARGET libsquashfs1)
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)

@@ -1,4 +1,5 @@
-// sifkit key generate / fingerprint: PEM key pairs for DSSE signing.
+// sifkit key generate / fingerprint: PEM key pairs for DSSE signing (the OpenPGP keyring
+// subcommands are in cmd_key_ring.cpp).
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -46,7 +47,8 @@ void write_file(const std::string& path, const std::string& text, mode_t mode, b
 
 void register_key(CLI::App& app) {
     auto o = std::make_shared<KeyOptions>();
-    CLI::App* key = app.add_subcommand("key", "Generate signing keys and show key IDs");
+    CLI::App* key = app.add_subcommand(
+        "key", "Generate signing keys, show key IDs, manage the OpenPGP keyring");
     key->require_subcommand(1);
 
     CLI::App* gen =
@@ -82,6 +84,7 @@ void register_key(CLI::App& app) {
             write_stdout(k.public_key().keyid() + "\n");
         }
     });
+    register_keyring_commands(*key);
 }
 
 }  // namespace sifkit::cli

@@ -1,4 +1,4 @@
-// sifkit sign: DSSE signatures compatible with the reference library.
+// sifkit sign: DSSE and OpenPGP signatures compatible with the reference library.
 #include "commands.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
@@ -13,6 +13,8 @@ namespace {
 struct SignCliOptions {
     std::string image;
     std::vector<std::string> keys;
+    std::vector<std::string> pgp_keys;  // secret key files
+    std::vector<std::string> gpg_keys;  // keys gpg holds
     std::vector<std::uint32_t> groups;
     std::vector<std::uint32_t> objects;
     bool all = false;
@@ -33,10 +35,18 @@ std::string join_ids(const std::vector<std::uint32_t>& ids) {
 
 void register_sign(CLI::App& app) {
     auto o = std::make_shared<SignCliOptions>();
-    CLI::App* cmd = app.add_subcommand("sign", "Sign object groups with DSSE envelopes");
+    CLI::App* cmd =
+        app.add_subcommand("sign", "Sign object groups (DSSE envelopes, or OpenPGP as Apptainer)");
     cmd->add_option("sif_path", o->image, "Image to sign")->required();
-    cmd->add_option("-k,--key", o->keys, "PEM private key (repeat for several signatures)")
-        ->required();
+    cmd->add_option("-k,--key", o->keys,
+                    "PEM private key, or a PKCS#11 URI (pkcs11:token=...;object=...) of a key "
+                    "in a token (repeat for several signatures)");
+    cmd->add_option("--pgp-key", o->pgp_keys,
+                    "OpenPGP secret key file, armored or binary (repeatable): an OpenPGP "
+                    "signature as apptainer sign makes");
+    cmd->add_option("--gpg-key", o->gpg_keys,
+                    "Fingerprint or user ID of a secret key gpg holds (gpg-agent, smartcards; "
+                    "repeatable)");
     auto* group =
         cmd->add_option("-g,--group", o->groups, "Sign group N whole (repeatable; default: all)");
     auto* object = cmd->add_option(
@@ -45,22 +55,55 @@ void register_sign(CLI::App& app) {
     cmd->add_flag("--all", o->all, "Sign every group (the default)")
         ->excludes(group)
         ->excludes(object);
-    cmd->add_option("--passphrase-file", o->passphrase_file, "Passphrase of encrypted keys");
+    cmd->add_option("--passphrase-file", o->passphrase_file,
+                    "Passphrase of encrypted keys (else asked on the terminal for --pgp-key)");
     cmd->add_option("--passphrase-env", o->passphrase_env,
                     "Environment variable holding the passphrase of encrypted keys");
     o->time.add_to(*cmd);
     cmd->footer(
         "Examples:\n  sifkit sign image.sif --key site-signing.key\n"
-        "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2");
+        "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2\n"
+        "  sifkit sign image.sif --pgp-key release-secret.asc --passphrase-file pass.txt\n"
+        "  sifkit sign image.sif --gpg-key ops@site.example");
     cmd->callback([o] {
+        if (o->keys.empty() && o->pgp_keys.empty() && o->gpg_keys.empty()) {
+            throw Error(ErrorKind::usage, "no signing key: give --key, --pgp-key or --gpg-key");
+        }
         const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
+        const bool passphrase_given = !o->passphrase_file.empty() || !o->passphrase_env.empty();
         std::vector<sign::PrivateKey> keys;
         for (const auto& path : o->keys) {
-            keys.push_back(sign::PrivateKey::load(path, passphrase));
+            if (!sign::PrivateKey::is_pkcs11_uri(path)) {
+                keys.push_back(sign::PrivateKey::load(path, passphrase));
+                continue;
+            }
+            // A token's PIN: from the URI's pin-value, the passphrase options, or the terminal.
+            std::string pin = passphrase;
+            if (!passphrase_given && path.find("pin-value=") == std::string::npos) {
+                pin = prompt_passphrase("PIN for " + path.substr(0, path.find('?')) + ": ")
+                          .value_or(std::string());
+            }
+            keys.push_back(sign::PrivateKey::from_pkcs11(path, pin));
+        }
+        std::vector<sign::PgpSigner> signers;
+        for (const auto& path : o->pgp_keys) {
+            signers.push_back(
+                sign::PgpSigner::from_key_file(path, [&, path]() -> std::optional<std::string> {
+                    if (passphrase_given) {
+                        return passphrase;
+                    }
+                    return prompt_passphrase("Passphrase for " + path + ": ");
+                }));
+        }
+        for (const auto& name : o->gpg_keys) {
+            signers.push_back(sign::PgpSigner::from_gpg(name));
         }
         sign::SignOptions options;
         for (const auto& k : keys) {
             options.keys.push_back(&k);
+        }
+        for (const auto& signer : signers) {
+            options.pgp_signers.push_back(&signer);
         }
         options.groups = o->groups;
         options.objects = o->objects;
@@ -68,8 +111,10 @@ void register_sign(CLI::App& app) {
         sif::Image image = sif::Image::open(o->image, sif::OpenMode::read_write);
         const auto added = sign::sign_image(image, options);
         image.sync();
-        write_stdout("signed " + std::to_string(added.size()) + " group(s); signature object(s) " +
-                     join_ids(added) + "\n");
+        // One DSSE envelope (for every --key together) and one object per OpenPGP key a group.
+        const std::size_t per_group = (keys.empty() ? 0 : 1) + signers.size();
+        write_stdout("signed " + std::to_string(added.size() / per_group) +
+                     " group(s); signature object(s) " + join_ids(added) + "\n");
     });
 }
 

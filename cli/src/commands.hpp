@@ -35,6 +35,8 @@ void register_cache(CLI::App& app);
 
 // Keys, signing and verification.
 void register_key(CLI::App& app);
+// The keyring subcommands of `key` (cmd_key_ring.cpp).
+void register_keyring_commands(CLI::App& key);
 void register_sign(CLI::App& app);
 void register_verify(CLI::App& app);
 void register_stage(CLI::App& app);

@@ -103,7 +103,7 @@ void ConvertCliOptions::add_to(CLI::App& command, const std::string& threads_opt
     command
         .add_option("--max-entries", max_entries,
                     "Refuse an image with more entries (files, directories, links, whiteouts; "
-                    "all layers) or paths; bounds memory, about 600 bytes an entry; 0: no limit")
+                    "all layers) or paths; bounds memory, about 300 bytes an entry; 0: no limit")
         ->capture_default_str();
     command.add_flag("-f,--force", force, "Replace OUTPUT if it exists");
     command.add_flag("-q,--quiet", quiet, "No progress display and no summary");

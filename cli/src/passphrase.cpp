@@ -1,7 +1,13 @@
 #include "passphrase.hpp"
 
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
+
+#include "sifkit/sif/unique_fd.hpp"
 
 #include "sifkit/sif/error.hpp"
 
@@ -25,6 +31,31 @@ std::string read_passphrase(const std::string& file, const std::string& env_vari
         return value;
     }
     return {};
+}
+
+std::optional<std::string> prompt_passphrase(const std::string& prompt) {
+    sif::UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+    if (!tty) {
+        return std::nullopt;
+    }
+    termios saved{};
+    const bool is_terminal = ::tcgetattr(tty.get(), &saved) == 0;
+    if (is_terminal) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
+    }
+    (void)!::write(tty.get(), prompt.data(), prompt.size());
+    std::string line;
+    char c = 0;
+    while (::read(tty.get(), &c, 1) == 1 && c != '\n') {
+        line += c;
+    }
+    if (is_terminal) {
+        ::tcsetattr(tty.get(), TCSAFLUSH, &saved);
+    }
+    (void)!::write(tty.get(), "\n", 1);
+    return line;
 }
 
 }  // namespace sifkit::cli

@@ -1,6 +1,8 @@
 // Options and report output shared by `sifkit verify` and `sifkit stage`.
 #include "verify_report.hpp"
 
+#include <cstdio>
+
 #include <sstream>
 
 #include "exit_codes.hpp"
@@ -89,6 +91,12 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const 
     }
     if (!keys_dir.empty()) {
         trusted.add_directory(keys_dir);
+        // Trusting fewer keys than the admin meant shows up as "unknown signer" later: say
+        // here which files were left out and why.
+        for (const auto& skipped : trusted.skipped()) {
+            std::fprintf(stderr, "sifkit: warning: %s: skipped: %s\n", skipped.path.c_str(),
+                         skipped.reason.c_str());
+        }
     }
     if (trusted.size() == 0) {
         throw Error(ErrorKind::usage, "no trusted keys: give --key or --keys-dir");

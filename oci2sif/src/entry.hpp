@@ -11,7 +11,7 @@
 
 namespace sifkit::oci2sif {
 
-enum class EntryType {
+enum class EntryType : std::uint8_t {
     regular,
     directory,
     symlink,

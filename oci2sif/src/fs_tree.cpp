@@ -1,26 +1,17 @@
 #include "fs_tree.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
+#include "sifkit/sif/error.hpp"
+
 namespace sifkit::oci2sif {
+namespace {
 
-Node* Node::child(std::string_view key) const {
-    const auto it = children.find(key);
-    return it == children.end() ? nullptr : it->second.get();
-}
+constexpr std::size_t kNameBlock = 64 * 1024;
 
-Node& Node::make_child(std::string_view key) {
-    const auto it = children.find(key);
-    if (it != children.end()) {
-        return *it->second;
-    }
-    auto node = std::make_unique<Node>();
-    node->name = std::string(key);
-    node->parent = this;
-    Node& ref = *node;
-    children.emplace(std::string_view(ref.name), std::move(node));
-    return ref;
-}
+}  // namespace
 
 std::string Node::path() const {
     std::vector<const Node*> chain;
@@ -33,15 +24,72 @@ std::string Node::path() const {
     std::string out;
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
         out += '/';
-        out += (*it)->name;
+        out += (*it)->name();
     }
     return out;
+}
+
+std::string_view Tree::keep_name(std::string_view name) {
+    if (name.empty()) {
+        return {};
+    }
+    if (name.size() > kNameBlock / 4) {
+        // A long name gets a block of its own, so that the shared block is not abandoned
+        // half empty.
+        auto& block = long_names_.emplace_back(std::make_unique<char[]>(name.size()));
+        std::memcpy(block.get(), name.data(), name.size());
+        return {block.get(), name.size()};
+    }
+    if (block_left_ < name.size()) {
+        name_blocks_.push_back(std::make_unique<char[]>(kNameBlock));
+        block_left_ = kNameBlock;
+    }
+    char* at = name_blocks_.back().get() + (kNameBlock - block_left_);
+    std::memcpy(at, name.data(), name.size());
+    block_left_ -= name.size();
+    return {at, name.size()};
+}
+
+Node& Tree::make_child(Node& parent, std::string_view name, bool* made) {
+    if (Node* existing = index_.find(&parent, name)) {
+        if (made != nullptr) {
+            *made = false;
+        }
+        return *existing;
+    }
+    if (name.size() > kMaxName) {
+        throw Error(ErrorKind::invalid_input,
+                    "a name of " + std::to_string(name.size()) + " bytes below " + parent.path() +
+                        " (longer than " + std::to_string(kMaxName) + ")");
+    }
+    const std::string_view kept = keep_name(name);
+    Node& node = nodes_.emplace_back();
+    node.name_data = kept.data();
+    node.name_size = static_cast<std::uint16_t>(kept.size());
+    node.parent = &parent;
+    node.next_sibling = parent.first_child;
+    parent.first_child = &node;
+    index_.insert(&node);
+    if (made != nullptr) {
+        *made = true;
+    }
+    return node;
+}
+
+std::vector<Node*> Tree::sorted_children(const Node& parent) const {
+    std::vector<Node*> children;
+    for (Node* child = parent.first_child; child != nullptr; child = child->next_sibling) {
+        children.push_back(child);
+    }
+    std::sort(children.begin(), children.end(),
+              [](const Node* a, const Node* b) { return a->name() < b->name(); });
+    return children;
 }
 
 Inode inode_from(const Entry& entry) {
     Inode inode;
     inode.type = entry.type;
-    inode.mode = entry.mode;
+    inode.mode = static_cast<std::uint16_t>(entry.mode & 07777U);
     inode.uid = entry.uid;
     inode.gid = entry.gid;
     inode.mtime = entry.mtime;

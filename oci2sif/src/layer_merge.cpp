@@ -100,7 +100,7 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
     role_ = role;
     index_ = 0;
     refills_.clear();
-    layer_names_.clear();
+    slots_.clear();  // the records in the nodes lapse with the level
     layer_required_.clear();
     layer_removed_.clear();
     layer_opaque_.clear();
@@ -135,20 +135,21 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
             }
         }
         if (is_dir) {
-            if (const auto it = layer_names_.find(entry.path); it != layer_names_.end()) {
-                it->second.slot.reset();
-                it->second.inode = nullptr;
+            if (Node* own = named(entry.path)) {
+                drop_slot(*own);
+                own->named_inode = false;
             }
         } else {
             // Nothing below a non-directory exists in the layers under this one, nor in this
-            // layer before it ('0' is the byte after '/': the range is "PATH/...").
+            // layer before it.
             lower_hiding(entry.path, false, level);
-            layer_names_.erase(layer_names_.lower_bound(entry.path + "/"),
-                               layer_names_.lower_bound(entry.path + "0"));
+            if (Node* node = find_node(entry.path)) {
+                unname_below(*node, level);
+            }
         }
-        LayerName& record = layer_names_[entry.path];
-        record.kind = entry.type;
-        record.emptied = record.emptied || !is_dir;
+        Node& record = name_path(entry.path, level);
+        record.named_kind = entry.type;
+        record.named_emptied = record.named_emptied || !is_dir;
         const Verdict verdict = judge(entry, level, parts);
         Inode* inode = nullptr;
         if (entry.type == EntryType::hardlink) {
@@ -182,13 +183,13 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
             }
         }
         if (!is_dir && entry.type != EntryType::hardlink) {
-            record.slot.reset();
-            record.inode = inode;
-            record.index = index;
+            drop_slot(record);
+            record.named_inode = inode != nullptr;  // then record.inode is `inode`
             if (inode == nullptr) {
-                record.slot = std::make_shared<Slot>();
-                record.slot->index = index;
-                record.slot->hidden = std::make_unique<const Entry>(entry);
+                auto slot = std::make_shared<Slot>();
+                slot->index = index;
+                slot->hidden = std::make_unique<const Entry>(entry);
+                set_slot(record, std::move(slot));
             }
         }
         if (role != LayerRole::gap_filler) {
@@ -213,12 +214,76 @@ void LayerMerger::merge(int level, EntryStream& entries, LayerRole role) {
 Node* LayerMerger::find_node(std::string_view path) {
     Node* node = &tree_->root();
     for (const auto part : split_path(path)) {
-        node = node->child(part);
+        node = tree_->child(*node, part);
         if (node == nullptr) {
             return nullptr;
         }
     }
     return node;
+}
+
+Node* LayerMerger::named(std::string_view path) {
+    Node* node = find_node(path);
+    return node != nullptr && node->named_at == level_ ? node : nullptr;
+}
+
+Node& LayerMerger::name_path(std::string_view path, int level) {
+    Node* node = &tree_->root();
+    for (const auto part : split_path(path)) {
+        node->named_below_at = level;
+        node = &child_of(*node, part);
+    }
+    if (node->named_at != level) {
+        node->named_at = level;
+        node->named_kind = EntryType::regular;
+        node->named_emptied = false;
+        node->named_inode = false;
+        node->named_slot = false;
+    }
+    return *node;
+}
+
+void LayerMerger::unname_below(Node& node, int level) {
+    // Only where the layer named something: the walk never enters what upper layers made.
+    if (node.named_below_at != level) {
+        return;
+    }
+    node.named_below_at = kNoLayer;
+    std::vector<Node*> pending;
+    for (Node* child = node.first_child; child != nullptr; child = child->next_sibling) {
+        pending.push_back(child);
+    }
+    while (!pending.empty()) {
+        Node* next = pending.back();
+        pending.pop_back();
+        if (next->named_at == level) {
+            drop_slot(*next);
+            next->named_at = kNoLayer;
+        }
+        if (next->named_below_at == level) {
+            next->named_below_at = kNoLayer;
+            for (Node* child = next->first_child; child != nullptr; child = child->next_sibling) {
+                pending.push_back(child);
+            }
+        }
+    }
+}
+
+bool LayerMerger::linkable(const Node& node) const noexcept {
+    return node.named_slot || (node.named_inode && node.inode != nullptr);
+}
+
+void LayerMerger::set_slot(Node& node, std::shared_ptr<Slot> slot) {
+    slots_[&node] = std::move(slot);
+    node.named_slot = true;
+    node.named_inode = false;
+}
+
+void LayerMerger::drop_slot(Node& node) {
+    if (node.named_slot) {
+        slots_.erase(&node);
+        node.named_slot = false;
+    }
 }
 
 LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
@@ -241,7 +306,7 @@ LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
         if (whiteouts_apply && node->opaque_at > level) {
             return Verdict::hidden;
         }
-        Node* child = node->child(parts[i]);
+        Node* child = tree_->child(*node, parts[i]);
         if (child == nullptr) {
             return Verdict::define;  // nothing above touches this path
         }
@@ -257,7 +322,7 @@ LayerMerger::Verdict LayerMerger::judge(const Entry& entry, int level,
     if (whiteouts_apply && node->opaque_at > level) {
         return Verdict::hidden;  // the parent, the root included, is opaque above
     }
-    Node* leaf = node->child(parts.back());
+    Node* leaf = tree_->child(*node, parts.back());
     if (leaf == nullptr) {
         return Verdict::define;
     }
@@ -304,9 +369,9 @@ void LayerMerger::imply_parents(const std::vector<std::string_view>& parts, int 
 }
 
 Node& LayerMerger::child_of(Node& parent, std::string_view name) {
-    const std::size_t before = parent.children.size();
-    Node& child = parent.make_child(name);
-    if (parent.children.size() != before) {
+    bool made = false;
+    Node& child = tree_->make_child(parent, name, &made);
+    if (made) {
         check_entry_limit(++nodes_made_, "paths");
     }
     return child;
@@ -334,8 +399,8 @@ void LayerMerger::forget_below(Node& node, int level) {
         node.descendant_at = kNoLayer;
     }
     std::vector<Node*> pending;
-    for (auto& [name, child] : node.children) {
-        pending.push_back(child.get());
+    for (Node* child = node.first_child; child != nullptr; child = child->next_sibling) {
+        pending.push_back(child);
     }
     while (!pending.empty()) {
         Node* next = pending.back();
@@ -350,8 +415,8 @@ void LayerMerger::forget_below(Node& node, int level) {
         if (next->descendant_at == level) {
             next->descendant_at = kNoLayer;
         }
-        for (auto& [name, child] : next->children) {
-            pending.push_back(child.get());
+        for (Node* child = next->first_child; child != nullptr; child = child->next_sibling) {
+            pending.push_back(child);
         }
     }
 }
@@ -413,17 +478,18 @@ Inode* LayerMerger::handle_hardlink(const Entry& entry, int level, Verdict verdi
     // The link names the inode its target has now: an earlier name of this layer (a hidden one
     // too), else the target path as the layers below leave it.
     std::shared_ptr<Slot> slot;
-    const auto target = layer_names_.find(entry.link_target);
-    if (target != layer_names_.end() && target->second.linkable()) {
-        slot = shared_slot(target->second);
+    if (Node* target = named(entry.link_target); target != nullptr && linkable(*target)) {
+        slot = shared_slot(*target);
     } else {
         slot = std::make_shared<Slot>();
         slot->below =
             std::make_unique<const Slot::Below>(Slot::Below{entry.link_target, entry.path});
     }
-    LayerName& own = layer_names_.at(entry.path);
-    own.slot = slot;
-    own.inode = nullptr;
+    Node* own = named(entry.path);
+    if (own == nullptr) {
+        throw Error(ErrorKind::internal, "no record of " + shown(entry.path));
+    }
+    set_slot(*own, slot);
     if (verdict != Verdict::define) {
         ++stats_.hidden;
         if (slot->below && slot->inode == nullptr && !slot->verified) {
@@ -481,6 +547,9 @@ Inode& LayerMerger::make_inode(const Entry& entry) {
 void LayerMerger::stream_data(EntryStream& entries, Inode& inode) {
     std::vector<std::byte> buffer(kDataChunk);
     inode.data = sink_->begin_file();
+    if (!inode.has_data()) {
+        throw Error(ErrorKind::unsupported, "more files than squashfs can number");
+    }
     std::uint64_t total = 0;
     while (const std::size_t n = entries.read_data(buffer)) {
         sink_->append(std::span<const std::byte>(buffer.data(), n));
@@ -634,7 +703,7 @@ void LayerMerger::refill(EntryStream& entries) {
 // directory, removes P, or removes a parent of P meets the requirement; a lower layer that
 // puts a non-directory at P while it is still required is a crafted layer.
 
-bool LayerMerger::removed_in_layer(std::string_view path) const {
+bool LayerMerger::removed_in_layer(std::string_view path) {
     // Whiteouts remove the path and what lies below it, opaque markers and non-directories
     // what lies below them ("" is the root).
     if (layer_opaque_.count(std::string_view()) != 0 && !path.empty()) {
@@ -656,43 +725,54 @@ bool LayerMerger::removed_in_layer(std::string_view path) const {
     }
 }
 
-bool LayerMerger::emptied_in_layer(std::string_view path) const {
+bool LayerMerger::emptied_in_layer(std::string_view path) {
     if (layer_opaque_.count(path) != 0) {
         return true;
     }
-    const auto it = layer_names_.find(path);
-    return it != layer_names_.end() && it->second.emptied;
+    const Node* own = named(path);
+    return own != nullptr && own->named_emptied;
 }
 
-LayerMerger::Slot& LayerMerger::slot_of(const std::string& path) {
-    const auto it = layer_names_.find(path);
-    if (it == layer_names_.end() || !it->second.linkable()) {
+LayerMerger::Slot& LayerMerger::slot_of(std::string_view path) {
+    Node* own = named(path);
+    if (own == nullptr || !linkable(*own)) {
         throw Error(ErrorKind::internal, "no slot for " + shown(path));
     }
-    return *shared_slot(it->second);
+    return *shared_slot(*own);
 }
 
-std::shared_ptr<LayerMerger::Slot> LayerMerger::shared_slot(LayerName& name) {
-    if (!name.slot) {
-        name.slot = std::make_shared<Slot>();
-        name.slot->inode = name.inode;
-        name.slot->index = name.index;
-        name.inode = nullptr;
+std::shared_ptr<LayerMerger::Slot> LayerMerger::shared_slot(Node& node) {
+    if (!node.named_slot) {
+        // A visible entry's inode: it was streamed already, so the Slot needs no index.
+        auto slot = std::make_shared<Slot>();
+        slot->inode = node.inode;
+        set_slot(node, slot);
+        return slot;
     }
-    return name.slot;
+    return slots_.at(&node);
 }
 
 void LayerMerger::require_directories(std::string_view path, int level, bool whiteout) {
+    // One walk down the path: removed_in_layer() of each parent, kept incrementally (a parent
+    // is removed when the layer removed it or a parent above it, or emptied one above it).
+    bool removed = layer_opaque_.count(std::string_view()) != 0;
+    bool emptied_above = false;
+    Node* node = &tree_->root();
+    std::size_t start = 0;
     for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
-         slash = path.find('/', slash + 1)) {
+         start = slash + 1, slash = path.find('/', slash + 1)) {
         const std::string_view prefix = path.substr(0, slash);
-        const auto own = layer_names_.find(prefix);
-        if (own != layer_names_.end()) {
+        node = node != nullptr ? tree_->child(*node, path.substr(start, slash - start)) : nullptr;
+        Node* own = node != nullptr && node->named_at == level_ ? node : nullptr;
+        removed = removed || emptied_above || layer_removed_.count(prefix) != 0;
+        emptied_above = emptied_above || layer_opaque_.count(prefix) != 0 ||
+                        (own != nullptr && own->named_emptied);
+        if (own != nullptr) {
             // A whiteout below its own layer's file hides nothing that is left (the file
             // already cut off what lay below); below its own symlink it would delete through
             // the link, as Docker and umoci do: crafted. A hardlink may name a symlink of a
             // lower layer, which is not known yet top-down: crafted as well.
-            const EntryType kind = own->second.kind;
+            const EntryType kind = own->named_kind;
             if (kind != EntryType::directory &&
                 (!whiteout || kind == EntryType::symlink || kind == EntryType::hardlink)) {
                 refuse(level,
@@ -704,7 +784,7 @@ void LayerMerger::require_directories(std::string_view path, int level, bool whi
             }
             continue;  // this layer's own directory, or its own file hiding a whiteout's target
         }
-        if (removed_in_layer(prefix)) {
+        if (removed) {
             continue;
         }
         // Recorded when the layer ends: an upper layer's need at the same path must first be
@@ -725,28 +805,38 @@ void LayerMerger::settle_upper_requirements(int level) {
         return;
     }
     // As this layer ends: a non-directory where an upper layer's entries need a directory is
-    // a crafted layer; a directory, or a path this layer removed, meets the need.
-    for (const auto& [path, record] : layer_names_) {
-        const auto it = required_.find(path);
-        if (it != required_.end() && it->second.level > level) {
-            const EntryType type = record.kind;
-            if (type == EntryType::directory) {
-                required_.erase(it);
-                continue;
-            }
-            const std::string& by = it->second.by;
-            const bool whiteout =
-                base_name(by).substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix;
-            refuse(it->second.level, std::string(whiteout ? "whiteout below " : "entry below ") +
-                                         shown(path) + " (" + shown(by) + "), which " +
-                                         layer_name(level) + " makes " + kind_of(type) +
-                                         ", not a directory; a crafted layer");
+    // a crafted layer; a directory, or a path this layer removed, meets the need. Required
+    // paths are few (parents without an entry of their own); the layer's names are many.
+    for (auto it = required_.begin(); it != required_.end();) {
+        const Node* own = it->second.level > level ? named(it->first) : nullptr;
+        if (own == nullptr) {
+            ++it;
+            continue;
         }
+        const EntryType type = own->named_kind;
+        if (type == EntryType::directory) {
+            it = required_.erase(it);
+            continue;
+        }
+        const std::string& by = it->second.by;
+        const bool whiteout = base_name(by).substr(0, kWhiteoutPrefix.size()) == kWhiteoutPrefix;
+        refuse(it->second.level, std::string(whiteout ? "whiteout below " : "entry below ") +
+                                     shown(it->first) + " (" + shown(by) + "), which " +
+                                     layer_name(level) + " makes " + kind_of(type) +
+                                     ", not a directory; a crafted layer");
     }
-    for (const auto& [path, record] : layer_names_) {
-        if (record.emptied) {
-            clear_requirements(path, false, level);
+    // Below a non-directory of this layer nothing of the layers under it is left.
+    for (auto it = required_.begin(); it != required_.end();) {
+        bool emptied = false;
+        if (it->second.level > level) {
+            const Node* node = &tree_->root();
+            const auto parts = split_path(it->first);
+            for (std::size_t i = 0; node != nullptr && !emptied; ++i) {
+                emptied = node->named_at == level && node->named_emptied;
+                node = i + 1 < parts.size() ? tree_->child(*node, parts[i]) : nullptr;
+            }
         }
+        it = emptied ? required_.erase(it) : std::next(it);
     }
     for (const auto& path : layer_opaque_) {
         clear_requirements(path, false, level);
@@ -756,7 +846,7 @@ void LayerMerger::settle_upper_requirements(int level) {
     }
 }
 
-void LayerMerger::check_link_target(const Entry& entry, int level) const {
+void LayerMerger::check_link_target(const Entry& entry, int level) {
     const auto fail = [&](const std::string& why) {
         refuse(level,
                "hardlink " + shown(entry.path) + " to " + shown(entry.link_target) + ": " + why);
@@ -769,17 +859,17 @@ void LayerMerger::check_link_target(const Entry& entry, int level) const {
     if (is_below(entry.link_target, entry.path)) {
         fail("no such file in this or a lower layer");
     }
-    const auto own = layer_names_.find(entry.link_target);
-    if (own != layer_names_.end() && own->second.linkable()) {
+    const Node* target = find_node(entry.link_target);
+    const Node* own = target != nullptr && target->named_at == level_ ? target : nullptr;
+    if (own != nullptr && linkable(*own)) {
         return;
     }
-    if (own != layer_names_.end() && own->second.kind == EntryType::directory) {
+    if (own != nullptr && own->named_kind == EntryType::directory) {
         fail(shown(entry.link_target) + " is a directory");
     }
     // A directory made by extraction for entries below it (the link's own, or earlier ones).
-    const auto below = layer_names_.lower_bound(entry.link_target + "/");
     if (is_below(entry.path, entry.link_target) ||
-        (below != layer_names_.end() && is_below(below->first, entry.link_target))) {
+        (target != nullptr && target->named_below_at == level_)) {
         fail(shown(entry.link_target) + " is a directory");
     }
     if (removed_in_layer(entry.link_target)) {
@@ -862,18 +952,17 @@ void LayerMerger::finish_node(Node& root) {
                 node.inode = nullptr;  // reported by finish()
             }
             if (node.inode != nullptr && !is_directory(node.inode)) {
-                node.children.clear();
+                tree_->remove_children_if(node, [](const Node&) { return true; });
                 stack.pop_back();
                 continue;
             }
-            for (auto& [name, child] : node.children) {
-                stack.push_back({child.get(), false});
+            for (Node* child = node.first_child; child != nullptr; child = child->next_sibling) {
+                stack.push_back({child, false});
             }
             continue;
         }
-        std::erase_if(node.children,
-                      [](const auto& child) { return child.second->inode == nullptr; });
-        if (node.inode == nullptr && (!node.children.empty() || node.implied_at != kNoLayer)) {
+        tree_->remove_children_if(node, [](const Node& child) { return child.inode == nullptr; });
+        if (node.inode == nullptr && (node.first_child != nullptr || node.implied_at != kNoLayer)) {
             Inode& implied = tree_->new_inode();
             implied.type = EntryType::directory;
             implied.mode = 0755;

@@ -25,6 +25,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "entry.hpp"
@@ -124,6 +125,16 @@ class LayerMerger {
 
     Node* find_node(std::string_view path);
     Node& child_of(Node& parent, std::string_view name);
+    // The current layer's record of `path` (Node::named_*): named() finds it (nullptr: the
+    // layer has not named the path), name_path() makes it, unname_below() forgets the records
+    // below a path.
+    Node* named(std::string_view path);
+    Node& name_path(std::string_view path, int level);
+    void unname_below(Node& node, int level);
+    bool linkable(const Node& node) const noexcept;
+    void set_slot(Node& node, std::shared_ptr<Slot> slot);
+    void drop_slot(Node& node);
+    std::shared_ptr<Slot> shared_slot(Node& node);
     void check_entry_limit(std::uint64_t count, const char* what) const;
     Verdict judge(const Entry& entry, int level, std::vector<std::string_view>& parts);
     Node& define(const std::vector<std::string_view>& parts, int level, const Entry& entry);
@@ -140,10 +151,10 @@ class LayerMerger {
     void require_directories(std::string_view path, int level, bool whiteout);
     void settle_requirements(int level);
     void settle_upper_requirements(int level);
-    void check_link_target(const Entry& entry, int level) const;
-    bool removed_in_layer(std::string_view path) const;
-    bool emptied_in_layer(std::string_view path) const;
-    Slot& slot_of(const std::string& path);
+    void check_link_target(const Entry& entry, int level);
+    bool removed_in_layer(std::string_view path);
+    bool emptied_in_layer(std::string_view path);
+    Slot& slot_of(std::string_view path);
     void clear_requirements(std::string_view path, bool include_self, int level);
     void cut_below(Node& node, int level);
     void forget_below(Node& node, int level);
@@ -159,21 +170,9 @@ class LayerMerger {
     std::uint64_t index_ = 0;
     std::size_t visible_parents_ = 0;  // judge(): leading parents of a hidden entry not hidden
     // Current layer only:
-    // Every name the layer's entries made so far, one record per path (a layer of a million
-    // files makes a million of these: one map, one copy of each path).
-    struct LayerName {
-        EntryType kind = EntryType::regular;  // what the latest entry at the path made
-        bool emptied = false;                 // a non-directory was here: nothing below is left
-        // A non-directory: its Slot, made when a hardlink first needs it or when the entry is
-        // hidden; until then a visible entry keeps only its inode and index (most files of a
-        // layer are never linked to, and a Slot each would cost more than the rest).
-        Inode* inode = nullptr;
-        std::uint64_t index = 0;
-        std::shared_ptr<Slot> slot;
-        bool linkable() const noexcept { return slot != nullptr || inode != nullptr; }
-    };
-    std::map<std::string, LayerName, std::less<>> layer_names_;
-    static std::shared_ptr<Slot> shared_slot(LayerName& name);
+    // What the layer's entries made of each path lives in the tree's nodes (Node::named_*),
+    // one record per path; the Slots of the few paths that need one are here.
+    std::unordered_map<const Node*, std::shared_ptr<Slot>> slots_;
     std::set<std::string, std::less<>> layer_removed_;  // whiteouts so far (path and below)
     std::set<std::string, std::less<>> layer_opaque_;   // opaque markers so far (below only)
     struct Answer {

@@ -77,32 +77,34 @@ InodePtr allocate_inode(std::size_t extra) {
 // done (parent is nullptr for the root). Paths are kept incrementally, so the walk is linear
 // in the total length of the names, however deep the tree.
 template <typename OnChild, typename OnLeave>
-void walk_post_order(Node& root, OnChild on_child, OnLeave on_leave) {
+void walk_post_order(const Tree& tree, Node& root, OnChild on_child, OnLeave on_leave) {
     struct Frame {
         Node* node;
-        decltype(root.children.begin()) next;
+        std::vector<Node*> children;  // in name order
+        std::size_t next;
         std::size_t path_length;  // of the parent's path, restored on leaving
     };
     std::string path;
-    std::vector<Frame> stack{{&root, root.children.begin(), 0}};
+    std::vector<Frame> stack;
+    stack.push_back({&root, tree.sorted_children(root), 0, 0});
     while (!stack.empty()) {
         Frame& top = stack.back();
-        if (top.next != top.node->children.end()) {
-            Node& child = *top.next->second;
+        if (top.next != top.children.size()) {
+            Node& child = *top.children[top.next];
             ++top.next;
             const std::size_t length = path.size();
             path += '/';
-            path += child.name;
+            path += child.name();
             on_child(*top.node, child, path);
             if (is_directory(child.inode)) {
-                stack.push_back({&child, child.children.begin(), length});
+                stack.push_back({&child, tree.sorted_children(child), 0, length});
             } else {
                 path.resize(length);
             }
             continue;
         }
         Node* parent = stack.size() > 1 ? stack[stack.size() - 2].node : nullptr;
-        on_leave(*top.node, path.empty() ? std::string("/") : path, parent);
+        on_leave(*top.node, top.children, path.empty() ? std::string("/") : path, parent);
         path.resize(top.path_length);
         stack.pop_back();
     }
@@ -123,7 +125,7 @@ void SquashfsWriter::write_tree(Tree& tree) {
     root.inode->link_count = 1;  // "."; the root has no parent entry
     std::uint32_t next = 1;
     walk_post_order(
-        root,
+        tree, root,
         [&](Node& parent, Node& child, const std::string&) {
             child.inode->link_count += 1;
             if (is_directory(child.inode)) {
@@ -133,7 +135,7 @@ void SquashfsWriter::write_tree(Tree& tree) {
                 child.inode->number = next++;
             }
         },
-        [&](Node& directory, const std::string&, Node*) {
+        [&](Node& directory, const std::vector<Node*>&, const std::string&, Node*) {
             if (next == std::numeric_limits<std::uint32_t>::max()) {
                 throw Error(ErrorKind::unsupported, "more inodes than squashfs can number");
             }
@@ -145,14 +147,15 @@ void SquashfsWriter::write_tree(Tree& tree) {
     // mksquashfs gives the root a parent one past the last inode number; readers ignore it.
     const auto root_parent = static_cast<std::uint32_t>(inode_count_ + 1);
     walk_post_order(
-        root,
+        tree, root,
         [&](Node&, Node& child, const std::string& path) {
             if (!is_directory(child.inode) && !child.inode->written) {
                 write_inode(*child.inode, path);
             }
         },
-        [&](Node& directory, const std::string& path, Node* parent) {
-            write_directory(directory, path,
+        [&](Node& directory, const std::vector<Node*>& children, const std::string& path,
+            Node* parent) {
+            write_directory(directory, children, path,
                             parent != nullptr ? parent->inode->number : root_parent);
         });
     check(sqfs_meta_writer_flush(inode_table_), "writing the inode table");
@@ -162,11 +165,13 @@ void SquashfsWriter::write_tree(Tree& tree) {
     check(sqfs_meta_write_write_to_file(directory_table_), "writing the directory table");
 }
 
-void SquashfsWriter::write_directory(Node& node, const std::string& path,
-                                     std::uint32_t parent_number) {
+void SquashfsWriter::write_directory(Node& node, const std::vector<Node*>& children,
+                                     const std::string& path, std::uint32_t parent_number) {
     check(sqfs_dir_writer_begin(directories_, 0), "starting a directory");
-    for (auto& [name, child] : node.children) {
-        check(sqfs_dir_writer_add_entry(directories_, child->name.c_str(), child->inode->number,
+    std::string name;  // libsquashfs wants NUL-terminated names; the tree keeps them bare
+    for (const Node* child : children) {
+        name.assign(child->name());
+        check(sqfs_dir_writer_add_entry(directories_, name.c_str(), child->inode->number,
                                         child->inode->reference, full_mode(*child->inode)),
               "writing a directory entry");
     }
@@ -200,13 +205,18 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
     InodePtr generic;
     switch (inode.type) {
         case EntryType::regular: {
-            if (!inode.data) {
+            if (!inode.has_data()) {
                 throw Error(ErrorKind::internal, "the data of " + path + " was never read");
             }
-            sqfs_inode_generic_t*& slot = file_inodes_.at(*inode.data);
+            sqfs_inode_generic_t*& slot = file_inodes_.at(inode.data);
             generic.reset(std::exchange(slot, nullptr));
             if (!generic) {
-                throw Error(ErrorKind::internal, "file data of " + path + " is missing");
+                // No data (see begin_file): the inode the block processor makes for an empty
+                // file, so that the bytes do not depend on who made it.
+                generic = allocate_inode(0);
+                generic->base.type = SQFS_INODE_FILE;
+                generic->data.file.fragment_index = 0xFFFFFFFFU;
+                generic->data.file.fragment_offset = 0xFFFFFFFFU;
             }
             if (inode.link_count > 1) {
                 if (generic->base.type == SQFS_INODE_FILE) {

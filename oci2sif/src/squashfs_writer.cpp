@@ -237,20 +237,31 @@ void SquashfsWriter::check(int status, const char* what) {
 }
 
 std::uint32_t SquashfsWriter::begin_file() {
+    // The block processor is only told on the first byte: an empty file has no data and needs
+    // no processor inode (64 bytes each until the end; images hold many empty files).
     file_inodes_.push_back(nullptr);
-    check(sqfs_block_processor_begin_file(processor_, &file_inodes_.back(), nullptr, 0),
-          "starting a file");
-    file_open_ = true;
+    file_started_ = false;
     return static_cast<std::uint32_t>(file_inodes_.size() - 1);
 }
 
 void SquashfsWriter::append(std::span<const std::byte> data) {
+    if (data.empty()) {
+        return;
+    }
+    if (!file_started_) {
+        check(sqfs_block_processor_begin_file(processor_, &file_inodes_.back(), nullptr, 0),
+              "starting a file");
+        file_started_ = true;
+        file_open_ = true;
+    }
     check(sqfs_block_processor_append(processor_, data.data(), data.size()), "writing file data");
 }
 
 void SquashfsWriter::end_file() {
-    file_open_ = false;
-    check(sqfs_block_processor_end_file(processor_), "finishing a file");
+    if (file_open_) {
+        file_open_ = false;
+        check(sqfs_block_processor_end_file(processor_), "finishing a file");
+    }
 }
 
 void SquashfsWriter::finish(Tree& tree) {

@@ -48,7 +48,8 @@ class SquashfsWriter final : public FileDataSink {
   private:
     void check(int status, const char* what);
     void write_tree(Tree& tree);
-    void write_directory(Node& node, const std::string& path, std::uint32_t parent_number);
+    void write_directory(Node& node, const std::vector<Node*>& children, const std::string& path,
+                         std::uint32_t parent_number);
     void write_inode(Inode& inode, const std::string& path);
     std::uint32_t xattr_index(const Inode& inode, const std::string& path);
 
@@ -65,9 +66,10 @@ class SquashfsWriter final : public FileDataSink {
     sqfs_meta_writer_t* inode_table_ = nullptr;
     sqfs_meta_writer_t* directory_table_ = nullptr;
     sqfs_dir_writer_t* directories_ = nullptr;
-    // File inodes the block processor fills in; a deque keeps their addresses stable because
-    // the processor holds a pointer to each slot until it is finished.
+    // File inodes the block processor fills in (nullptr: an empty file); a deque keeps their
+    // addresses stable because the processor holds a pointer to each slot until it is finished.
     std::deque<sqfs_inode_generic_t*> file_inodes_;
+    bool file_started_ = false;  // the processor has the current file
     std::uint64_t inode_count_ = 0;
     bool file_open_ = false;       // between begin_file() and end_file()
     bool blocks_drained_ = false;  // sqfs_block_processor_finish() has run

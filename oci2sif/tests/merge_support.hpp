@@ -92,7 +92,7 @@ struct Merged {
     const Node* find(const std::string& path) const {
         const Node* node = &tree.root();
         for (const auto part : split_path(std::string_view(path).substr(1))) {  // skip the "/"
-            node = node->child(part);
+            node = tree.child(*node, part);
             if (node == nullptr) {
                 return nullptr;
             }
@@ -106,21 +106,23 @@ struct Merged {
     }
     std::string content(const std::string& path) const {
         const Node* node = find(path);
-        return node == nullptr || !node->inode->data ? "<none>" : sink.files.at(*node->inode->data);
+        return node == nullptr || !node->inode->has_data() ? "<none>"
+                                                           : sink.files.at(node->inode->data);
     }
     // Every path in the tree, sorted ("/" excluded).
     std::vector<std::string> paths() const {
         std::vector<std::string> out;
-        collect(tree.root(), "", out);
+        collect(tree, tree.root(), "", out);
         return out;
     }
 
   private:
-    static void collect(const Node& node, const std::string& prefix,
+    static void collect(const Tree& tree, const Node& node, const std::string& prefix,
                         std::vector<std::string>& out) {
-        for (const auto& [name, child] : node.children) {
-            out.push_back(prefix + "/" + child->name);
-            collect(*child, prefix + "/" + child->name, out);
+        for (const Node* child : tree.sorted_children(node)) {
+            const std::string path = prefix + "/" + std::string(child->name());
+            out.push_back(path);
+            collect(tree, *child, path, out);
         }
     }
 };

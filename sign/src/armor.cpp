@@ -1,4 +1,4 @@
-// ASCII armor decoding with the CRC-24 check.
+// ASCII armor decoding with the CRC-24 check, and encoding.
 #include "armor.hpp"
 
 #include "sifkit/sif/error.hpp"
@@ -146,6 +146,22 @@ std::vector<ArmorBlock> decode_armor_blocks(std::string_view text, std::string_v
         }
     }
     return blocks;
+}
+
+std::string encode_armor(std::string_view label, std::span<const std::uint8_t> data) {
+    const std::string body = base64_encode(std::vector<std::uint8_t>(data.begin(), data.end()));
+    std::string out = std::string(kBegin) + std::string(label) + std::string(kDashes) + "\n\n";
+    for (std::size_t at = 0; at < body.size(); at += 64) {
+        out += body.substr(at, 64);
+        out += '\n';
+    }
+    const std::uint32_t crc = crc24(data);
+    const std::uint8_t crc_bytes[3] = {static_cast<std::uint8_t>(crc >> 16),
+                                       static_cast<std::uint8_t>(crc >> 8),
+                                       static_cast<std::uint8_t>(crc)};
+    out += "=" + base64_encode(std::string_view(reinterpret_cast<const char*>(crc_bytes), 3));
+    out += "\n" + std::string(kEnd) + std::string(label) + std::string(kDashes) + "\n";
+    return out;
 }
 
 }  // namespace sifkit::sign::detail

@@ -35,4 +35,8 @@ ArmorBlock decode_armor(const std::vector<std::string_view>& lines, std::size_t 
 // Every block with this label in the text, in order.
 std::vector<ArmorBlock> decode_armor_blocks(std::string_view text, std::string_view label);
 
+// The armored text of `data` ("-----BEGIN LABEL-----", a blank line, 64-column base64, the
+// "=" CRC-24 line, "-----END LABEL-----", "\n" line ends), as gpg --armor writes it.
+std::string encode_armor(std::string_view label, std::span<const std::uint8_t> data);
+
 }  // namespace sifkit::sign::detail

@@ -65,4 +65,15 @@ ClearsignedMessage ClearsignedMessage::parse(std::string_view text) {
     return message;
 }
 
+std::string clearsigned_message(std::string_view text, std::string_view hash_name,
+                                std::span<const std::uint8_t> signature_packets) {
+    if (text.find('\n') != std::string_view::npos || text.starts_with("-")) {
+        throw Error(ErrorKind::internal, "clear-signed text must be one line not starting with -");
+    }
+    std::string armored = detail::encode_armor("PGP SIGNATURE", signature_packets);
+    armored.pop_back();  // the reference ends the object without a line break
+    return "-----BEGIN PGP SIGNED MESSAGE-----\nHash: " + std::string(hash_name) + "\n\n" +
+           std::string(text) + "\n" + armored;
+}
+
 }  // namespace sifkit::sign

@@ -13,6 +13,7 @@
 
 #include <array>
 
+#include "evp_key.hpp"
 #include "key_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/digest.hpp"
@@ -111,6 +112,14 @@ bool verify_with(EVP_PKEY* pkey, const EVP_MD* md, std::string_view message,
 }
 
 }  // namespace
+
+namespace detail {
+
+KeyType key_type_of(void* pkey, const std::string& origin) {
+    return type_of(static_cast<EVP_PKEY*>(pkey), origin);
+}
+
+}  // namespace detail
 
 std::string_view name_of(KeyType type) noexcept {
     switch (type) {

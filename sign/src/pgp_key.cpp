@@ -111,6 +111,21 @@ std::string to_hex(const PgpFingerprint& fingerprint) {
     return text;
 }
 
+unsigned PgpPublicKey::bit_length() const noexcept {
+    if (algorithm == 22) {
+        return 256;
+    }
+    if (rsa_n.empty()) {
+        return 0;
+    }
+    // MPIs come without leading zero bytes: only the top byte's leading zero bits are not key.
+    unsigned bits = static_cast<unsigned>(rsa_n.size()) * 8;
+    for (unsigned mask = 0x80; mask != 0 && (rsa_n.front() & mask) == 0; mask >>= 1) {
+        --bits;
+    }
+    return bits;
+}
+
 bool PgpPublicKey::supported() const noexcept {
     return algorithm == detail::kAlgorithmRsa || algorithm == detail::kAlgorithmEddsa;
 }
@@ -186,6 +201,8 @@ struct PgpCertificateBuilder {
         binding.reset();
     }
 
+    void packet(const detail::Packet& packet);
+
     void primary(std::span<const std::uint8_t> body) {
         finish();
         current.emplace();
@@ -232,6 +249,53 @@ struct PgpCertificateBuilder {
     }
 };
 
+namespace {
+
+// Feeds one packet sequence (an armor block's data, or a binary keyring) to the builder.
+void add_packets(PgpCertificateBuilder& builder, std::span<const std::uint8_t> bytes) {
+    for (const detail::Packet& packet : detail::split_packets(bytes)) {
+        builder.packet(packet);
+    }
+    builder.finish();
+}
+
+}  // namespace
+
+void PgpCertificateBuilder::packet(const detail::Packet& packet) {
+    switch (packet.tag) {
+        case detail::kTagPublicKey:
+            primary(packet.body);
+            break;
+        case detail::kTagUserId:
+            if (current && !subkey) {
+                if (current->user_id_.empty()) {
+                    current->user_id_.assign(packet.body.begin(), packet.body.end());
+                }
+                user_id = packet.body;
+                in_user_id = true;
+            }
+            break;
+        case detail::kTagUserAttribute:
+            in_user_id = false;  // its certifications hash an image
+            break;
+        case detail::kTagPublicSubkey:
+            if (current) {
+                start_subkey(packet.body);
+            }
+            break;
+        case detail::kTagSignature:
+            signature(packet.body);
+            break;
+        case detail::kTagTrust:
+            return;  // gpg's local trust: not part of the certificate
+        default:
+            break;
+    }
+    if (current) {
+        current->packets_.insert(current->packets_.end(), packet.whole.begin(), packet.whole.end());
+    }
+}
+
 std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
                                                   const std::string& origin) {
     try {
@@ -239,37 +303,7 @@ std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
         PgpCertificateBuilder builder;
         builder.origin = origin;
         for (const auto& block : blocks) {
-            for (const detail::Packet& packet : detail::split_packets(block.data)) {
-                switch (packet.tag) {
-                    case detail::kTagPublicKey:
-                        builder.primary(packet.body);
-                        break;
-                    case detail::kTagUserId:
-                        if (builder.current && !builder.subkey) {
-                            if (builder.current->user_id_.empty()) {
-                                builder.current->user_id_.assign(packet.body.begin(),
-                                                                 packet.body.end());
-                            }
-                            builder.user_id = packet.body;
-                            builder.in_user_id = true;
-                        }
-                        break;
-                    case detail::kTagUserAttribute:
-                        builder.in_user_id = false;  // its certifications hash an image
-                        break;
-                    case detail::kTagPublicSubkey:
-                        if (builder.current) {
-                            builder.start_subkey(packet.body);
-                        }
-                        break;
-                    case detail::kTagSignature:
-                        builder.signature(packet.body);
-                        break;
-                    default:
-                        break;  // trust packets: nothing to verify with
-                }
-            }
-            builder.finish();
+            add_packets(builder, block.data);
         }
         if (builder.done.empty()) {
             throw Error(ErrorKind::invalid_input, "no OpenPGP public key found", origin);
@@ -280,8 +314,51 @@ std::vector<PgpCertificate> PgpCertificate::parse(std::string_view armored,
     }
 }
 
+std::vector<PgpCertificate> PgpCertificate::parse_binary(std::span<const std::uint8_t> packets,
+                                                         const std::string& origin) {
+    try {
+        PgpCertificateBuilder builder;
+        builder.origin = origin;
+        add_packets(builder, packets);
+        if (builder.done.empty()) {
+            throw Error(ErrorKind::invalid_input, "no OpenPGP public key found", origin);
+        }
+        return std::move(builder.done);
+    } catch (const Error& e) {
+        throw e.file().empty() ? e.with_file(origin) : e;
+    }
+}
+
 std::vector<PgpCertificate> PgpCertificate::load(const std::filesystem::path& path) {
-    return parse(detail::read_key_file(path), path.string());
+    const std::string content = detail::read_key_file(path, detail::kMaxKeyringSize);
+    const auto bytes = std::as_bytes(std::span(content));
+    const std::span<const std::uint8_t> raw(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            bytes.size());
+    const int tag = first_packet_tag(raw);
+    if (tag == detail::kTagSecretKey ||
+        content.find("-----BEGIN PGP PRIVATE KEY BLOCK-----") != std::string::npos) {
+        throw Error(ErrorKind::invalid_input,
+                    "an OpenPGP private key (or secret keyring), not a public key", path.string());
+    }
+    if (content.empty()) {
+        throw Error(ErrorKind::invalid_input, "an empty file, no OpenPGP public key",
+                    path.string());
+    }
+    if (tag == detail::kTagPublicKey) {
+        return parse_binary(raw, path.string());
+    }
+    return parse(content, path.string());
+}
+
+int PgpCertificate::first_packet_tag(std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.empty() || (bytes[0] & 0x80) == 0) {
+        return -1;
+    }
+    return (bytes[0] & 0x40) != 0 ? bytes[0] & 0x3F : (bytes[0] >> 2) & 0x0F;
+}
+
+bool PgpCertificate::is_binary_public_key(std::span<const std::uint8_t> bytes) noexcept {
+    return first_packet_tag(bytes) == detail::kTagPublicKey;
 }
 
 bool PgpCertificate::is_armored_public_key(std::string_view text) noexcept {

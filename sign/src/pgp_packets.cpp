@@ -43,6 +43,7 @@ std::vector<Packet> split_packets(std::span<const std::uint8_t> bytes) {
     ByteCursor in(bytes, "OpenPGP packet");
     std::vector<Packet> packets;
     while (!in.empty()) {
+        const std::size_t start = in.position();
         const std::uint8_t first = in.u8();
         if ((first & 0x80) == 0) {
             in.fail("bad packet header byte");
@@ -79,6 +80,7 @@ std::vector<Packet> split_packets(std::span<const std::uint8_t> bytes) {
             }
         }
         packet.body = in.take(length);
+        packet.whole = bytes.subspan(start, in.position() - start);
         packets.push_back(packet);
     }
     return packets;

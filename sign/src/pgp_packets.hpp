@@ -13,7 +13,9 @@ namespace sifkit::sign::detail {
 
 // Packet tags this module reads (RFC 4880 §4.3).
 inline constexpr int kTagSignature = 2;
+inline constexpr int kTagSecretKey = 5;
 inline constexpr int kTagPublicKey = 6;
+inline constexpr int kTagTrust = 12;
 inline constexpr int kTagUserId = 13;
 inline constexpr int kTagPublicSubkey = 14;
 inline constexpr int kTagUserAttribute = 17;
@@ -46,6 +48,7 @@ class ByteCursor {
 struct Packet {
     int tag = 0;
     std::span<const std::uint8_t> body;
+    std::span<const std::uint8_t> whole;  // header and body, as they were read
 };
 
 // Splits a packet sequence into packets (old and new header formats). Partial body lengths are

@@ -2,7 +2,10 @@
 #include "sifkit/sign/trusted_keys.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -10,16 +13,35 @@
 
 namespace sifkit::sign {
 
+namespace {
+
+bool is_key_file_name(const std::filesystem::path& path) {
+    const auto extension = path.extension();
+    const auto name = path.filename();
+    return extension == ".pub" || extension == ".pem" || extension == ".asc" ||
+           extension == ".gpg" || name == "pgp-public" || name == "global-pgp-public";
+}
+
+}  // namespace
+
 void TrustedKeys::add_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw Error(ErrorKind::io, "cannot open key file", path.string());
+        throw Error(ErrorKind::io, std::string("cannot open key file: ") + std::strerror(errno),
+                    path.string());
     }
     // Only the start is needed to tell the formats apart; the loaders read the file themselves.
     std::string head(4096, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<std::size_t>(in.gcount()));
-    if (PgpCertificate::is_armored_public_key(head)) {
+    if (head.empty()) {
+        throw Error(ErrorKind::invalid_input, "an empty file, no key", path.string());
+    }
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(head.data()),
+                                              head.size());
+    if (PgpCertificate::is_armored_public_key(head) ||
+        PgpCertificate::first_packet_tag(bytes) >= 0 ||
+        head.find("-----BEGIN PGP PRIVATE KEY BLOCK-----") != std::string::npos) {
         for (PgpCertificate& certificate : PgpCertificate::load(path)) {
             pgp_.push_back(std::move(certificate));
         }
@@ -33,22 +55,43 @@ void TrustedKeys::add_directory(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir, ec)) {
         throw Error(ErrorKind::not_found, "not a directory of keys", dir.string());
     }
-    std::vector<std::filesystem::path> files;
+    std::vector<std::filesystem::directory_entry> entries;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        const auto extension = entry.path().extension();
-        if (entry.is_regular_file() && (extension == ".pub" || extension == ".pem")) {
-            files.push_back(entry.path());
-        }
+        entries.push_back(entry);
     }
     if (ec) {
         throw Error(ErrorKind::io, "cannot list the directory: " + ec.message(), dir.string());
     }
-    if (files.empty()) {
-        throw Error(ErrorKind::not_found, "no *.pub or *.pem key files", dir.string());
+    std::sort(entries.begin(), entries.end());
+    const std::size_t before = size();
+    for (const auto& entry : entries) {
+        const auto& path = entry.path();
+        if (!entry.is_regular_file(ec)) {
+            skipped_.push_back({path, "not a regular file"});
+        } else if (!is_key_file_name(path)) {
+            skipped_.push_back(
+                {path, "not a key file name (*.pub, *.pem, *.asc, *.gpg, pgp-public)"});
+        } else if (entry.file_size(ec) == 0) {
+            skipped_.push_back({path, "empty"});
+        } else {
+            try {
+                add_file(path);
+            } catch (const Error& e) {
+                skipped_.push_back({path, e.detail()});
+            }
+        }
     }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-        add_file(file);
+    if (size() == before) {
+        std::string why = "no key loads from the directory";
+        if (!skipped_.empty()) {
+            // The warnings are not printed when this throws: name the first reason here.
+            const auto& first = skipped_.front();
+            why += ": " + first.path.filename().string() + ": " + first.reason;
+            if (skipped_.size() > 1) {
+                why += " (and " + std::to_string(skipped_.size() - 1) + " more skipped)";
+            }
+        }
+        throw Error(ErrorKind::not_found, why, dir.string());
     }
 }
 

@@ -62,6 +62,9 @@ From: layout:latest
 DEF
 printf 'Bootstrap: oci\nFrom: layout:latest\n\n%%post\n    touch /built\n' >post.def
 
+# The public part of the reference library's OpenPGP test key (`key import` examples).
+cp "$repo/tests/fixtures/sign/unit-test-public.asc" .
+
 # An existing destination directory for `stage`, as a node's local disk would be.
 mkdir node-local
 

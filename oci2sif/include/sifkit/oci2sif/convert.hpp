@@ -82,7 +82,7 @@ struct ConvertOptions {
     // bytes).
     std::optional<std::int64_t> time;
     // Entries read from all layers together, and nodes of the merged tree, at most: the tree's
-    // metadata is held in memory (about 600 bytes an entry), so an untrusted image must not be
+    // metadata is held in memory (about 200-300 bytes an entry), so an untrusted image must not be
     // able to ask for more than the machine has. Past it: one-line invalid_input error.
     std::uint64_t max_entries = kDefaultMaxEntries;
     static constexpr std::uint64_t kDefaultMaxEntries = 4'000'000;

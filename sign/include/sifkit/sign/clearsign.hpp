@@ -1,8 +1,10 @@
 // OpenPGP cleartext signature framework (RFC 4880 §7): the wrapping of the reference's PGP
-// signature objects (format §9.3). Parsing only; the signature itself is checked by pgp.hpp.
+// signature objects (format §9.3). The signature itself is checked by pgp.hpp and made by
+// pgp_signer.hpp.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +29,11 @@ struct ClearsignedMessage {
 
 // True when `text` begins with the cleartext signature header line.
 bool is_clearsigned(std::string_view text) noexcept;
+
+// The reference's framing (format §9.3, v2.8.3) of `text` (one line that does not start with
+// "-", as the metadata JSON is) and a detached canonical-text signature of it: the "Hash:"
+// header, the text, the armored signature packets, and no final line break.
+std::string clearsigned_message(std::string_view text, std::string_view hash_name,
+                                std::span<const std::uint8_t> signature_packets);
 
 }  // namespace sifkit::sign

@@ -50,6 +50,15 @@ class PrivateKey {
                                const std::string& passphrase = {});
     static PrivateKey load(const std::filesystem::path& path, const std::string& passphrase = {});
     static PrivateKey generate(KeyType type);
+    // A key held by a PKCS#11 token (a smartcard, an HSM, SoftHSM), named by an RFC 7512 URI
+    // ("pkcs11:token=site;object=signing;type=private"; "?module-path=LIB" picks the module,
+    // otherwise p11-kit's proxy; "pin-value=" or `pin` unlocks the token). Signing happens in
+    // the token, through OpenSSL's pkcs11 engine (Debian libengine-pkcs11-openssl): ECDSA and
+    // RSA keys (the engine cannot sign EdDSA).
+    static PrivateKey from_pkcs11(const std::string& uri, const std::string& pin = {});
+    static bool is_pkcs11_uri(std::string_view text) noexcept {
+        return text.starts_with("pkcs11:");
+    }
 
     KeyType type() const noexcept { return type_; }
     PublicKey public_key() const;

@@ -46,6 +46,8 @@ struct PgpPublicKey {
     std::optional<PgpRevocation> revocation;  // the first valid revocation, if any
 
     bool supported() const noexcept;
+    // The size of the key in bits (RSA: the modulus; Ed25519: 256), as `key list` shows it.
+    unsigned bit_length() const noexcept;
     // The low 64 bits of the fingerprint (§12.2).
     std::uint64_t key_id() const noexcept;
     // Why the key cannot verify a signature at `now` (unix seconds): created later, expired, or
@@ -61,10 +63,20 @@ class PgpCertificate {
     // several certificates in one block, are allowed). Throws an invalid_input Error naming
     // `origin` when there is none or one is malformed.
     static std::vector<PgpCertificate> parse(std::string_view armored, const std::string& origin);
+    // The same for binary packets: a keyring (Apptainer's pgp-public, `gpg --export`, gpg's
+    // pubring.gpg), certificates back to back; trust packets are skipped.
+    static std::vector<PgpCertificate> parse_binary(std::span<const std::uint8_t> packets,
+                                                    const std::string& origin);
+    // Either form, told apart by the content; a private key or secret keyring is refused with
+    // an Error that says so.
     static std::vector<PgpCertificate> load(const std::filesystem::path& path);
     // True when the text holds an armored OpenPGP public key block (used to tell PGP key files
     // from PEM ones).
     static bool is_armored_public_key(std::string_view text) noexcept;
+    // True when the bytes start with an OpenPGP public-key packet (a binary keyring).
+    static bool is_binary_public_key(std::span<const std::uint8_t> bytes) noexcept;
+    // The first packet's tag when the bytes start with an OpenPGP packet header, else -1.
+    static int first_packet_tag(std::span<const std::uint8_t> bytes) noexcept;
 
     const PgpPublicKey& primary() const noexcept { return primary_; }
     const PgpFingerprint& fingerprint() const noexcept { return primary_.fingerprint; }
@@ -74,9 +86,13 @@ class PgpCertificate {
     // The primary key, then every subkey bound with the "sign data" flag by a valid binding
     // signature.
     const std::vector<PgpPublicKey>& signing_keys() const noexcept { return signing_keys_; }
+    // The certificate's packets as they were read (trust packets left out): what `key export`
+    // writes and `key import` stores.
+    const std::vector<std::uint8_t>& packets() const noexcept { return packets_; }
 
   private:
     PgpPublicKey primary_;
+    std::vector<std::uint8_t> packets_;
     std::string user_id_;
     std::string origin_;
     std::vector<PgpPublicKey> signing_keys_;
