@@ -1,13 +1,11 @@
-// sifkit convert (alias: build): an OCI image or a root file system into a SIF image.
-#include <chrono>
-#include <nlohmann/json.hpp>
-
+// sifkit convert: an OCI image (local, or docker:// and oras:// as pull takes them) or a root
+// file system into a SIF image. `sifkit build` is Apptainer's order of the same (cmd_build.cpp).
 #include "commands.hpp"
 #include "convert_options.hpp"
-#include "output.hpp"
-#include "progress_bar.hpp"
+#include "registry_pull.hpp"
 #include "sifkit/oci2sif/convert.hpp"
 #include "sifkit/sif/error.hpp"
+#include "source_arguments.hpp"
 
 namespace sifkit::cli {
 namespace {
@@ -17,32 +15,35 @@ struct ConvertCommand {
     std::string output;
     std::string arch;
     ConvertCliOptions convert;
+    PullRequest pull;  // registry options, for docker:// and oras:// sources
 };
 
 void run(const ConvertCommand& o) {
+    switch (source_form(o.source)) {
+        case SourceForm::registry: {
+            // The same path as `sifkit pull`.
+            PullRequest pull = o.pull;
+            pull.reference = o.source;
+            pull.output = o.output;
+            pull.convert = o.convert;
+            run_pull(pull);
+            return;
+        }
+        case SourceForm::definition:
+            throw Error(ErrorKind::usage, "\"" + o.source +
+                                              "\" is a definition file; build it with: sifkit "
+                                              "build " +
+                                              o.output + " " + o.source);
+        default:
+            break;
+    }
+    check_argument_order("convert", o.source, o.output);
     oci2sif::ConvertOptions options;
     options.source = o.source;
     options.output = o.output;
     options.architecture = o.arch;
     o.convert.apply(options);
-
-    const auto start = std::chrono::steady_clock::now();
-    ProgressBar progress(!o.convert.quiet && !o.convert.json);
-    const oci2sif::ConvertResult result = oci2sif::convert(options, &progress);
-    progress.clear();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (o.convert.json) {
-        nlohmann::ordered_json out;
-        add_conversion_json(out, result);
-        out["seconds"] = seconds;
-        out["warnings"] = result.warnings;
-        print_json(out);
-        return;
-    }
-    if (!o.convert.quiet) {
-        write_stdout(conversion_summary(result, seconds) + "\n");
-    }
+    run_conversion(options, o.convert);
 }
 
 }  // namespace
@@ -51,14 +52,17 @@ void register_convert(CLI::App& app) {
     auto o = std::make_shared<ConvertCommand>();
     CLI::App* cmd = app.add_subcommand(
         "convert", "Convert an OCI/Docker image or a root file system into a SIF image");
-    cmd->alias("build");
     cmd->add_option("source", o->source,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | "
-                    "dir:ROOTFS | tar:FILE")
+                    "dir:ROOTFS | tar:FILE | docker://REF | oras://REF")
         ->required();
     cmd->add_option("output", o->output, "SIF image to write")->required();
     cmd->add_option("--arch", o->arch, "Architecture of a dir:/tar: image (default: this machine)");
     o->convert.add_to(*cmd, "-j,--jobs");
+    cmd->add_option("--downloads", o->pull.jobs, "docker://: concurrent blob downloads")
+        ->capture_default_str();
+    cmd->add_flag("--no-cache", o->pull.no_cache, "docker://, oras://: do not use the blob cache");
+    o->pull.registry.add_to(*cmd);
     cmd->footer(
         "Examples:\n"
         "  sifkit convert docker-archive:app.tar app.sif\n"
@@ -66,6 +70,7 @@ void register_convert(CLI::App& app) {
         "  sifkit convert --compression zstd --level 3 oci-archive:app.oci.tar app.sif\n"
         "  sifkit convert --env MODE=prod --cmd '[\"serve\"]' oci:layout app.sif\n"
         "  sifkit convert --format oci-sif docker-archive:app.tar app.oci.sif");
+    one_value_per_option(*cmd);
     cmd->callback([o] { run(*o); });
 }
 

@@ -19,6 +19,7 @@ struct ImageInspectOptions {
     bool runscript = false;
     bool startscript = false;
     bool test = false;
+    bool helpfile = false;
     bool deffile = false;
     bool config = false;
     bool json = false;
@@ -90,6 +91,9 @@ void print_json_report(const rootfs::ImageMetadata& m, const ImageInspectOptions
     if (all || o.test) {
         out["test"] = optional_text(m.test);
     }
+    if (all || o.helpfile) {
+        out["helpfile"] = optional_text(m.help);
+    }
     if (all || o.deffile) {
         out["deffile"] = optional_text(m.deffile);
     }
@@ -153,6 +157,9 @@ void print_text_report(const rootfs::ImageMetadata& m, const ImageInspectOptions
     if (o.test) {
         section(m.test, "test script");
     }
+    if (o.helpfile) {
+        section(m.help, "help file");
+    }
     if (o.deffile) {
         section(m.deffile, "definition file");
     }
@@ -174,6 +181,7 @@ void register_image_inspect(CLI::App& app) {
     cmd->add_flag("-r,--runscript", o->runscript, "Runscript");
     cmd->add_flag("-s,--startscript", o->startscript, "Startscript (instances)");
     cmd->add_flag("-t,--test", o->test, "Test script");
+    cmd->add_flag("-H,--helpfile", o->helpfile, "Help text (a definition file's %help)");
     cmd->add_flag("-d,--deffile", o->deffile, "Definition file");
     cmd->add_flag("-c,--config", o->config, "OCI image config (oci-config.json)");
     cmd->add_flag("--json", o->json, "Print JSON; labels and config as JSON objects");
@@ -186,7 +194,7 @@ void register_image_inspect(CLI::App& app) {
         const sif::Image image = sif::Image::open(o->image);
         const rootfs::ImageMetadata metadata = rootfs::read_metadata(image);
         const bool all = !(o->labels || o->environment || o->runscript || o->startscript ||
-                           o->test || o->deffile || o->config);
+                           o->test || o->helpfile || o->deffile || o->config);
         if (o->json) {
             print_json_report(metadata, *o, all);
         } else {

@@ -18,6 +18,7 @@ void register_dump(CLI::App& app);
 
 // OCI images and root file systems into SIF.
 void register_convert(CLI::App& app);
+void register_build(CLI::App& app);
 
 // Looking inside images and getting their contents back out (sifkit::rootfs).
 void register_image_inspect(CLI::App& app);

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
+#include "output.hpp"
 #include "progress_bar.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -150,6 +153,34 @@ void ConvertCliOptions::apply(oci2sif::ConvertOptions& options) const {
         }
     }
     options.time = time.resolve();
+}
+
+void run_conversion(oci2sif::ConvertOptions& options, const ConvertCliOptions& cli) {
+    const auto start = std::chrono::steady_clock::now();
+    ProgressBar progress(!cli.quiet && !cli.json);
+    const oci2sif::ConvertResult result = oci2sif::convert(options, &progress);
+    progress.clear();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (cli.json) {
+        nlohmann::ordered_json out;
+        add_conversion_json(out, result);
+        out["seconds"] = seconds;
+        out["warnings"] = result.warnings;
+        print_json(out);
+        return;
+    }
+    if (!cli.quiet) {
+        write_stdout(conversion_summary(result, seconds) + "\n");
+    }
+}
+
+void one_value_per_option(CLI::App& command) {
+    for (CLI::Option* option : command.get_options()) {
+        if (!option->get_positional()) {
+            option->allow_extra_args(false);
+        }
+    }
 }
 
 void add_conversion_json(nlohmann::ordered_json& out, const oci2sif::ConvertResult& result) {

@@ -43,6 +43,15 @@ struct ConvertCliOptions {
     void apply(oci2sif::ConvertOptions& options) const;
 };
 
+// Converts a local source (options.source, or options.definition's scratch) with the progress
+// display and prints the summary as `cli` asks (--quiet, --json): convert and build.
+void run_conversion(oci2sif::ConvertOptions& options, const ConvertCliOptions& cli);
+
+// Repeatable options (--env, --label, --build-arg, --verify-key...) take one value each time
+// they are given: otherwise CLI11 lets `--env A=1 docker://x` take the reference as a second
+// value whenever the positionals that follow are optional (pull's OUTPUT).
+void one_value_per_option(CLI::App& command);
+
 // "64M", "128K", "4096": a usage Error naming `option` otherwise.
 std::uint64_t parse_size(const std::string& text, const std::string& option);
 

@@ -9,6 +9,7 @@
 
 #include "definition_file.hpp"
 #include "dir_entries.hpp"
+#include "files_section.hpp"
 #include "image_source.hpp"
 #include "layer_merge.hpp"
 #include "layer_stream.hpp"
@@ -94,9 +95,14 @@ ConvertResult Conversion::run() {
         source_options.platform = Platform::parse(*options_.platform);
     }
     source_options.architecture = options_.architecture;
-    source_ = options_.store ? open_store(options_.store, options_.store_tag, options_.bootstrap,
-                                          options_.from, source_options)
-                             : open_source(options_.source, source_options);
+    if (options_.store) {
+        source_ = open_store(options_.store, options_.store_tag, options_.bootstrap, options_.from,
+                             source_options);
+    } else if (options_.definition && options_.definition->bootstrap == "scratch") {
+        source_ = scratch_source(source_options);
+    } else {
+        source_ = open_source(options_.source, source_options);
+    }
     ConfigEdits edits;
     edits.env = options_.changes.env;
     edits.labels = options_.changes.labels;
@@ -114,11 +120,27 @@ ConvertResult Conversion::run() {
                     source_.reference);
     }
     if (options_.format == OutputFormat::oci_sif) {
+        // An OCI-SIF has no /.singularity.d and no definition file for the sections to go to.
+        if (options_.definition) {
+            throw Error(ErrorKind::usage,
+                        "a definition file builds a native SIF; --format oci-sif is not supported "
+                        "with one",
+                        options_.definition->path);
+        }
         return write_oci_sif(options_.time.value_or(sif::kUnsetTime));
     }
     const std::int64_t time =
         options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
-    const std::string deffile = definition_file(source_);
+    // A definition file is recorded as it was built from; otherwise the one Apptainer would
+    // have written for the source.
+    const std::string deffile =
+        options_.definition ? options_.definition->text : definition_file(source_);
+    // %files are read (and their globs expanded) before the output exists: a missing file
+    // fails the build before any work.
+    std::vector<FileCopy> copies;
+    if (options_.definition) {
+        copies = file_copies(*options_.definition);
+    }
     if (observer_ != nullptr) {
         std::uint64_t total = 0;
         for (const LayerRef& layer : source_.layers) {
@@ -162,9 +184,20 @@ ConvertResult Conversion::run() {
         Tree tree;
         LayerMerger merger(tree, squashfs);
         merger.limit_entries(options_.max_entries, "--max-entries");
-        MetadataLayers metadata = metadata_layers(source_.config, deffile, time);
-        const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1));
+        MetadataLayers metadata =
+            metadata_layers(source_.config, deffile, time, options_.definition.get());
+        // Levels, top down: sifkit's metadata, the %files copies, the image's layers.
+        const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1)) +
+                        (copies.empty() ? 0 : 1);
         merger.merge(top, metadata.above, LayerRole::runtime);
+        if (!copies.empty()) {
+            auto files = host_file_entries(std::move(copies), time);
+            merger.name_layer(top - 1, "%files of " + options_.definition->path,
+                              options_.definition->path);
+            // Checked like an image layer: host files are input, not sifkit's own.
+            merger.merge(top - 1, *files, LayerRole::image);
+            report(files->take_warnings());
+        }
         merge_layers(merger);
         merger.merge(-1, metadata.below, LayerRole::gap_filler);
         merger.finish();
@@ -193,7 +226,7 @@ ConvertResult Conversion::run() {
 // index.
 ConvertResult Conversion::write_oci_sif(std::int64_t time) {
     if (source_.kind == ImageSource::Kind::directory ||
-        source_.kind == ImageSource::Kind::tarball) {
+        source_.kind == ImageSource::Kind::tarball || source_.kind == ImageSource::Kind::scratch) {
         if (options_.keep_layers) {
             throw Error(ErrorKind::usage, "--keep-layers needs an OCI or Docker image source");
         }
@@ -301,6 +334,8 @@ void Conversion::merge_layers(LayerMerger& merger) {
             merger.merge(0, *entries);
             return;
         }
+        case ImageSource::Kind::scratch:
+            return;
         case ImageSource::Kind::tarball: {
             LayerRef layer;
             layer.path = source_.path.string();

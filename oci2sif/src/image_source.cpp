@@ -118,6 +118,7 @@ ImageSource open_source(std::string_view reference, const SourceOptions& options
             resolve_docker_archive(source);
             break;
         }
+        case ImageSource::Kind::scratch:  // not a transport: scratch_source()
         case ImageSource::Kind::directory:
         case ImageSource::Kind::tarball: {
             source.path = std::string(rest);
@@ -141,6 +142,16 @@ ImageSource open_source(std::string_view reference, const SourceOptions& options
         source.kind == ImageSource::Kind::directory || source.kind == ImageSource::Kind::tarball
             ? ""
             : std::string(rest);
+    return source;
+}
+
+ImageSource scratch_source(const SourceOptions& options) {
+    ImageSource source;
+    source.kind = ImageSource::Kind::scratch;
+    source.reference = "scratch";
+    source.bootstrap = "scratch";
+    source.config = ImageConfig::scratch(
+        options.architecture.empty() ? Platform::host().architecture : options.architecture);
     return source;
 }
 

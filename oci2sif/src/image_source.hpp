@@ -30,7 +30,7 @@ struct LayerRef {
 };
 
 struct ImageSource {
-    enum class Kind { oci_layout, oci_archive, docker_archive, directory, tarball };
+    enum class Kind { oci_layout, oci_archive, docker_archive, directory, tarball, scratch };
     Kind kind = Kind::oci_layout;
     std::string reference;  // as given
     std::filesystem::path path;
@@ -50,6 +50,8 @@ struct SourceOptions {
 };
 
 ImageSource open_source(std::string_view reference, const SourceOptions& options);
+// No image at all: the empty root file system of a definition file's "Bootstrap: scratch".
+ImageSource scratch_source(const SourceOptions& options);
 // An OCI image layout served by the caller; `bootstrap`/`from` are what the definition file
 // records for it.
 ImageSource open_store(std::shared_ptr<const BlobStore> store, const std::string& tag,

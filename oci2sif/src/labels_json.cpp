@@ -159,9 +159,17 @@ std::string rfc3339_utc(std::int64_t unix_seconds) {
 
 std::string labels_json(const MetadataInput& input) {
     std::map<std::string, std::string> labels(input.labels.begin(), input.labels.end());
+    // A definition file's %labels replace the image's; the build labels replace both.
+    for (const auto& [key, value] : input.deffile_labels) {
+        labels[key] = value;
+    }
     add_build_labels(labels, input);
+    return go_json_object(labels);
+}
+
+std::string go_json_object(const std::map<std::string, std::string>& object) {
     // Invalid UTF-8 becomes U+FFFD, as in Go (which writes it as the escape \ufffd).
-    const nlohmann::json json(labels);
+    const nlohmann::json json(object);
     return with_go_html_escapes(
         json.dump(1, '\t', false, nlohmann::json::error_handler_t::replace));
 }

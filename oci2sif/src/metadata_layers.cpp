@@ -1,12 +1,13 @@
 #include "metadata_layers.hpp"
 
+#include "definition_metadata.hpp"
 #include "sifkit/sif/types.hpp"
 #include "singularity_metadata.hpp"
 
 namespace sifkit::oci2sif {
 
 MetadataLayers metadata_layers(const ImageConfig& config, const std::string& deffile,
-                               std::int64_t mtime) {
+                               std::int64_t mtime, const Definition* definition) {
     MetadataInput input;
     input.env = config.env();
     input.entrypoint = config.entrypoint();
@@ -24,6 +25,9 @@ MetadataLayers metadata_layers(const ImageConfig& config, const std::string& def
         input.build_time = mtime;
     }
     input.deffile = deffile;
+    if (definition != nullptr) {
+        apply_definition(input, *definition);
+    }
 
     std::vector<std::pair<Entry, std::string>> above;
     std::vector<std::pair<Entry, std::string>> below;

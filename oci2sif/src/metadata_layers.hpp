@@ -7,6 +7,7 @@
 
 #include "image_config.hpp"
 #include "memory_entries.hpp"
+#include "sifkit/oci2sif/definition.hpp"
 
 namespace sifkit::oci2sif {
 
@@ -15,7 +16,8 @@ struct MetadataLayers {
     MemoryEntries below;
 };
 
+// `definition`: the definition file being built (its sections replace or add files), or null.
 MetadataLayers metadata_layers(const ImageConfig& config, const std::string& deffile,
-                               std::int64_t mtime);
+                               std::int64_t mtime, const Definition* definition = nullptr);
 
 }  // namespace sifkit::oci2sif

@@ -46,7 +46,17 @@ void add_metadata_tree(std::vector<MetadataEntry>& entries, const MetadataInput&
     entries.push_back(directory(kMetadataDir + "/actions", false));
     add_scripts(entries, kMetadataDir + "/actions", detail::action_scripts());
     entries.push_back(directory(kMetadataDir + "/env", false));
-    add_scripts(entries, kMetadataDir + "/env", detail::base_env_scripts());
+    auto env_scripts = detail::base_env_scripts();
+    for (auto& file : env_scripts) {
+        // Apptainer appends %environment to the file it already has, after a blank line.
+        if (file.name == "90-environment.sh" && !input.environment.empty()) {
+            file.text += "\n" + input.environment + "\n";
+        }
+    }
+    if (input.from_definition) {
+        env_scripts.push_back({"94-appsbase.sh", scif_apps_env(input.apps)});
+    }
+    add_scripts(entries, kMetadataDir + "/env", env_scripts);
     entries.push_back(script(kMetadataDir + "/env/10-docker2singularity.sh",
                              detail::docker_env_script(input.env)));
     // Where the runtime binds host libraries (GPU drivers); 99-base.sh puts it on the path.
@@ -54,8 +64,19 @@ void add_metadata_tree(std::vector<MetadataEntry>& entries, const MetadataInput&
     entries.push_back(data_file(kMetadataDir + "/Singularity", input.deffile));
     entries.push_back(data_file(kMetadataDir + "/labels.json", detail::labels_json(input)));
     entries.push_back(
-        script(kMetadataDir + "/runscript", detail::oci_runscript(input.entrypoint, input.cmd)));
-    entries.push_back(script(kMetadataDir + "/startscript", detail::default_startscript()));
+        script(kMetadataDir + "/runscript",
+               input.runscript.value_or(detail::oci_runscript(input.entrypoint, input.cmd))));
+    entries.push_back(script(kMetadataDir + "/startscript",
+                             input.startscript.value_or(detail::default_startscript())));
+    if (input.test) {
+        entries.push_back(script(kMetadataDir + "/test", *input.test));
+    }
+    if (input.help) {
+        entries.push_back(data_file(kMetadataDir + "/runscript.help", *input.help));
+    }
+    for (auto& entry : scif_app_entries(input.apps)) {
+        entries.push_back(std::move(entry));
+    }
 }
 
 // The links at / that older runtimes and users call (/singularity runs the runscript, /.exec

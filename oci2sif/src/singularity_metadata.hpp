@@ -12,6 +12,17 @@
 
 namespace sifkit::oci2sif {
 
+// A SCIF app of a definition file (%apprun NAME, %appenv NAME...): laid out under
+// /scif/apps/NAME as Apptainer's build lays it out (internal/pkg/build/apps).
+struct AppInput {
+    std::string name;
+    std::optional<std::string> run;                           // %apprun body
+    std::optional<std::string> env;                           // %appenv body
+    std::optional<std::string> test;                          // %apptest body
+    std::optional<std::string> help;                          // %apphelp body
+    std::vector<std::pair<std::string, std::string>> labels;  // %applabels, in file order
+};
+
 // What the generated files are made from: the (possibly edited) OCI image config's runtime part
 // and the synthesized definition file.
 struct MetadataInput {
@@ -33,6 +44,20 @@ struct MetadataInput {
     // Content of /.singularity.d/Singularity. Its header ("bootstrap: docker", "from: ...") also
     // becomes the org.label-schema.usage.singularity.deffile.* labels, as in Apptainer.
     std::string deffile;
+
+    // From a definition file (sifkit build, definition_metadata.cpp); unset: what the image
+    // config gives. Whole files, as they are written.
+    std::optional<std::string> runscript;
+    std::optional<std::string> startscript;
+    std::optional<std::string> test;  // /.singularity.d/test, only with %test
+    std::optional<std::string> help;  // /.singularity.d/runscript.help, only with %help
+    std::string environment;          // %environment, appended to 90-environment.sh
+    // %labels, in file order: they replace image labels of the same name.
+    std::vector<std::pair<std::string, std::string>> deffile_labels;
+    // Definition-file builds also write /.singularity.d/env/94-appsbase.sh (empty without
+    // apps), as Apptainer's build does.
+    bool from_definition = false;
+    std::vector<AppInput> apps;  // in the order they first appear in the file
 };
 
 struct MetadataEntry {
@@ -48,6 +73,10 @@ struct MetadataEntry {
 
     friend bool operator==(const MetadataEntry&, const MetadataEntry&) = default;
 };
+
+// The entries of the SCIF apps, and the text of 94-appsbase.sh (scif_apps.cpp).
+std::vector<MetadataEntry> scif_app_entries(const std::vector<AppInput>& apps);
+std::string scif_apps_env(const std::vector<AppInput>& apps);
 
 // Every entry to add, parents before children, in a deterministic order (sorted by path). Owner
 // is root:root; the caller sets the modification time. Throws sifkit::Error (invalid_input) when

@@ -140,6 +140,7 @@ void read_runtime_files(const SquashfsImage& fs, ImageMetadata& out) {
     out.runscript = read_if_file(fs, "/.singularity.d/runscript");
     out.startscript = read_if_file(fs, "/.singularity.d/startscript");
     out.test = read_if_file(fs, "/.singularity.d/test");
+    out.help = read_if_file(fs, "/.singularity.d/runscript.help");
     if (!out.deffile) {
         out.deffile = read_if_file(fs, "/.singularity.d/Singularity");
     }

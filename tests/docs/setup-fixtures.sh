@@ -34,6 +34,34 @@ mksquashfs root rootfs.squashfs -noappend -quiet -no-progress >/dev/null
 printf 'Bootstrap: docker\nFrom: alpine:3\n' >recipe.def
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(855)))' >sig.bin
 
+# docs/build.md's definition files: greet.def over the layout with a file to copy, and post.def,
+# which needs a sandbox sifkit does not have yet.
+mkdir files
+printf 'hello from %%files\n' >files/greeting.txt
+cat >greet.def <<'DEF'
+Bootstrap: oci
+From: layout:latest
+
+%arguments
+    WHO=world
+
+%files
+    files/greeting.txt /opt/greeting.txt
+
+%environment
+    export WHO={{ WHO }}
+
+%labels
+    Maintainer hpc-team
+
+%runscript
+    echo "hello, $WHO"
+
+%help
+    Greets whoever WHO names.
+DEF
+printf 'Bootstrap: oci\nFrom: layout:latest\n\n%%post\n    touch /built\n' >post.def
+
 # The public part of the reference library's OpenPGP test key (`key import` examples).
 cp "$repo/tests/fixtures/sign/unit-test-public.asc" .
 

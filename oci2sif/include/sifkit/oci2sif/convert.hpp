@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sifkit/oci2sif/blob_store.hpp"
+#include "sifkit/oci2sif/definition.hpp"
 #include "sifkit/sif/uuid.hpp"
 
 namespace sifkit::oci2sif {
@@ -65,6 +66,10 @@ struct ConvertOptions {
     std::string store_tag;
     std::string bootstrap;
     std::string from;
+    // A definition file being built (sifkit build): recorded instead of the synthesized one,
+    // its %files copied in above the image, its sections written into /.singularity.d and
+    // /scif (docs/build.md). "Bootstrap: scratch" needs no source. Null: a plain conversion.
+    std::shared_ptr<const Definition> definition;
     std::filesystem::path output;
     bool overwrite = false;               // replace an existing output (otherwise refuse)
     std::optional<std::string> platform;  // os/arch[/variant]; nullopt: this machine's

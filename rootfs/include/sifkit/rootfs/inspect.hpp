@@ -41,6 +41,7 @@ struct ImageMetadata {
     std::optional<std::string> runscript;
     std::optional<std::string> startscript;
     std::optional<std::string> test;
+    std::optional<std::string> help;  // /.singularity.d/runscript.help (a definition's %help)
     std::optional<std::string> deffile;
     // The OCI image config's "config" section (oci-config.json, or the OCI-SIF config's).
     std::optional<std::string> config;

@@ -1,0 +1,66 @@
+// Apptainer definition files (`sifkit build OUT.sif app.def`): the parsed form of the header
+// ("Bootstrap:", "From:") and the %sections, after the {{ NAME }} build arguments are
+// substituted. Parsing does no I/O besides reading the file; what the sections do to an image is
+// convert()'s job (ConvertOptions::definition). docs/build.md lists what is supported.
+//
+// Every problem is a sifkit::Error whose file() is "FILE:LINE", so that the message reads
+// "app.def:12: problem" (invalid_input for a malformed file, usage for a build argument that is
+// not set, unsupported for what sifkit cannot build yet).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sifkit::oci2sif {
+
+struct DefinitionSection {
+    std::string name;           // without '%', lower case: "runscript", "apprun", "files"...
+    std::string arguments;      // the rest of the section line: an app name, "-s /bin/bash"...
+    std::string body;           // the lines after it, up to the next section; no blank lines around
+    std::size_t line = 0;       // line number of the %name line
+    std::size_t body_line = 0;  // line number of the first line of `body`
+};
+
+struct Definition {
+    std::string path;  // as given, for messages
+    // The file with the build arguments substituted: what the image records (Def.FILE object
+    // and /.singularity.d/Singularity), since it is what was built.
+    std::string text;
+    std::string bootstrap;  // lower case: "docker", "oci", "localimage", "scratch"...
+    std::string from;       // empty for scratch
+    std::size_t bootstrap_line = 0;
+    std::size_t from_line = 0;
+    std::vector<DefinitionSection> sections;  // in file order
+    // --build-arg values the file never uses (Apptainer warns about them too).
+    std::vector<std::string> warnings;
+
+    // The first section called `name` (without '%'), or null.
+    const DefinitionSection* section(std::string_view name) const;
+    // "app.def:12" for messages about line `line`.
+    std::string where(std::size_t line) const { return path + ":" + std::to_string(line); }
+};
+
+// NAME=VALUE pairs from --build-arg and --build-arg-file; later ones replace earlier ones.
+using BuildArguments = std::map<std::string, std::string>;
+
+// "NAME=VALUE" (one --build-arg): usage Error naming `origin` when there is no '=' or no name.
+void add_build_argument(BuildArguments& arguments, std::string_view assignment,
+                        const std::string& origin);
+// A --build-arg-file: one NAME=VALUE a line, blank lines and '#' comments skipped.
+void read_build_argument_file(BuildArguments& arguments, const std::filesystem::path& file);
+
+// Parses a definition file's text; `path` names it in messages.
+Definition parse_definition(std::string_view text, const std::string& path,
+                            const BuildArguments& arguments);
+// Reads and parses a definition file (io Error when it cannot be read).
+Definition read_definition(const std::filesystem::path& file, const BuildArguments& arguments);
+
+// True when `text` starts like a definition file (its first meaningful line is a
+// "Bootstrap:" header): how `sifkit build` tells a definition file from other files.
+bool looks_like_definition(std::string_view text);
+
+}  // namespace sifkit::oci2sif

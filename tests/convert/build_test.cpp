@@ -1,0 +1,351 @@
+// sifkit build from the definition files of tests/fixtures/definitions over the fixture images:
+// the files the sections put into the image (read back with `sifkit cat` and unsquashfs), the
+// Def.FILE object, inspect, every local bootstrap, the build arguments, and the one-line errors
+// (exit codes, no output left) for refused, malformed and swapped input.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "convert_support.hpp"
+
+using namespace convert_test;
+namespace t = sifkit::test;
+
+namespace {
+
+const fs::path& definitions() {
+    static const fs::path dir = t::repo_root() / "tests" / "fixtures" / "definitions";
+    return dir;
+}
+
+// sifkit ARGS... run in the fixture directory (the %files sources are relative to it), with a
+// fixed SOURCE_DATE_EPOCH.
+RunResult build_here(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{t::sifkit_bin().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    t::RunOptions options;
+    options.cwd = definitions();
+    options.env = {"SOURCE_DATE_EPOCH=1700000000"};
+    return t::run(argv, options);
+}
+
+void build_ok(const std::vector<std::string>& args) {
+    const auto result = build_here(args);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+}
+
+std::string cat(const fs::path& sif, const std::string& path) {
+    const auto result = run_sifkit({"cat", sif.string(), path});
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+}
+
+std::string layout_arg() {
+    return "LAYOUT=" + (fixtures() / "layout").string();
+}
+
+// full.def built once for the tests that read it.
+const fs::path& full_image() {
+    static const fs::path sif = [] {
+        const fs::path out = scratch() / "full.sif";
+        build_ok({"build", "-q", "--build-arg", layout_arg(), out.string(), "full.def"});
+        return out;
+    }();
+    return sif;
+}
+
+// `unsquashfs -lln` of the image's partition: "MODE OWNER SIZE ... PATH" per entry.
+std::string listing(const fs::path& sif) {
+    const fs::path squashfs = scratch() / (sif.stem().string() + ".sqfs");
+    dump_partition(sif, squashfs);
+    const auto listed = t::run({"unsquashfs", "-lln", squashfs.string()});
+    INFO(listed.describe());
+    REQUIRE(listed.exit_code == 0);
+    return listed.out;
+}
+
+// The line of `listing` for `path` (squashfs-root/PATH), empty when there is none.
+std::string entry_line(const std::string& listing, const std::string& path) {
+    const std::string suffix = " squashfs-root" + path;
+    std::size_t start = 0;
+    while (start < listing.size()) {
+        const auto end = listing.find('\n', start);
+        const std::string line = listing.substr(start, end - start);
+        if (line.size() >= suffix.size() &&
+            line.compare(line.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            return line;
+        }
+        start = end == std::string::npos ? listing.size() : end + 1;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("full.def: the /.singularity.d files are what Apptainer writes", "[build]") {
+    const fs::path& sif = full_image();
+    CHECK(cat(sif, "/.singularity.d/runscript") ==
+          "#!/bin/sh\n\n    echo \"$GREETING from the runscript:\" \"$@\"\n");
+    CHECK(cat(sif, "/.singularity.d/startscript") == "#!/bin/sh\n\n    echo started\n");
+    CHECK(cat(sif, "/.singularity.d/test") == "#!/bin/sh\n\n    test -f /opt/app/hello.txt\n");
+    CHECK(cat(sif, "/.singularity.d/runscript.help") ==
+          "    Prints a greeting.\n    Run it with arguments to have them echoed.\n");
+    const std::string env = cat(sif, "/.singularity.d/env/90-environment.sh");
+    CHECK(env.ends_with("\n\n    export GREETING=\"hello\"\n    export APP_HOME=/opt/app\n"));
+
+    const auto labels = nlohmann::json::parse(cat(sif, "/.singularity.d/labels.json"));
+    CHECK(labels["Author"] == "Jo Doe <jo@example.org>");
+    CHECK(labels["Version"] == "1.0");
+    CHECK(labels["org.example.title"] == "overridden by the definition");  // the image's, replaced
+    CHECK(labels["org.label-schema.usage.singularity.deffile.bootstrap"] == "oci");
+    CHECK(labels["org.label-schema.usage.singularity.deffile.from"] ==
+          (fixtures() / "layout").string() + ":latest");
+    // Go's escaping of < and >, as Apptainer writes labels.json.
+    CHECK(cat(sif, "/.singularity.d/labels.json").find("Jo Doe \\u003cjo@example.org\\u003e") !=
+          std::string::npos);
+
+    // The definition file as built (arguments substituted), in the image and as Def.FILE.
+    std::string expected = t::read_file(definitions() / "full.def");
+    const std::string placeholder = "{{ LAYOUT }}";
+    expected.replace(expected.find(placeholder), placeholder.size(),
+                     (fixtures() / "layout").string());
+    expected.replace(expected.find("{{ GREETING }}"), 14, "hello");
+    CHECK(cat(sif, "/.singularity.d/Singularity") == expected);
+    const auto deffile = run_sifkit({"dump", "1", sif.string()});
+    CHECK(deffile.out == expected);
+    const auto listed = run_sifkit({"list", sif.string()});
+    CHECK(listed.out.find("Def.FILE") != std::string::npos);
+}
+
+TEST_CASE("full.def: %files and %appfiles are copied with their modes, owned by root", "[build]") {
+    const fs::path& sif = full_image();
+    CHECK(cat(sif, "/opt/app/hello.txt") == "hello from %files\n");
+    CHECK(cat(sif, "/opt/app/tree/one.txt") == "one\n");
+    CHECK(cat(sif, "/opt/app/tree/sub/deep.txt") == "deep\n");
+    CHECK(cat(sif, "/etc/app/glob-a.conf") == "first\n");
+    CHECK(cat(sif, "/etc/app/glob-b.conf") == "second\n");
+    CHECK(cat(sif, "/usr/local/bin/tool") == "#!/bin/sh\necho tool \"$@\"\n");
+    CHECK(cat(sif, "/scif/apps/tool/share/hello.txt") == "hello from %files\n");
+    // The image's own files are still there.
+    CHECK(cat(sif, "/etc/hostname").size() > 0);
+
+    const std::string tree = listing(sif);
+    INFO(tree);
+    CHECK(entry_line(tree, "/usr/local/bin/tool").starts_with("-rwxr-xr-x 0/0 "));
+    CHECK(entry_line(tree, "/opt/app/hello.txt").starts_with("-rw-r--r-- 0/0 "));
+    CHECK(entry_line(tree, "/opt/app/tree/sub").starts_with("drwxr-xr-x 0/0 "));
+    // Times are the recorded build time, not the host files'.
+    CHECK(entry_line(tree, "/opt/app/hello.txt").find("2023-11-14 22:13") != std::string::npos);
+}
+
+TEST_CASE("full.def: SCIF apps are laid out under /scif as Apptainer lays them out", "[build]") {
+    const fs::path& sif = full_image();
+    CHECK(cat(sif, "/scif/apps/tool/scif/runscript") ==
+          "#!/bin/sh\n\n    exec /usr/local/bin/tool \"$@\"\n");
+    CHECK(cat(sif, "/scif/apps/tool/scif/test") ==
+          "#!/bin/sh\n\n    /usr/local/bin/tool --version\n");
+    CHECK(cat(sif, "/scif/apps/tool/scif/env/90-environment.sh") == "    export TOOL_MODE=fast");
+    CHECK(cat(sif, "/scif/apps/tool/scif/runscript.help") == "    The tool app.");
+    CHECK(cat(sif, "/scif/apps/tool/scif/labels.json") ==
+          "{\n\t\"Kind\": \"command-line\",\n\t\"SCIF_APP_NAME\": \"tool\"\n}");
+    CHECK(cat(sif, "/scif/apps/tool/scif/env/01-base.sh").find("SCIF_APPNAME=tool\n") !=
+          std::string::npos);
+    const std::string apps = cat(sif, "/.singularity.d/env/94-appsbase.sh");
+    CHECK(apps.find("SCIF_APPROOT_tool=/scif/apps/tool\n") != std::string::npos);
+    CHECK(apps.find("export SCIF_APPRUN_tool=\"/scif/apps/tool/scif/runscript\"\n") !=
+          std::string::npos);
+    const std::string tree = listing(sif);
+    for (const char* dir : {"/scif/apps/tool/bin", "/scif/apps/tool/lib", "/scif/data/tool/input",
+                            "/scif/data/tool/output"}) {
+        CHECK(entry_line(tree, dir).starts_with("drwxr-xr-x 0/0 "));
+    }
+}
+
+TEST_CASE("full.def: inspect shows what the sections set", "[build]") {
+    const std::string sif = full_image().string();
+    const auto inspect = [&](const std::string& flag) {
+        const auto result = run_sifkit({"inspect", flag, sif});
+        INFO(result.describe());
+        REQUIRE(result.exit_code == 0);
+        return result.out;
+    };
+    CHECK(inspect("--runscript") ==
+          "#!/bin/sh\n\n    echo \"$GREETING from the runscript:\" \"$@\"\n");
+    CHECK(inspect("--test") == "#!/bin/sh\n\n    test -f /opt/app/hello.txt\n");
+    CHECK(inspect("--helpfile") ==
+          "    Prints a greeting.\n    Run it with arguments to have them echoed.\n");
+    CHECK(inspect("--deffile").starts_with("# Every section"));
+    CHECK(inspect("--labels").find("Author: Jo Doe <jo@example.org>\n") != std::string::npos);
+    CHECK(inspect("--environment").find("export APP_HOME=/opt/app") != std::string::npos);
+}
+
+TEST_CASE("full.def: the image runs the definition's runscript and environment", "[build]") {
+    if (!running_as_root()) {
+        WARN("not root: the chroot run is skipped");
+        return;
+    }
+    const fs::path root = unpack_with_unsquashfs(full_image(), "full-run");
+    const auto run = t::run({"env", "-i", "HOME=/root", "/usr/sbin/chroot", root.string(),
+                             "/.singularity.d/actions/run", "one", "two"});
+    INFO(run.describe());
+    CHECK(run.exit_code == 0);
+    CHECK(run.out == "hello from the runscript: one two\n");
+    const auto app_env = t::run({"env", "-i", "HOME=/root", "SINGULARITY_APPNAME=tool",
+                                 "/usr/sbin/chroot", root.string(), "/.singularity.d/actions/exec",
+                                 "/bin/sh", "-c", "echo $TOOL_MODE $SCIF_APPROOT"});
+    CHECK(app_env.out == "fast /scif/apps/tool\n");
+}
+
+TEST_CASE("build arguments from a file and the command line; the same input, the same bytes",
+          "[build]") {
+    const fs::path a = scratch() / "args-a.sif";
+    const fs::path b = scratch() / "args-b.sif";
+    build_ok({"build", "-q", "--build-arg-file", "args.txt", "--build-arg", layout_arg(),
+              a.string(), "full.def"});
+    CHECK(cat(a, "/.singularity.d/env/90-environment.sh").find("GREETING=\"hi from a file\"") !=
+          std::string::npos);
+    build_ok({"build", "-q", "--build-arg-file", "args.txt", "--build-arg", layout_arg(),
+              "--build-arg", "GREETING=from the command line", b.string(), "full.def"});
+    CHECK(cat(b, "/.singularity.d/env/90-environment.sh")
+              .find("GREETING=\"from the command line\"") != std::string::npos);
+
+    const fs::path again = scratch() / "full-again.sif";
+    build_ok({"build", "-q", "--build-arg", layout_arg(), again.string(), "full.def"});
+    CHECK(t::sha256_file(again) == t::sha256_file(full_image()));
+
+    // An argument the file does not use: a warning, and the build goes on.
+    const fs::path extra = scratch() / "extra-arg.sif";
+    const auto warned = build_here({"build", "-q", "--build-arg", layout_arg(), "--build-arg",
+                                    "UNUSED=1", extra.string(), "full.def"});
+    CHECK(warned.exit_code == 0);
+    CHECK(warned.err == "sifkit: warning: build argument UNUSED is not used by full.def\n");
+}
+
+TEST_CASE("every local bootstrap builds", "[build]") {
+    struct Case {
+        std::string def;
+        std::string argument;
+        std::string runscript;
+    };
+    const Case cases[] = {
+        {"oci-archive.def", "ARCHIVE=" + (fixtures() / "image.oci.tar").string(),
+         "#!/bin/sh\n\n    echo from an oci-archive\n"},
+        {"docker-archive.def", "ARCHIVE=" + (fixtures() / "image.docker.tar").string(),
+         "#!/bin/sh\n\n    echo from a docker-archive\n"},
+        {"localimage.def", "ROOTFS=" + (fixtures() / "rootfs").string(),
+         "#!/bin/sh\n\n    echo from a sandbox directory\n"},
+        {"scratch.def", "", "#!/bin/cat\n\n\n"},
+    };
+    for (const auto& c : cases) {
+        DYNAMIC_SECTION(c.def) {
+            const fs::path sif = scratch() / (c.def + ".sif");
+            std::vector<std::string> args{"build", "-q"};
+            if (!c.argument.empty()) {
+                args.insert(args.end(), {"--build-arg", c.argument});
+            }
+            args.insert(args.end(), {sif.string(), c.def});
+            build_ok(args);
+            CHECK(cat(sif, "/.singularity.d/runscript") == c.runscript);
+            const auto deffile = run_sifkit({"inspect", "--deffile", sif.string()});
+            CHECK(deffile.out.find("Bootstrap: ") != std::string::npos);
+            if (c.def == "scratch.def") {
+                // Nothing but the copied file and the runtime's own entries.
+                CHECK(cat(sif, "/hello.txt") == "hello from %files\n");
+                CHECK(run_sifkit({"ls", sif.string(), "/bin"}).exit_code != 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("refused and malformed definition files: one line, the exit code, no output", "[build]") {
+    struct Case {
+        std::string def;
+        int exit_code;
+        std::string message;
+    };
+    const Case cases[] = {
+        {"post.def", 7, "post.def:7: %post needs a build sandbox, not supported yet"},
+        {"multistage.def", 7,
+         "multistage.def:3: multi-stage builds (Stage:, a second Bootstrap:) are not supported "
+         "yet"},
+        {"oras.def", 7,
+         "oras.def:1: \"Bootstrap: oras\" pulls a SIF image: building on a SIF image is not "
+         "supported yet (sifkit export it to a directory and build from dir:DIR or "
+         "\"Bootstrap: localimage\" with the directory)"},
+        {"malformed.def", 4,
+         "malformed.def:3: header line is not \"Keyword: value\": This line is no header"},
+        {"unset-argument.def", 2,
+         "unset-argument.def:2: build argument VERSION is not set (give --build-arg "
+         "VERSION=VALUE, or a default in %arguments)"},
+    };
+    const fs::path dir = scratch() / "refused";
+    fs::create_directories(dir);
+    for (const auto& c : cases) {
+        DYNAMIC_SECTION(c.def) {
+            const auto result = build_here({"build", (dir / "out.sif").string(), c.def});
+            CHECK(result.exit_code == c.exit_code);
+            CHECK(result.err == "sifkit: " + c.message + "\n");
+            check_only(dir, {});
+        }
+    }
+    // The sections have nowhere to go in an OCI-SIF.
+    const auto oci_sif = build_here({"build", "--format", "oci-sif", "--build-arg", layout_arg(),
+                                     (dir / "out.sif").string(), "full.def"});
+    CHECK(oci_sif.exit_code == 2);
+    CHECK(oci_sif.err ==
+          "sifkit: full.def: a definition file builds a native SIF; --format oci-sif is not "
+          "supported with one\n");
+
+    // A %files source that does not exist names its line, before anything is written.
+    const fs::path def = dir / "missing.def";
+    t::write_file(def, "Bootstrap: scratch\n%files\n  no-such-file /x\n");
+    const auto missing = build_here({"build", (dir / "out.sif").string(), def.string()});
+    CHECK(missing.exit_code == 5);
+    CHECK(missing.err == "sifkit: " + def.string() + ":3: no host file matches \"no-such-file\"\n");
+    fs::remove(def);
+    check_only(dir, {});
+}
+
+TEST_CASE("arguments in the other command's order get a hint and the usage exit code", "[build]") {
+    const fs::path dir = scratch() / "swapped";
+    fs::create_directories(dir);
+    const std::string out = (dir / "out.sif").string();
+    const std::string layout = "oci:" + (fixtures() / "layout").string() + ":latest";
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const Case cases[] = {
+        {{"build", layout, out},
+         "\"" + layout + "\" is a source, not an output; did you mean: sifkit build " + out + " " +
+             layout + "?"},
+        {{"build", "full.def", out},
+         "\"full.def\" is a source, not an output; did you mean: sifkit build " + out +
+             " full.def?"},
+        {{"convert", out, "docker://127.0.0.1:9/app:1"},
+         "\"docker://127.0.0.1:9/app:1\" is a source, not an output; did you mean: sifkit "
+         "convert docker://127.0.0.1:9/app:1 " +
+             out + "?"},
+        {{"convert", "full.def", out},
+         "\"full.def\" is a definition file; build it with: sifkit build " + out + " full.def"},
+        {{"build", out, "no-such-source"},
+         "source \"no-such-source\" is neither a definition file nor a known transport "
+         "(docker://, oras://, oci:, oci-archive:, docker-archive:, dir:, tar:)"},
+    };
+    for (const auto& c : cases) {
+        const auto result = build_here(c.args);
+        INFO(result.describe());
+        CHECK(result.exit_code == 2);
+        CHECK(result.err == "sifkit: " + c.message + "\n");
+    }
+    check_only(dir, {});
+    // The right order builds, from any transport.
+    build_ok({"build", "-q", out, layout});
+    build_ok(
+        {"build", "-q", (dir / "dir.sif").string(), "dir:" + (fixtures() / "rootfs").string()});
+    // A SIF as the source: not supported yet, said so.
+    const auto rebuild = build_here({"build", (dir / "re.sif").string(), out});
+    CHECK(rebuild.exit_code == 7);
+    CHECK(rebuild.err.find("building on a SIF image is not supported yet") != std::string::npos);
+}
