@@ -299,6 +299,21 @@ TEST_CASE("malformed ECL files: one line naming the file and the line", "[cli]")
         CHECK(r.err.starts_with(expected));
         CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     }
+    // A dirpath through a symbolic link, or relative, could never equal a resolved directory.
+    fs::create_directory_symlink(s.images, s.tmp / "via-link");
+    for (const std::string& dirpath : {(s.tmp / "via-link").string(), std::string("images")}) {
+        const fs::path file = s.tmp / "linked.toml";
+        t::write_file(file, "activated = true\n[[execgroup]]\nmode = \"whitelist\"\ndirpath = \"" +
+                                dirpath + "\"\n");
+        const auto r =
+            run_sifkit({"verify", "--ecl", file.string(), (s.images / "two.sif").string(), "--key",
+                        (s.tmp / "k1.pub").string()});
+        INFO(r.describe());
+        CHECK(r.exit_code == 4);
+        CHECK(r.err.find(file.string() + ": line 2: execgroup '': dirpath \"" + dirpath + "\"") !=
+              std::string::npos);
+    }
+
     // A missing file is an I/O error naming it.
     const auto missing =
         run_sifkit({"verify", "--ecl", (s.tmp / "absent.toml").string(),
