@@ -1,8 +1,10 @@
 // sifkit sign: DSSE signatures compatible with the reference library.
+#include "certificate_options.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sign/certificate.hpp"
 #include "sifkit/sign/sign.hpp"
 #include "time_option.hpp"
 
@@ -19,6 +21,7 @@ struct SignCliOptions {
     std::string passphrase_file;
     std::string passphrase_env;
     TimeOption time;
+    CertificateCliOptions certificate;
 };
 
 std::string join_ids(const std::vector<std::uint32_t>& ids) {
@@ -49,14 +52,25 @@ void register_sign(CLI::App& app) {
     cmd->add_option("--passphrase-env", o->passphrase_env,
                     "Environment variable holding the passphrase of encrypted keys");
     o->time.add_to(*cmd);
+    o->certificate.add_signing_to(*cmd);
     cmd->footer(
         "Examples:\n  sifkit sign image.sif --key site-signing.key\n"
-        "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2");
+        "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2\n"
+        "  sifkit sign image.sif --key signer.key --certificate signer.pem "
+        "--certificate-intermediates ca-chain.pem");
     cmd->callback([o] {
         const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
         std::vector<sign::PrivateKey> keys;
         for (const auto& path : o->keys) {
             keys.push_back(sign::PrivateKey::load(path, passphrase));
+        }
+        if (o->certificate.given()) {
+            if (keys.size() != 1) {
+                throw Error(ErrorKind::usage,
+                            "--certificate signs with exactly one --key, its own");
+            }
+            sign::check_signing_certificate(o->certificate.certificate, keys.front(),
+                                            o->certificate.intermediates);
         }
         sign::SignOptions options;
         for (const auto& k : keys) {

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 verified, 10 not signed, 11 signature invalid or image tampered,\n"
-    "12 signed but by no trusted key, 4 unreadable or corrupt image, 2 usage error.\n";
+    "12 signed but by no trusted key, or --certificate not trusted (chain, usage, time, revoked),\n"
+    "13 --ocsp-verify: no OCSP answer, 4 unreadable or corrupt image, 2 usage error.\n";
 
 struct StageCliOptions {
     std::string image;
@@ -84,7 +85,7 @@ void register_verify(CLI::App& app) {
                 "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json");
     cmd->callback([o] {
         sign::TrustedKeys keys;
-        const sign::VerifyOptions options = o->verify.resolve(keys);
+        const sign::VerifyOptions options = o->verify.resolve(keys, o->image);
         const sif::Image image = sif::Image::open(o->image);
         const sign::VerifyReport report = sign::verify_image(image, options);
         print_report(o->image, report, o->verify.json);
@@ -125,7 +126,7 @@ void register_stage(CLI::App& app) {
                 "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         sign::TrustedKeys keys;
-        const sign::VerifyOptions options = o->verify.resolve(keys);
+        const sign::VerifyOptions options = o->verify.resolve(keys, o->image);
         const bool cached = o->cache || !o->cache_dir.empty();
         if (!cached && o->destination.empty()) {
             throw Error(ErrorKind::usage, "DEST is required without --cache or --cache-dir");

@@ -22,6 +22,8 @@ enum ExitCode : int {
     kExitNotSigned = 10,
     kExitSignatureInvalid = 11,
     kExitUntrusted = 12,
+    // sifkit verify --ocsp-verify: no OCSP responder answered, so trust was not established.
+    kExitRevocationUnknown = 13,
 };
 
 // Thrown by verify after printing its report, to exit with the verdict's code.

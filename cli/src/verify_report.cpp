@@ -81,17 +81,22 @@ void VerifyCliOptions::add_to(CLI::App& command) {
                     "or all (every one)")
         ->check(CLI::IsMember({"any", "all"}));
     command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
+    certificate.add_to(command);
 }
 
-sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted) const {
+sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
+                                              const std::string& image) const {
     for (const auto& path : keys) {
         trusted.add_file(path);
     }
     if (!keys_dir.empty()) {
         trusted.add_directory(keys_dir);
     }
+    if (certificate.given()) {
+        certificate.trust(image, json, trusted);
+    }
     if (trusted.size() == 0) {
-        throw Error(ErrorKind::usage, "no trusted keys: give --key or --keys-dir");
+        throw Error(ErrorKind::usage, "no trusted keys: give --key, --keys-dir or --certificate");
     }
     sign::VerifyOptions options;
     trusted.apply_to(options);

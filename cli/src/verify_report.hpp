@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "certificate_options.hpp"
 #include "cli11.hpp"
 
 #include "sifkit/sign/result.hpp"
@@ -22,11 +23,14 @@ struct VerifyCliOptions {
     bool legacy = false;
     bool json = false;
     std::string require = "any";
+    CertificateCliOptions certificate;
 
-    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json.
+    // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json, and
+    // the certificate options.
     void add_to(CLI::App& command);
-    // Loads the keys into `keys` and returns the library options pointing at them.
-    sign::VerifyOptions resolve(sign::TrustedKeys& keys) const;
+    // Loads the keys into `keys` and returns the library options pointing at them. A refused
+    // certificate is reported about `image` and ends the command (CertificateCliOptions::trust).
+    sign::VerifyOptions resolve(sign::TrustedKeys& keys, const std::string& image = {}) const;
 };
 
 // Prints the report (text or JSON) on stdout. `outcome` ends the text output (stage says where

@@ -19,6 +19,8 @@ class TrustedKeys {
     // Adds every regular file named *.pub or *.pem in `dir` (not recursive), in name order.
     // Throws a not_found Error when the directory does not exist or holds no such file.
     void add_directory(const std::filesystem::path& dir);
+    // Adds a key vouched for some other way (the leaf key of a verified X.509 certificate).
+    void add(PublicKey key) { pem_.push_back(std::move(key)); }
 
     std::size_t size() const noexcept { return pem_.size() + pgp_.size(); }
     // Points the options' key lists at these keys (which must outlive the verification).
