@@ -50,11 +50,17 @@ CertificateVerdict refuse(CertificateVerdict verdict, CertificateStatus status,
 
 CertificateVerdict check_certificate(const CertificateTrustOptions& options) {
     const std::string origin = options.certificate.string();
-    detail::X509Ptr leaf = detail::load_certificate(options.certificate);
+    // A leaf file that carries its chain after the leaf (a "full chain" file) lends those
+    // certificates to the pool; they are never trusted by being there.
+    const detail::X509StackPtr leaf_file = detail::load_certificates(options.certificate);
+    detail::X509Ptr leaf(X509_dup(sk_X509_value(leaf_file.get(), 0)));
     const detail::X509StackPtr roots = detail::load_certificates(options.roots);
     const detail::X509StackPtr pool = options.intermediates.empty()
                                           ? detail::X509StackPtr(sk_X509_new_null())
                                           : detail::load_certificates(options.intermediates);
+    for (int i = 1; i < sk_X509_num(leaf_file.get()); ++i) {
+        sk_X509_push(pool.get(), X509_dup(sk_X509_value(leaf_file.get(), i)));
+    }
     const detail::X509StorePtr store = new_store();
     for (int i = 0; i < sk_X509_num(roots.get()); ++i) {
         X509_STORE_add_cert(store.get(), sk_X509_value(roots.get(), i));

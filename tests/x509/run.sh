@@ -87,6 +87,13 @@ expect 0 '"status": "verified"' "$sifkit" verify image.sif --json --certificate 
     "${trust[@]}"
 expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate ca/good.pem "${trust[@]}" \
     --crl ca/intermediate.crl.pem
+# A full-chain file: the certificates after the leaf serve as intermediates, not as roots.
+cat ca/good.pem ca/intermediate.pem >full-chain.pem
+expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate full-chain.pem \
+    --certificate-roots ca/root.pem
+cat ca/good.pem ca/intermediate.pem ca/root.pem >chain-with-root.pem
+expect 12 "self-signed certificate in certificate chain" "$sifkit" verify image.sif \
+    --certificate chain-with-root.pem --certificate-roots ca/other-root.pem
 # Go's rule, kept: a leaf without an extended key usage extension may sign code.
 "$sifkit" sign other.sif --key ca/noeku.key --certificate ca/noeku.pem >/dev/null
 expect 0 "other.sif: verified" "$sifkit" verify other.sif --certificate ca/noeku.pem "${trust[@]}"

@@ -16,7 +16,8 @@
 namespace sifkit::sign {
 
 struct CertificateTrustOptions {
-    std::filesystem::path certificate;        // the leaf (PEM; the first certificate of the file)
+    // The leaf (PEM): the first certificate of the file; any after it join the intermediates.
+    std::filesystem::path certificate;
     std::filesystem::path roots;              // trust anchors (PEM, one or more certificates)
     std::filesystem::path intermediates;      // optional pool (PEM); empty = none
     std::vector<std::filesystem::path> crls;  // PEM CRLs; with any, the leaf must be covered
