@@ -6,7 +6,7 @@
 #
 #   tests/x509/run.sh SIFKIT_BINARY
 set -euo pipefail
-sifkit="$1"
+sifkit="$(realpath "$1")"  # the script works in a temporary directory
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/sifkit-x509.XXXXXX")"
 responders=()
