@@ -34,8 +34,9 @@ void CertificateCliOptions::add_to(CLI::App& command) {
                     "(repeatable)")
         ->needs(cert);
     command
-        .add_flag("--ocsp-verify", ocsp,
-                  "Ask the OCSP responders named in the chain; refuse when none answers (exit 13)")
+        .add_flag(
+            "--ocsp-verify", ocsp,
+            "Ask the OCSP responders named in the chain; no verified answer refuses (exit 13)")
         ->needs(cert);
 }
 

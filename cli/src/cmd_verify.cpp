@@ -82,7 +82,9 @@ void register_verify(CLI::App& app) {
     o->verify.add_to(*cmd);
     cmd->footer(std::string(kExitCodes) +
                 "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
-                "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json");
+                "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json\n"
+                "  sifkit verify image.sif --certificate signer.pem --certificate-roots root.pem "
+                "--certificate-intermediates ca.pem --crl ca.crl");
     cmd->callback([o] {
         sign::TrustedKeys keys;
         const sign::VerifyOptions options = o->verify.resolve(keys, o->image);
