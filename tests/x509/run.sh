@@ -184,6 +184,11 @@ cp unsigned.sif unreachable.sif
 "$sifkit" sign unreachable.sif --key ca/unreachable.key --certificate ca/unreachable.pem >/dev/null
 expect 13 "http://127.0.0.1:1 unreachable" "$sifkit" verify unreachable.sif \
     --certificate ca/unreachable.pem "${trust[@]}" --ocsp-verify
+# The intermediate is asked about too (at the root's responder): without it, no trust.
+kill "${responders[0]}"
+wait "${responders[0]}" 2>/dev/null || true
+expect 13 "revocation status unknown for CN=sifkit test intermediate" "$sifkit" verify image.sif \
+    --certificate ca/good.pem "${trust[@]}" --ocsp-verify
 
 if [ "$failures" != 0 ]; then
     echo "$failures X.509 check(s) failed" >&2
