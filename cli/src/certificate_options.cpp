@@ -40,8 +40,9 @@ void CertificateCliOptions::add_to(CLI::App& command) {
         ->needs(cert);
 }
 
-void CertificateCliOptions::trust(const std::string& image, bool json,
-                                  sign::TrustedKeys& keys) const {
+void CertificateCliOptions::trust(const std::string& image, bool json, sign::TrustedKeys& keys,
+                                  const std::string& outcome,
+                                  const nlohmann::ordered_json& extra) const {
     if (roots.empty()) {
         throw Error(ErrorKind::usage,
                     "--certificate needs --certificate-roots (sifkit does not trust the system's "
@@ -65,8 +66,9 @@ void CertificateCliOptions::trust(const std::string& image, bool json,
     finding.reason = certificate + ": " + verdict.reason;
     sign::VerifyReport report;
     report.add(std::move(finding));
-    print_report(image, report, json, {},
-                 {{"certificate", {{"path", certificate}, {"subject", verdict.subject}}}});
+    nlohmann::ordered_json fields = extra;
+    fields["certificate"] = {{"path", certificate}, {"subject", verdict.subject}};
+    print_report(image, report, json, outcome, fields);
     throw VerifyFailed{verdict.status == sign::CertificateStatus::revocation_unknown
                            ? kExitRevocationUnknown
                            : kExitUntrusted};

@@ -3,6 +3,7 @@
 // certificate into a trusted key or a refusal with its exit code.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,10 @@ struct CertificateCliOptions {
     // Checks the certificate; when it is trusted, adds its key to `keys`. Otherwise prints the
     // refusal as verify reports findings (text or JSON, about `image`) and throws VerifyFailed:
     // exit 12 (untrusted: chain, usage, time, revoked) or 13 (OCSP gave no answer).
-    void trust(const std::string& image, bool json, sign::TrustedKeys& keys) const;
+    // `outcome` and `extra` end the refusal's report as print_report's do (stage: nothing staged).
+    void trust(const std::string& image, bool json, sign::TrustedKeys& keys,
+               const std::string& outcome = {},
+               const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
 };
 
 }  // namespace sifkit::cli

@@ -128,6 +128,11 @@ void register_stage(CLI::App& app) {
                 "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         sign::TrustedKeys keys;
+        // A refused --certificate is reported like any refusal before the copy.
+        o->verify.refusal_outcome = (o->destination.empty() ? std::string("not staged")
+                                                            : o->destination + ": not written") +
+                                    " (refused before copying: the certificate is not trusted)";
+        o->verify.refusal_fields = {{"staged_to", ""}, {"refused_before_copy", true}};
         const sign::VerifyOptions options = o->verify.resolve(keys, o->image);
         const bool cached = o->cache || !o->cache_dir.empty();
         if (!cached && o->destination.empty()) {

@@ -93,7 +93,7 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
         trusted.add_directory(keys_dir);
     }
     if (certificate.given()) {
-        certificate.trust(image, json, trusted);
+        certificate.trust(image, json, trusted, refusal_outcome, refusal_fields);
     }
     if (trusted.size() == 0) {
         throw Error(ErrorKind::usage, "no trusted keys: give --key, --keys-dir or --certificate");

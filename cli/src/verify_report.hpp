@@ -24,6 +24,9 @@ struct VerifyCliOptions {
     bool json = false;
     std::string require = "any";
     CertificateCliOptions certificate;
+    // How a refused certificate's report ends (stage: that nothing was staged, and its fields).
+    std::string refusal_outcome;
+    nlohmann::ordered_json refusal_fields = nlohmann::ordered_json::object();
 
     // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json, and
     // the certificate options.

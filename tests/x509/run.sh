@@ -157,6 +157,10 @@ cmp -s image.sif staged.sif || fail "the staged copy differs from the image"
 expect 12 "certificate has expired" "$sifkit" stage expired.sif staged-expired.sif \
     --certificate ca/expired.pem "${trust[@]}"
 [ ! -e staged-expired.sif ] || fail "an image signed by an expired leaf was staged"
+grep -qF "staged-expired.sif: not written (refused before copying: the certificate is not trusted)" \
+    out.txt || fail "stage does not say that nothing was written"
+expect 12 '"refused_before_copy": true' "$sifkit" stage --json expired.sif --cache-dir "$work/cache" \
+    --certificate ca/expired.pem "${trust[@]}"
 
 # Independently: openssl verifies the DSSE signature with the key openssl takes from the leaf.
 python3 "$here/../dsse/check_envelope.py" image.sif good.pub >/dev/null ||
