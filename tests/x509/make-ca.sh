@@ -11,6 +11,7 @@
 #   stranger.pem/.key   leaf with code signing from another, untrusted root (other-root.pem)
 #   unreachable.pem/.key  leaf with code signing whose OCSP responder is a closed port
 #   intermediate.crl.pem  the intermediate's CRL (revoked.pem listed)
+#   outdated.crl.pem    the same, past its next update
 #   ocsp-responders.sh  starts the two OCSP responders the AIA extensions name (run.sh uses it)
 #
 # The intermediate's and the leaves' Authority Information Access name OCSP responders on
@@ -119,6 +120,9 @@ export OCSP_URL=unused
 openssl ca -batch -config intermediate/ca.cnf -revoke revoked.pem -crl_reason keyCompromise \
     2>/dev/null
 openssl ca -batch -config intermediate/ca.cnf -gencrl -out intermediate.crl.pem 2>/dev/null
+# The same CRL as a site that stopped publishing would leave it: next update in 2021.
+openssl ca -batch -config intermediate/ca.cnf -gencrl -crl_lastupdate 20200101000000Z \
+    -crl_nextupdate 20210101000000Z -out outdated.crl.pem 2>/dev/null
 
 # Responders (foreground; the caller puts them in the background and ends them).
 cat >ocsp-responders.sh <<SH

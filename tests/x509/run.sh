@@ -128,6 +128,10 @@ openssl ca -batch -config ca/other-root/ca.cnf -gencrl -out other.crl.pem 2>/dev
 expect 12 "unable to get certificate CRL" "$sifkit" verify image.sif --certificate ca/good.pem \
     "${trust[@]}" --crl other.crl.pem
 
+# An outdated CRL vouches for nothing, not even for the good leaf.
+expect 12 "CRL has expired" "$sifkit" verify image.sif --certificate ca/good.pem "${trust[@]}" \
+    --crl ca/outdated.crl.pem
+
 # Tampering is still tampering.
 cp image.sif tampered.sif
 offset=$("$sifkit" info 1 tampered.sif | awk '/Offset:/ { print $2 }')
