@@ -40,9 +40,10 @@ void CertificateCliOptions::add_to(CLI::App& command) {
         ->needs(cert);
 }
 
-void CertificateCliOptions::trust(const std::string& image, bool json, sign::TrustedKeys& keys,
-                                  const std::string& outcome,
-                                  const nlohmann::ordered_json& extra) const {
+nlohmann::ordered_json CertificateCliOptions::trust(const std::string& image, bool json,
+                                                    sign::TrustedKeys& keys,
+                                                    const std::string& outcome,
+                                                    const nlohmann::ordered_json& extra) const {
     if (roots.empty()) {
         throw Error(ErrorKind::usage,
                     "--certificate needs --certificate-roots (sifkit does not trust the system's "
@@ -56,8 +57,10 @@ void CertificateCliOptions::trust(const std::string& image, bool json, sign::Tru
     options.ocsp = ocsp;
     sign::CertificateVerdict verdict = sign::check_certificate(options);
     if (verdict.status == sign::CertificateStatus::trusted) {
+        nlohmann::ordered_json leaf = {
+            {"path", certificate}, {"subject", verdict.subject}, {"keyid", verdict.key->keyid()}};
         keys.add(std::move(*verdict.key));
-        return;
+        return leaf;
     }
     sign::SignatureFinding finding;
     finding.task = "image";

@@ -30,9 +30,11 @@ struct CertificateCliOptions {
     // refusal as verify reports findings (text or JSON, about `image`) and throws VerifyFailed:
     // exit 12 (untrusted: chain, usage, time, revoked) or 13 (OCSP gave no answer).
     // `outcome` and `extra` end the refusal's report as print_report's do (stage: nothing staged).
-    void trust(const std::string& image, bool json, sign::TrustedKeys& keys,
-               const std::string& outcome = {},
-               const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
+    // Returns the trusted leaf's description for the report: {"path", "subject", "keyid"}.
+    nlohmann::ordered_json trust(
+        const std::string& image, bool json, sign::TrustedKeys& keys,
+        const std::string& outcome = {},
+        const nlohmann::ordered_json& extra = nlohmann::ordered_json::object()) const;
 };
 
 }  // namespace sifkit::cli

@@ -36,7 +36,7 @@ constexpr const char* kRefusedBeforeCopy =
 
 // The report of a cached stage, with what the cache did: lines of text, or JSON fields.
 void print_cache_outcome(const std::string& image, const sign::CacheStageResult& result,
-                         const std::string& link, bool json) {
+                         const std::string& link, const VerifyCliOptions& verify) {
     const std::string entry = result.entry.string();
     std::string text;
     if (!result.discarded.empty()) {
@@ -69,7 +69,8 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
                        {"source_verified", result.source_verified},
                        {"discarded", result.discarded}};
     fields["refused_before_copy"] = result.refused_before_copy;
-    print_report(image, result.report, json, text, fields);
+    verify.describe_certificate(text, fields);
+    print_report(image, result.report, verify.json, text, fields);
 }
 
 }  // namespace
@@ -90,7 +91,10 @@ void register_verify(CLI::App& app) {
         const sign::VerifyOptions options = o->verify.resolve(keys, o->image);
         const sif::Image image = sif::Image::open(o->image);
         const sign::VerifyReport report = sign::verify_image(image, options);
-        print_report(o->image, report, o->verify.json);
+        std::string outcome;
+        nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+        o->verify.describe_certificate(outcome, fields);
+        print_report(o->image, report, o->verify.json, outcome, fields);
         if (report.status != sign::VerifyStatus::verified) {
             throw VerifyFailed{exit_code_for(report.status)};
         }
@@ -159,9 +163,10 @@ void register_stage(CLI::App& app) {
                           (result.refused_before_copy ? std::string(" (") + kRefusedBeforeCopy + ")"
                                                       : std::string());
             }
-            print_report(o->image, result.report, o->verify.json, outcome,
-                         {{"staged_to", result.written ? o->destination : ""},
-                          {"refused_before_copy", result.refused_before_copy}});
+            nlohmann::ordered_json fields = {{"staged_to", result.written ? o->destination : ""},
+                                             {"refused_before_copy", result.refused_before_copy}};
+            o->verify.describe_certificate(outcome, fields);
+            print_report(o->image, result.report, o->verify.json, outcome, fields);
             if (!result.written) {
                 throw VerifyFailed{exit_code_for(result.report.status)};
             }
@@ -184,7 +189,7 @@ void register_stage(CLI::App& app) {
         if (result.verified && !o->destination.empty()) {
             sign::link_staged_copy(result.entry, o->destination, overwrite);
         }
-        print_cache_outcome(o->image, result, o->destination, o->verify.json);
+        print_cache_outcome(o->image, result, o->destination, o->verify);
         if (!result.verified) {
             throw VerifyFailed{exit_code_for(result.report.status)};
         }

@@ -85,7 +85,7 @@ void VerifyCliOptions::add_to(CLI::App& command) {
 }
 
 sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
-                                              const std::string& image) const {
+                                              const std::string& image) {
     for (const auto& path : keys) {
         trusted.add_file(path);
     }
@@ -93,7 +93,8 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
         trusted.add_directory(keys_dir);
     }
     if (certificate.given()) {
-        certificate.trust(image, json, trusted, refusal_outcome, refusal_fields);
+        trusted_certificate =
+            certificate.trust(image, json, trusted, refusal_outcome, refusal_fields);
     }
     if (trusted.size() == 0) {
         throw Error(ErrorKind::usage, "no trusted keys: give --key, --keys-dir or --certificate");
@@ -106,6 +107,18 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
     options.legacy_all = legacy && all;
     options.required_keys = require == "all" ? sign::RequiredKeys::all : sign::RequiredKeys::any;
     return options;
+}
+
+void VerifyCliOptions::describe_certificate(std::string& outcome,
+                                            nlohmann::ordered_json& fields) const {
+    if (trusted_certificate.is_null()) {
+        return;
+    }
+    const std::string line = "certificate " + trusted_certificate["path"].get<std::string>() +
+                             ": trusted (" + trusted_certificate["subject"].get<std::string>() +
+                             ", key " + trusted_certificate["keyid"].get<std::string>() + ")";
+    outcome = outcome.empty() ? line : line + "\n" + outcome;
+    fields["certificate"] = trusted_certificate;
 }
 
 void print_report(const std::string& image, const sign::VerifyReport& report, bool json,

@@ -31,9 +31,15 @@ struct VerifyCliOptions {
     // --key, --keys-dir, --group, --object, --all, --legacy-insecure, --require, --json, and
     // the certificate options.
     void add_to(CLI::App& command);
+    // The trusted --certificate once resolve() has checked it: {"path", "subject", "keyid"}.
+    nlohmann::ordered_json trusted_certificate;
+
     // Loads the keys into `keys` and returns the library options pointing at them. A refused
     // certificate is reported about `image` and ends the command (CertificateCliOptions::trust).
-    sign::VerifyOptions resolve(sign::TrustedKeys& keys, const std::string& image = {}) const;
+    sign::VerifyOptions resolve(sign::TrustedKeys& keys, const std::string& image = {});
+    // Adds the trusted certificate, if any, to a report's end: a line before `outcome`, and the
+    // "certificate" field.
+    void describe_certificate(std::string& outcome, nlohmann::ordered_json& fields) const;
 };
 
 // Prints the report (text or JSON) on stdout. `outcome` ends the text output (stage says where

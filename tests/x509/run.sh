@@ -83,8 +83,14 @@ openssl x509 -in ca/good.pem -pubkey -noout >good.pub
 keyid=$("$sifkit" key fingerprint good.pub)
 expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate ca/good.pem "${trust[@]}"
 grep -qF "verified by $keyid" out.txt || fail "the report does not name $keyid"
+grep -qxF "certificate ca/good.pem: trusted (CN=sifkit good signer, key $keyid)" out.txt ||
+    fail "the report does not name the trusted certificate"
 expect 0 '"status": "verified"' "$sifkit" verify image.sif --json --certificate ca/good.pem \
     "${trust[@]}"
+python3 -c 'import json, sys
+c = json.load(open("out.txt"))["certificate"]
+sys.exit(0 if c == {"path": "ca/good.pem", "subject": "CN=sifkit good signer", "keyid": sys.argv[1]} else 1)' \
+    "$keyid" || fail "the JSON report does not describe the trusted certificate"
 expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate ca/good.pem "${trust[@]}" \
     --crl ca/intermediate.crl.pem
 # A full-chain file: the certificates after the leaf serve as intermediates, not as roots.
