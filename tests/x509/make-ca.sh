@@ -10,6 +10,7 @@
 #   noeku.pem/.key      leaf without an extended key usage extension (Go: any usage)
 #   stranger.pem/.key   leaf with code signing from another, untrusted root (other-root.pem)
 #   unreachable.pem/.key  leaf with code signing whose OCSP responder is a closed port
+#   self.pem/.key       self-signed code-signing certificate (its own root)
 #   intermediate.crl.pem  the intermediate's CRL (revoked.pem listed)
 #   outdated.crl.pem    the same, past its next update
 #   ocsp-responders.sh  starts the two OCSP responders the AIA extensions name (run.sh uses it)
@@ -110,6 +111,12 @@ issue intermediate expired "sifkit expired signer" codesign "$ca_port" \
 issue intermediate server "sifkit web server" server "$ca_port"
 issue intermediate noeku "sifkit signer without EKU" noeku "$ca_port"
 issue intermediate unreachable "sifkit signer, OCSP down" codesign 1
+
+# A signer that is its own root (no CA: a small site's single signing certificate).
+key self
+openssl req -x509 -new -key self.key -subj "/CN=sifkit self-signed signer" -days 30 -sha256 \
+    -addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=codeSigning" \
+    -out self.pem
 
 self_signed other-root "another root"
 ca_dir other-root

@@ -104,6 +104,14 @@ expect 12 "self-signed certificate in certificate chain" "$sifkit" verify image.
 "$sifkit" sign other.sif --key ca/noeku.key --certificate ca/noeku.pem >/dev/null
 expect 0 "other.sif: verified" "$sifkit" verify other.sif --certificate ca/noeku.pem "${trust[@]}"
 
+# A self-signed signer given as its own root (Go's roots pool: every root is an anchor).
+cp unsigned.sif self.sif
+"$sifkit" sign self.sif --key ca/self.key --certificate ca/self.pem >/dev/null
+expect 0 "self.sif: verified" "$sifkit" verify self.sif --certificate ca/self.pem \
+    --certificate-roots ca/self.pem
+expect 12 "self-signed certificate (CN=sifkit self-signed signer)" "$sifkit" verify self.sif \
+    --certificate ca/self.pem "${trust[@]}"
+
 # Refusals: signatures made with the bare keys (signing with the certificate refuses them).
 for leaf in revoked expired server stranger; do
     cp unsigned.sif "$leaf.sif"
