@@ -1,5 +1,5 @@
-// Owning handles for the OpenSSL objects of the X.509 code: each frees its object with the
-// matching *_free function, so that no early return or exception leaks one.
+// Owning handles for OpenSSL objects (the X.509 code, OpenPGP's RSA keys): each frees its
+// object with the matching *_free function, so that no early return or exception leaks one.
 #pragma once
 
 #include <openssl/bio.h>
@@ -21,6 +21,8 @@ template <typename T, void (*Free)(T*)>
 using OpensslPtr = std::unique_ptr<T, OpensslFree<T, Free>>;
 
 using BioPtr = OpensslPtr<BIO, BIO_free_all>;
+using EvpPkeyPtr = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
+using EvpPkeyCtxPtr = OpensslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using X509Ptr = OpensslPtr<X509, X509_free>;
 using X509CrlPtr = OpensslPtr<X509_CRL, X509_CRL_free>;
 using X509StorePtr = OpensslPtr<X509_STORE, X509_STORE_free>;
