@@ -1,8 +1,10 @@
 // sifkit sign: DSSE and OpenPGP signatures compatible with the reference library.
+#include "certificate_options.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sign/certificate.hpp"
 #include "sifkit/sign/sign.hpp"
 #include "time_option.hpp"
 
@@ -21,6 +23,7 @@ struct SignCliOptions {
     std::string passphrase_file;
     std::string passphrase_env;
     TimeOption time;
+    CertificateCliOptions certificate;
 };
 
 std::string join_ids(const std::vector<std::uint32_t>& ids) {
@@ -60,11 +63,14 @@ void register_sign(CLI::App& app) {
     cmd->add_option("--passphrase-env", o->passphrase_env,
                     "Environment variable holding the passphrase of encrypted keys");
     o->time.add_to(*cmd);
+    o->certificate.add_signing_to(*cmd);
     cmd->footer(
         "Examples:\n  sifkit sign image.sif --key site-signing.key\n"
         "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2\n"
         "  sifkit sign image.sif --pgp-key release-secret.asc --passphrase-file pass.txt\n"
-        "  sifkit sign image.sif --gpg-key ops@site.example");
+        "  sifkit sign image.sif --gpg-key ops@site.example\n"
+        "  sifkit sign image.sif --key signer.key --certificate signer.pem "
+        "--certificate-intermediates ca-chain.pem");
     cmd->callback([o] {
         if (o->keys.empty() && o->pgp_keys.empty() && o->gpg_keys.empty()) {
             throw Error(ErrorKind::usage, "no signing key: give --key, --pgp-key or --gpg-key");
@@ -97,6 +103,14 @@ void register_sign(CLI::App& app) {
         }
         for (const auto& name : o->gpg_keys) {
             signers.push_back(sign::PgpSigner::from_gpg(name));
+        }
+        if (o->certificate.given()) {
+            if (keys.size() != 1) {
+                throw Error(ErrorKind::usage,
+                            "--certificate signs with exactly one --key, its own");
+            }
+            sign::check_signing_certificate(o->certificate.certificate, keys.front(),
+                                            o->certificate.intermediates);
         }
         sign::SignOptions options;
         for (const auto& k : keys) {

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 verified, 10 not signed, 11 signature invalid or image tampered,\n"
-    "12 signed but by no trusted key, 14 refused by the --ecl execution control list,\n"
+    "12 signed but by no trusted key, or --certificate not trusted (chain, usage, time, revoked),\n"
+    "13 --ocsp-verify: no OCSP answer, 14 refused by the --ecl execution control list,\n"
     "4 unreadable or corrupt image (or a malformed --ecl file), 2 usage error.\n";
 
 struct StageCliOptions {
@@ -36,7 +37,7 @@ constexpr const char* kRefusedBeforeCopy =
 
 // The report of a cached stage, with what the cache did: lines of text, or JSON fields.
 void print_cache_outcome(const std::string& image, const sign::CacheStageResult& result,
-                         const std::string& link, bool json) {
+                         const std::string& link, const VerifyCliOptions& verify) {
     const std::string entry = result.entry.string();
     std::string text;
     if (!result.discarded.empty()) {
@@ -69,7 +70,8 @@ void print_cache_outcome(const std::string& image, const sign::CacheStageResult&
                        {"source_verified", result.source_verified},
                        {"discarded", result.discarded}};
     fields["refused_before_copy"] = result.refused_before_copy;
-    print_report(image, result.report, json, text, fields);
+    verify.describe_certificate(text, fields);
+    print_report(image, result.report, verify.json, text, fields);
 }
 
 }  // namespace
@@ -82,18 +84,23 @@ void register_verify(CLI::App& app) {
     o->verify.add_to(*cmd);
     cmd->footer(std::string(kExitCodes) +
                 "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
-                "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json");
+                "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json\n"
+                "  sifkit verify image.sif --certificate signer.pem --certificate-roots root.pem "
+                "--certificate-intermediates ca.pem --crl ca.crl");
     cmd->callback([o] {
         sign::TrustedKeys keys;
         std::optional<sign::Ecl> ecl;
-        sign::VerifyOptions options = o->verify.resolve(keys, ecl);
+        sign::VerifyOptions options = o->verify.resolve(keys, ecl, o->image);
         const sif::Image image = sif::Image::open(o->image);
         if (ecl) {
             // Where Apptainer looks: the directory of the image's path, symbolic links resolved.
             options.ecl_directory = std::filesystem::canonical(o->image).parent_path();
         }
         const sign::VerifyReport report = sign::verify_image(image, options);
-        print_report(o->image, report, o->verify.json);
+        std::string outcome;
+        nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+        o->verify.describe_certificate(outcome, fields);
+        print_report(o->image, report, o->verify.json, outcome, fields);
         if (report.status != sign::VerifyStatus::verified) {
             throw VerifyFailed{exit_code_for(report.status)};
         }
@@ -131,8 +138,13 @@ void register_stage(CLI::App& app) {
                 "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         sign::TrustedKeys keys;
+        // A refused --certificate is reported like any refusal before the copy.
+        o->verify.refusal_outcome = (o->destination.empty() ? std::string("not staged")
+                                                            : o->destination + ": not written") +
+                                    " (refused before copying: the certificate is not trusted)";
+        o->verify.refusal_fields = {{"staged_to", ""}, {"refused_before_copy", true}};
         std::optional<sign::Ecl> ecl;
-        sign::VerifyOptions options = o->verify.resolve(keys, ecl);
+        sign::VerifyOptions options = o->verify.resolve(keys, ecl, o->image);
         const bool cached = o->cache || !o->cache_dir.empty();
         if (!cached && o->destination.empty()) {
             throw Error(ErrorKind::usage, "DEST is required without --cache or --cache-dir");
@@ -162,9 +174,10 @@ void register_stage(CLI::App& app) {
                           (result.refused_before_copy ? std::string(" (") + kRefusedBeforeCopy + ")"
                                                       : std::string());
             }
-            print_report(o->image, result.report, o->verify.json, outcome,
-                         {{"staged_to", result.written ? o->destination : ""},
-                          {"refused_before_copy", result.refused_before_copy}});
+            nlohmann::ordered_json fields = {{"staged_to", result.written ? o->destination : ""},
+                                             {"refused_before_copy", result.refused_before_copy}};
+            o->verify.describe_certificate(outcome, fields);
+            print_report(o->image, result.report, o->verify.json, outcome, fields);
             if (!result.written) {
                 throw VerifyFailed{exit_code_for(result.report.status)};
             }
@@ -187,7 +200,7 @@ void register_stage(CLI::App& app) {
         if (result.verified && !o->destination.empty()) {
             sign::link_staged_copy(result.entry, o->destination, overwrite);
         }
-        print_cache_outcome(o->image, result, o->destination, o->verify.json);
+        print_cache_outcome(o->image, result, o->destination, o->verify);
         if (!result.verified) {
             throw VerifyFailed{exit_code_for(result.report.status)};
         }

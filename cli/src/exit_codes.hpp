@@ -22,7 +22,8 @@ enum ExitCode : int {
     kExitNotSigned = 10,
     kExitSignatureInvalid = 11,
     kExitUntrusted = 12,
-    // 13 is left to the X.509 work of issue 15 (revocation status unknown).
+    // sifkit verify --ocsp-verify: no OCSP responder answered, so trust was not established.
+    kExitRevocationUnknown = 13,
     // sifkit verify/stage --ecl: the image verified, but the execution control list refuses it.
     kExitEclRefused = 14,
 };

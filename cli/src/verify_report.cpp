@@ -86,10 +86,12 @@ void VerifyCliOptions::add_to(CLI::App& command) {
                        "Also judge the verified image by this execution control list (Apptainer's "
                        "ecl.toml; exit 14 when it refuses)");
     command.add_flag("--json", json, "Print the report as JSON (fields in docs/cli.md)");
+    certificate.add_to(command);
 }
 
 sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
-                                              std::optional<sign::Ecl>& loaded_ecl) const {
+                                              std::optional<sign::Ecl>& loaded_ecl,
+                                              const std::string& image) {
     if (!ecl.empty() && (!groups.empty() || !objects.empty() || legacy)) {
         throw Error(ErrorKind::usage,
                     "--ecl judges every group's current signatures: no --group, --object or "
@@ -107,8 +109,12 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
                          skipped.reason.c_str());
         }
     }
+    if (certificate.given()) {
+        trusted_certificate =
+            certificate.trust(image, json, trusted, refusal_outcome, refusal_fields);
+    }
     if (trusted.size() == 0) {
-        throw Error(ErrorKind::usage, "no trusted keys: give --key or --keys-dir");
+        throw Error(ErrorKind::usage, "no trusted keys: give --key, --keys-dir or --certificate");
     }
     sign::VerifyOptions options;
     trusted.apply_to(options);
@@ -122,6 +128,18 @@ sign::VerifyOptions VerifyCliOptions::resolve(sign::TrustedKeys& trusted,
         options.ecl = &*loaded_ecl;
     }
     return options;
+}
+
+void VerifyCliOptions::describe_certificate(std::string& outcome,
+                                            nlohmann::ordered_json& fields) const {
+    if (trusted_certificate.is_null()) {
+        return;
+    }
+    const std::string line = "certificate " + trusted_certificate["path"].get<std::string>() +
+                             ": trusted (" + trusted_certificate["subject"].get<std::string>() +
+                             ", key " + trusted_certificate["keyid"].get<std::string>() + ")";
+    outcome = outcome.empty() ? line : line + "\n" + outcome;
+    fields["certificate"] = trusted_certificate;
 }
 
 void print_report(const std::string& image, const sign::VerifyReport& report, bool json,

@@ -8,8 +8,7 @@
 #include <openssl/rsa.h>
 #include <sodium.h>
 
-#include <memory>
-
+#include "openssl_handles.hpp"
 #include "pgp_packets.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -115,14 +114,7 @@ void read_subpackets(std::span<const std::uint8_t> area, bool hashed, SignatureP
     }
 }
 
-struct PkeyDeleter {
-    void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-struct PkeyCtxDeleter {
-    void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-
-std::unique_ptr<EVP_PKEY, PkeyDeleter> rsa_key(const PgpPublicKey& key) {
+EvpPkeyPtr rsa_key(const PgpPublicKey& key) {
     BIGNUM* n = BN_bin2bn(key.rsa_n.data(), static_cast<int>(key.rsa_n.size()), nullptr);
     BIGNUM* e = BN_bin2bn(key.rsa_e.data(), static_cast<int>(key.rsa_e.size()), nullptr);
     OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
@@ -143,7 +135,7 @@ std::unique_ptr<EVP_PKEY, PkeyDeleter> rsa_key(const PgpPublicKey& key) {
     BN_free(n);
     BN_free(e);
     ERR_clear_error();
-    return std::unique_ptr<EVP_PKEY, PkeyDeleter>(pkey);
+    return EvpPkeyPtr(pkey);
 }
 
 const EVP_MD* evp_of(std::uint8_t pgp_hash) noexcept {
@@ -175,7 +167,7 @@ bool verify_rsa(const PgpPublicKey& key, const SignaturePacket& signature,
     // MPIs drop leading zeros; PKCS#1 wants the signature as long as the modulus.
     std::vector<std::uint8_t> sig(key.rsa_n.size() - signature.mpis[0].size(), 0);
     sig.insert(sig.end(), signature.mpis[0].begin(), signature.mpis[0].end());
-    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
     const bool ok =
         ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&

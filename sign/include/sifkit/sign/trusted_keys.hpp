@@ -26,6 +26,8 @@ class TrustedKeys {
     // every other key's trust with it; a skipped key only trusts less). Throws a not_found
     // Error when the directory does not exist or no key loads from it.
     void add_directory(const std::filesystem::path& dir);
+    // Adds a key vouched for some other way (the leaf key of a verified X.509 certificate).
+    void add(PublicKey key) { pem_.push_back(std::move(key)); }
     struct Skipped {
         std::filesystem::path path;
         std::string reason;
