@@ -59,7 +59,7 @@ nlohmann::ordered_json CertificateCliOptions::trust(const std::string& image, bo
     if (verdict.status == sign::CertificateStatus::trusted) {
         nlohmann::ordered_json leaf = {
             {"path", certificate}, {"subject", verdict.subject}, {"keyid", verdict.key->keyid()}};
-        keys.add(std::move(*verdict.key));
+        keys.add(std::move(*verdict.key), verdict.subject);
         return leaf;
     }
     sign::SignatureFinding finding;

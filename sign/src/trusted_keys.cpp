@@ -102,6 +102,9 @@ void TrustedKeys::apply_to(VerifyOptions& options) const {
     for (const PgpCertificate& certificate : pgp_) {
         options.pgp_keys.push_back(&certificate);
     }
+    for (const auto& [keyid, subject] : subjects_) {
+        options.certificate_subjects[keyid] = subject;
+    }
 }
 
 }  // namespace sifkit::sign

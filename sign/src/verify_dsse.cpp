@@ -42,6 +42,10 @@ SignatureFinding verify_dsse(VerifyContext& context, const Task& task,
         }
         if (verified) {
             finding.keyids.push_back(keyid);
+            if (const auto it = context.options.certificate_subjects.find(keyid);
+                it != context.options.certificate_subjects.end()) {
+                finding.subjects.push_back(it->second);
+            }
         }
     }
     if (finding.keyids.empty() && !failed_keyid.empty()) {

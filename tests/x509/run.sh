@@ -93,6 +93,19 @@ sys.exit(0 if c == {"path": "ca/good.pem", "subject": "CN=sifkit good signer", "
     "$keyid" || fail "the JSON report does not describe the trusted certificate"
 expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate ca/good.pem "${trust[@]}" \
     --crl ca/intermediate.crl.pem
+# An execution control list naming the certificate's subject (certsubject): the trusted leaf's
+# subject is what the signature's finding carries.
+for subject in "CN=sifkit good signer" "CN=somebody else"; do
+    printf 'activated = true\n[[execgroup]]\n  tagname = "ca"\n  mode = "whitelist"\n  dirpath = "%s"\n  certsubject = ["%s"]\n' \
+        "$(pwd -P)" "$subject" >ecl.toml
+    if [ "$subject" = "CN=sifkit good signer" ]; then
+        expect 0 "signed by listed" "$sifkit" verify image.sif --certificate ca/good.pem \
+            "${trust[@]}" --ecl ecl.toml
+    else
+        expect 14 "image.sif: refused" "$sifkit" verify image.sif --certificate ca/good.pem \
+            "${trust[@]}" --ecl ecl.toml
+    fi
+done
 # A full-chain file: the certificates after the leaf serve as intermediates, not as roots.
 cat ca/good.pem ca/intermediate.pem >full-chain.pem
 expect 0 "image.sif: verified" "$sifkit" verify image.sif --certificate full-chain.pem \

@@ -26,8 +26,14 @@ class TrustedKeys {
     // every other key's trust with it; a skipped key only trusts less). Throws a not_found
     // Error when the directory does not exist or no key loads from it.
     void add_directory(const std::filesystem::path& dir);
-    // Adds a key vouched for some other way (the leaf key of a verified X.509 certificate).
-    void add(PublicKey key) { pem_.push_back(std::move(key)); }
+    // Adds a key vouched for some other way: the leaf key of a verified X.509 certificate, whose
+    // subject then goes into the findings the key verifies (for the ECL's certsubject).
+    void add(PublicKey key, std::string certificate_subject = {}) {
+        if (!certificate_subject.empty()) {
+            subjects_.emplace_back(key.keyid(), std::move(certificate_subject));
+        }
+        pem_.push_back(std::move(key));
+    }
     struct Skipped {
         std::filesystem::path path;
         std::string reason;
@@ -42,6 +48,7 @@ class TrustedKeys {
     std::deque<PublicKey> pem_;  // a deque: pointers handed out stay valid as keys are added
     std::deque<PgpCertificate> pgp_;
     std::vector<Skipped> skipped_;
+    std::vector<std::pair<std::string, std::string>> subjects_;  // DSSE key ID, subject
 };
 
 }  // namespace sifkit::sign

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct VerifyOptions {
     // finding of task "ecl"; a refusal makes the report VerifyStatus::refused. Every group is
     // judged: groups and objects must be empty.
     const Ecl* ecl = nullptr;
+    // DSSE key ID -> subject of the trusted X.509 certificate that vouched for the key: a
+    // finding the key verifies lists the subject (SignatureFinding::subjects).
+    std::map<std::string, std::string> certificate_subjects;
     std::filesystem::path ecl_directory;
 };
 
