@@ -1,13 +1,17 @@
 // sifkit inspect: an image's runtime metadata (labels, environment, runscript, startscript,
 // definition file, OCI config) and its architecture, partitions and signatures, like
-// `apptainer inspect`. The reading is sifkit::rootfs::read_metadata.
+// `apptainer inspect`. The reading is sifkit::rootfs::read_metadata. Given an image source
+// (docker://, oci:, oci-archive:, docker-archive:) instead, what `skopeo inspect` shows
+// (source_inspect.cpp).
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "sifkit/rootfs/inspect.hpp"
+#include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "source_inspect.hpp"
 
 namespace sifkit::cli {
 namespace {
@@ -23,6 +27,7 @@ struct ImageInspectOptions {
     bool deffile = false;
     bool config = false;
     bool json = false;
+    SourceInspectOptions source;  // --raw, --platform, --no-tags and the registry options
 };
 
 std::string with_newline(std::string text) {
@@ -175,7 +180,10 @@ void register_image_inspect(CLI::App& app) {
     auto o = std::make_shared<ImageInspectOptions>();
     CLI::App* cmd = app.add_subcommand(
         "inspect", "Show an image's labels, environment, runscript, definition file and config");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("image", o->image,
+                    "SIF or OCI-SIF image, or a source: docker://, oci:, oci-archive:, "
+                    "docker-archive:")
+        ->required();
     cmd->add_flag("-l,--labels", o->labels, "Labels");
     cmd->add_flag("-e,--environment", o->environment, "Environment scripts");
     cmd->add_flag("-r,--runscript", o->runscript, "Runscript");
@@ -183,14 +191,35 @@ void register_image_inspect(CLI::App& app) {
     cmd->add_flag("-t,--test", o->test, "Test script");
     cmd->add_flag("-H,--helpfile", o->helpfile, "Help text (a definition file's %help)");
     cmd->add_flag("-d,--deffile", o->deffile, "Definition file");
-    cmd->add_flag("-c,--config", o->config, "OCI image config (oci-config.json)");
+    cmd->add_flag("-c,--config", o->config,
+                  "OCI image config (oci-config.json; a source's config blob as stored)");
+    cmd->add_flag("--raw", o->source.raw, "Source: the manifest or index as stored");
+    cmd->add_option("--platform", o->source.platform,
+                    "Source: os/arch[/variant] to pick from an index (default: this machine)");
+    cmd->add_flag("--no-tags", o->source.no_tags, "docker://: do not list the repository's tags");
+    o->source.registry.add_to(*cmd);
     cmd->add_flag("--json", o->json, "Print JSON; labels and config as JSON objects");
     cmd->footer(
         "Without a selection: format, architecture, partitions, signatures (listed, not\n"
-        "verified) and labels; with --json, everything.\n"
+        "verified) and labels; with --json, everything. For a source: what `skopeo inspect`\n"
+        "shows (--json: its fields), read without downloading a layer.\n"
         "Examples:\n  sifkit inspect app.sif\n  sifkit inspect --runscript app.sif\n"
-        "  sifkit inspect --json --labels app.sif | jq '.labels'");
+        "  sifkit inspect --json --labels app.sif | jq '.labels'\n"
+        "  sifkit inspect --json docker://alpine:3.20\n"
+        "  sifkit inspect --raw --platform linux/arm64 oci:layout:latest");
     cmd->callback([o] {
+        if (is_inspect_source(o->image)) {
+            o->source.config = o->config;
+            o->source.json = o->json;
+            run_source_inspect(o->image, o->source);
+            return;
+        }
+        if (o->source.raw || !o->source.platform.empty() || o->source.no_tags) {
+            throw Error(ErrorKind::usage,
+                        "--raw, --platform and --no-tags apply to image sources (docker://, oci:, "
+                        "oci-archive:, docker-archive:), not to a SIF file",
+                        o->image);
+        }
         const sif::Image image = sif::Image::open(o->image);
         const rootfs::ImageMetadata metadata = rootfs::read_metadata(image);
         const bool all = !(o->labels || o->environment || o->runscript || o->startscript ||

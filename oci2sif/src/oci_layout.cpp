@@ -220,7 +220,8 @@ void resolve_oci_layout(ImageSource& source, const SourceOptions& options) {
             "not a container image: config media type \"" + config_descriptor.media_type + "\"",
             manifest_origin);
     }
-    const std::string config_origin = store.describe(blob_path(config_descriptor.digest));
+    source.config_path = blob_path(config_descriptor.digest);
+    const std::string config_origin = store.describe(source.config_path);
     source.config = ImageConfig::parse(read_blob(store, config_descriptor), config_origin);
 
     for (const auto& item : required_array(manifest, "layers", manifest_origin)) {

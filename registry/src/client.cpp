@@ -519,6 +519,43 @@ ManifestDocument Client::get_manifest(const std::string& reference, std::size_t 
     return doc;
 }
 
+std::vector<std::string> Client::list_tags() {
+    std::vector<std::string> tags;
+    std::string next = state_->repo_path("/tags/list");
+    // Registries page long lists with a Link header: <PATH?n=..&last=..>; rel="next".
+    for (int page = 0; !next.empty() && page < 1000; ++page) {
+        HttpRequest request;
+        request.url = next;
+        request.max_body = 16 << 20;
+        request.follow_redirects = true;
+        const HttpResult result = state_->with_retries(request);
+        if (result.failure != Failure::none || result.response.status != 200) {
+            state_->fail(result, "tag list");
+        }
+        const auto json = nlohmann::json::parse(result.response.body, nullptr, false);
+        if (!json.is_object()) {
+            throw Error(ErrorKind::invalid_input, "the tag list is not a JSON object", name());
+        }
+        if (const auto it = json.find("tags"); it != json.end() && it->is_array()) {
+            for (const auto& tag : *it) {
+                if (tag.is_string()) {
+                    tags.push_back(tag.get<std::string>());
+                }
+            }
+        }
+        next.clear();
+        if (const auto link = result.response.header("link"); link && link->size() > 2) {
+            const auto open = link->find('<');
+            const auto close = link->find('>');
+            if (open != std::string::npos && close != std::string::npos && close > open &&
+                link->find("rel=\"next\"") != std::string::npos) {
+                next = link->substr(open + 1, close - open - 1);
+            }
+        }
+    }
+    return tags;
+}
+
 std::string Client::put_manifest(const std::string& reference, const std::string& media_type,
                                  const std::string& body) {
     HttpRequest request;

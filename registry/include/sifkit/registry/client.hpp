@@ -78,6 +78,8 @@ class Client {
     // The manifest or index a tag or digest names, Accept-ing the OCI and Docker v2 types.
     // Checked against the digest when fetched by digest; not_found for an unknown one.
     ManifestDocument get_manifest(const std::string& reference, std::size_t limit = 16 << 20);
+    // The repository's tags (GET /tags/list, following the registry's Link pages).
+    std::vector<std::string> list_tags();
     // PUT of a manifest under a tag (or its digest); returns its digest.
     std::string put_manifest(const std::string& reference, const std::string& media_type,
                              const std::string& body);

@@ -1,0 +1,190 @@
+#include "source_inspect.hpp"
+
+#include <filesystem>
+
+#include "output.hpp"
+#include "progress_bar.hpp"
+#include "registry_pull.hpp"
+#include "sifkit/registry/inspect.hpp"
+#include "sifkit/sif/error.hpp"
+#include "source_arguments.hpp"
+
+namespace sifkit::cli {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+const OJson* member(const OJson& object, const char* key) {
+    if (!object.is_object() || !object.contains(key)) {
+        return nullptr;
+    }
+    const OJson& value = object.at(key);
+    return value.is_null() ? nullptr : &value;
+}
+
+std::string string_member(const OJson& object, const char* key) {
+    const OJson* value = member(object, key);
+    return value != nullptr && value->is_string() ? value->get<std::string>() : "";
+}
+
+// docker-archive:FILE:REPO:TAG has a registry name, as skopeo reports it (docker.io/... for a
+// name without a host); the file path alone has none.
+std::string archive_name(const std::string& source) {
+    const std::string rest = source.substr(source.find(':') + 1);
+    for (std::size_t colon = rest.find(':'); colon != std::string::npos;
+         colon = rest.find(':', colon + 1)) {
+        if (std::filesystem::exists(rest.substr(0, colon))) {
+            const std::string tag = rest.substr(colon + 1);
+            if (tag.empty()) {
+                return "";
+            }
+            const auto ref = registry::Reference::parse("docker://" + tag);
+            return ref.registry + "/" + ref.repository;
+        }
+    }
+    return "";
+}
+
+void print_text(const OJson& fields, const oci2sif::SourceDocuments& d) {
+    std::string out;
+    const auto line = [&out](const std::string& key, const std::string& value) {
+        out += key + std::string(key.size() < 14 ? 14 - key.size() : 1, ' ') + value + "\n";
+    };
+    if (fields.contains("Name")) {
+        line("Name:", fields["Name"].get<std::string>());
+    }
+    line("Digest:", fields["Digest"].get<std::string>());
+    if (d.manifest_digest != d.raw_digest) {
+        line("Manifest:", d.manifest_digest + " (chosen from the index)");
+    }
+    if (!d.platforms.empty()) {
+        std::string list;
+        for (const auto& p : d.platforms) {
+            list += (list.empty() ? "" : ", ") + p;
+        }
+        line("Platforms:", list);
+    }
+    std::string tags;
+    for (const auto& t : fields["RepoTags"]) {
+        tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
+    }
+    if (!tags.empty()) {
+        line("Tags:", tags);
+    }
+    line("Created:", fields["Created"].is_null() ? "-" : fields["Created"].get<std::string>());
+    std::string platform =
+        fields["Os"].get<std::string>() + "/" + fields["Architecture"].get<std::string>();
+    if (fields.contains("Variant")) {
+        platform += "/" + fields["Variant"].get<std::string>();
+    }
+    line("Platform:", platform);
+    if (!fields["DockerVersion"].get<std::string>().empty()) {
+        line("Docker:", fields["DockerVersion"].get<std::string>());
+    }
+    out += "Labels:\n";
+    if (fields["Labels"].is_object()) {
+        for (const auto& [key, value] : fields["Labels"].items()) {
+            out += "  " + key + "=" + value.get<std::string>() + "\n";
+        }
+    }
+    out += "Env:\n";
+    if (fields["Env"].is_array()) {
+        for (const auto& e : fields["Env"]) {
+            out += "  " + e.get<std::string>() + "\n";
+        }
+    }
+    out += "Layers:\n";
+    for (const auto& layer : d.layers) {
+        out += "  " + layer.digest + "  " + (layer.size ? human_bytes(*layer.size) : "?") + "  " +
+               layer.media_type + "\n";
+    }
+    write_stdout(out);
+}
+
+}  // namespace
+
+bool is_inspect_source(const std::string& argument) {
+    const SourceForm form = source_form(argument);
+    return form == SourceForm::registry || form == SourceForm::transport;
+}
+
+OJson skopeo_fields(const oci2sif::SourceDocuments& documents, const std::string& name,
+                    const std::vector<std::string>& repo_tags) {
+    const auto config = OJson::parse(documents.config, nullptr, false);
+    const OJson runtime = member(config, "config") != nullptr ? config["config"] : OJson();
+    OJson out;
+    if (!name.empty()) {
+        out["Name"] = name;
+    }
+    // skopeo's Digest is that of the document the reference names: an index's, for an index.
+    out["Digest"] = documents.raw_digest;
+    out["RepoTags"] = repo_tags;
+    const std::string created = string_member(config, "created");
+    out["Created"] = created.empty() ? OJson() : OJson(created);
+    out["DockerVersion"] = string_member(config, "docker_version");
+    const OJson* labels = member(runtime, "Labels");
+    out["Labels"] = labels != nullptr ? *labels : OJson();
+    out["Architecture"] = string_member(config, "architecture");
+    if (const std::string variant = string_member(config, "variant"); !variant.empty()) {
+        out["Variant"] = variant;
+    }
+    out["Os"] = string_member(config, "os");
+    out["Layers"] = OJson::array();
+    out["LayersData"] = OJson::array();
+    for (const auto& layer : documents.layers) {
+        out["Layers"].push_back(layer.digest);
+        OJson data;
+        data["MIMEType"] = layer.media_type;
+        data["Digest"] = layer.digest;
+        data["Size"] = layer.size.value_or(0);
+        data["Annotations"] = layer.annotations.empty() ? OJson() : OJson(layer.annotations);
+        out["LayersData"].push_back(std::move(data));
+    }
+    const OJson* env = member(runtime, "Env");
+    out["Env"] = env != nullptr ? *env : OJson();
+    return out;
+}
+
+void run_source_inspect(const std::string& source, const SourceInspectOptions& options) {
+    oci2sif::SourceDocuments documents;
+    std::string name;
+    std::vector<std::string> tags;
+    if (source.rfind("oras://", 0) == 0) {
+        throw Error(ErrorKind::unsupported,
+                    "inspecting oras:// artifacts is not supported yet; pull the SIF and run "
+                    "`sifkit inspect FILE.sif`",
+                    source);
+    }
+    if (is_registry_reference(source)) {
+        const auto ref = registry::Reference::parse(source);
+        // --raw and --config show one document: the tag list would be a wasted request.
+        const bool list_tags = !options.no_tags && !options.raw && !options.config;
+        auto image =
+            registry::inspect_image(ref, options.registry.resolve(), options.platform, list_tags);
+        documents = std::move(image.documents);
+        name = image.name;
+        tags = std::move(image.tags);
+    } else {
+        documents = oci2sif::inspect_source(source, options.platform);
+        if (source.rfind("docker-archive:", 0) == 0) {
+            name = archive_name(source);
+        }
+    }
+    if (options.config) {
+        write_stdout(documents.config);
+        return;
+    }
+    if (options.raw) {
+        write_stdout(documents.raw);
+        return;
+    }
+    const OJson fields = skopeo_fields(documents, name, tags);
+    if (options.json) {
+        // Four-space indentation, as skopeo prints it.
+        write_stdout(fields.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        return;
+    }
+    print_text(fields, documents);
+}
+
+}  // namespace sifkit::cli

@@ -1,0 +1,129 @@
+// sifkit inspect of local sources (oci:, oci-archive:, docker-archive:) against `skopeo inspect`
+// on the same fixture images: every field both print is equal, --raw and --config are skopeo's
+// bytes, an index's platform is chosen as convert chooses it, and bad sources are one line.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "convert_support.hpp"
+
+using namespace convert_test;
+namespace t = sifkit::test;
+
+namespace {
+
+bool have_skopeo() {
+    return t::find_in_path("skopeo").has_value();
+}
+
+std::string skopeo(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"skopeo", "--insecure-policy"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto result = t::run(argv);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+}
+
+std::string sifkit_ok(const std::vector<std::string>& args) {
+    const auto result = run_sifkit(args);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+}
+
+void check_same_fields(const nlohmann::json& ours, const nlohmann::json& theirs) {
+    std::size_t compared = 0;
+    for (const auto& [key, value] : theirs.items()) {
+        INFO("field " << key);
+        REQUIRE(ours.contains(key));
+        CHECK(ours[key] == value);
+        ++compared;
+    }
+    CHECK(compared >= 9);
+}
+
+// One source, inspected by both, in every form.
+void compare(const std::string& source, const std::vector<std::string>& skopeo_platform = {},
+             const std::vector<std::string>& platform = {}) {
+    INFO("source " << source);
+    std::vector<std::string> args{"inspect"};
+    args.insert(args.end(), platform.begin(), platform.end());
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), args.begin(), args.end());
+        more.push_back(source);
+        return more;
+    };
+    std::vector<std::string> theirs_args = skopeo_platform;
+    theirs_args.push_back("inspect");
+    auto theirs_with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), theirs_args.begin(), theirs_args.end());
+        more.push_back(source);
+        return more;
+    };
+    const auto ours = nlohmann::json::parse(sifkit_ok(with({"--json"})));
+    const auto theirs = nlohmann::json::parse(skopeo(theirs_with({})));
+    check_same_fields(ours, theirs);
+    const std::string raw = sifkit_ok(with({"--raw"}));
+    CHECK(raw == skopeo(theirs_with({"--raw"})));
+    CHECK("sha256:" + t::sha256_hex(raw) == ours["Digest"].get<std::string>());
+    CHECK(sifkit_ok(with({"--config"})) == skopeo(theirs_with({"--config", "--raw"})));
+}
+
+}  // namespace
+
+TEST_CASE("inspect of OCI layouts and archives equals skopeo inspect", "[inspect-source]") {
+    if (!have_skopeo()) {
+        SKIP("skopeo is not installed");
+    }
+    const fs::path& fx = fixtures();
+    compare("oci:" + (fx / "layout").string() + ":latest");
+    compare("oci-archive:" + (fx / "image.oci.tar").string() + ":latest");
+    compare("docker-archive:" + (fx / "image-ocistyle.docker.tar").string());
+    compare("docker-archive:" + (fx / "image-ocistyle.docker.tar").string() +
+            ":sifkit/fixture:latest");
+    const auto named = nlohmann::json::parse(
+        sifkit_ok({"inspect", "--json",
+                   "docker-archive:" + (fx / "image-ocistyle.docker.tar").string() +
+                       ":sifkit/fixture:latest"}));
+    CHECK(named["Name"] == "docker.io/sifkit/fixture");
+}
+
+TEST_CASE("inspect --platform picks from a layout's index as skopeo does", "[inspect-source]") {
+    if (!have_skopeo()) {
+        SKIP("skopeo is not installed");
+    }
+    const std::string multi = "oci:" + (fixtures() / "multi").string() + ":latest";
+    compare(multi,
+            {"--override-os", "linux", "--override-arch", "arm64", "--override-variant", "v8"},
+            {"--platform", "linux/arm64/v8"});
+    compare(multi, {"--override-os", "linux", "--override-arch", "amd64"},
+            {"--platform", "linux/amd64"});
+    const auto text = sifkit_ok({"inspect", "--platform", "linux/arm64/v8", multi});
+    CHECK(text.find("Platform:     linux/arm64/v8") != std::string::npos);
+    CHECK(text.find("linux/amd64, linux/arm64/v8") != std::string::npos);
+}
+
+TEST_CASE("inspect of a bad local source is one line naming it", "[inspect-source]") {
+    const fs::path& fx = fixtures();
+    const auto platform = run_sifkit(
+        {"inspect", "--platform", "linux/s390x", "oci:" + (fx / "multi").string() + ":latest"});
+    CHECK(platform.exit_code == 5);
+    CHECK(platform.err.find("linux/arm64/v8") != std::string::npos);
+
+    const auto tag = run_sifkit({"inspect", "oci:" + (fx / "layout").string() + ":nope"});
+    CHECK(tag.exit_code == 5);
+    CHECK(tag.err.find("\"nope\"") != std::string::npos);
+
+    const std::string missing = (scratch() / "no-such-layout").string();
+    const auto absent = run_sifkit({"inspect", "oci:" + missing});
+    CHECK(absent.exit_code != 0);
+    CHECK(absent.err.find(missing) != std::string::npos);
+
+    const auto sif_raw = run_sifkit({"inspect", "--raw", missing});
+    CHECK(sif_raw.exit_code == 2);
+    for (const auto* r : {&platform, &tag, &absent, &sif_raw}) {
+        INFO(r->err);
+        CHECK(std::count(r->err.begin(), r->err.end(), '\n') == 1);
+    }
+}

@@ -1,0 +1,121 @@
+// sifkit inspect docker://: field for field what `skopeo inspect` prints for the same image of
+// the seeded registry, --raw the bytes the registry serves, --config the config blob, platforms
+// chosen from an index, errors as for pull, and no layer downloaded.
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "registry_support.hpp"
+
+using namespace registry_test;
+namespace t = sifkit::test;
+
+namespace {
+
+t::RunResult skopeo(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"skopeo"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto result = t::run(argv);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    return result;
+}
+
+// Every field both print compares equal; the fields skopeo prints are all there.
+void check_same_fields(const nlohmann::json& ours, const nlohmann::json& theirs) {
+    std::size_t compared = 0;
+    for (const auto& [key, value] : theirs.items()) {
+        INFO("field " << key);
+        REQUIRE(ours.contains(key));
+        CHECK(ours[key] == value);
+        ++compared;
+    }
+    CHECK(compared >= 10);
+}
+
+}  // namespace
+
+TEST_CASE("inspect docker:// prints skopeo's fields", "[inspect]") {
+    Registry& reg = seeded();
+    Env env;
+    const std::string ref = "docker://" + reg.host() + "/fixture:latest";
+    const std::size_t blob_gets = reg.count("GET", "/fixture/blobs/");
+    const auto ours = json_of(sifkit_ok(env, {"inspect", "--json", "--insecure", ref}));
+    const auto theirs = nlohmann::json::parse(skopeo({"inspect", "--tls-verify=false", ref}).out);
+    check_same_fields(ours, theirs);
+    CHECK(ours["Name"] == reg.host() + "/fixture");
+    CHECK(ours["Digest"] == layout_digest(fixtures() / "layout", "latest"));
+    CHECK(ours["RepoTags"] == nlohmann::json::array({"latest"}));
+    REQUIRE(ours["LayersData"].size() == 4);
+    CHECK(ours["LayersData"][0]["MIMEType"] == "application/vnd.oci.image.layer.v1.tar+gzip");
+    CHECK(ours["LayersData"][0]["Digest"] == ours["Layers"][0]);
+    // The config and nothing else: no layer was downloaded.
+    CHECK(reg.count("GET", "/fixture/blobs/") == blob_gets + 1);
+}
+
+TEST_CASE("inspect --raw and --config are the documents the registry serves", "[inspect]") {
+    Registry& reg = seeded();
+    Env env;
+    for (const std::string name : {"fixture", "multi"}) {
+        const std::string ref = "docker://" + reg.host() + "/" + name + ":latest";
+        const auto raw = sifkit_ok(env, {"inspect", "--raw", "--insecure", ref}).out;
+        CHECK(raw == skopeo({"inspect", "--tls-verify=false", "--raw", ref}).out);
+        const auto digest =
+            json_of(sifkit_ok(env, {"inspect", "--json", "--insecure", ref}))["Digest"];
+        CHECK("sha256:" + t::sha256_hex(raw) == digest.get<std::string>());
+    }
+    const std::string ref = "docker://" + reg.host() + "/derived:latest";
+    const auto config = sifkit_ok(env, {"inspect", "--config", "--insecure", ref}).out;
+    CHECK(config == skopeo({"inspect", "--tls-verify=false", "--config", "--raw", ref}).out);
+}
+
+TEST_CASE("inspect --platform picks one image of an index as skopeo does", "[inspect]") {
+    Registry& reg = seeded();
+    Env env;
+    const std::string ref = "docker://" + reg.host() + "/multi:latest";
+    const auto ours = json_of(
+        sifkit_ok(env, {"inspect", "--json", "--insecure", "--platform", "linux/arm64/v8", ref}));
+    const auto theirs = nlohmann::json::parse(
+        skopeo({"--override-os", "linux", "--override-arch", "arm64", "--override-variant", "v8",
+                "inspect", "--tls-verify=false", ref})
+            .out);
+    check_same_fields(ours, theirs);
+    CHECK(ours["Architecture"] == "arm64");
+    CHECK(ours["Variant"] == "v8");
+    const auto amd64 = json_of(
+        sifkit_ok(env, {"inspect", "--json", "--insecure", "--platform", "linux/amd64", ref}));
+    CHECK(amd64["Architecture"] == "amd64");
+    CHECK(amd64["Layers"] != ours["Layers"]);
+    // The index's config as skopeo reads it for that platform.
+    CHECK(sifkit_ok(env, {"inspect", "--config", "--insecure", "--platform", "linux/arm64/v8", ref})
+              .out ==
+          skopeo({"--override-os", "linux", "--override-arch", "arm64", "--override-variant", "v8",
+                  "inspect", "--tls-verify=false", "--config", "--raw", ref})
+              .out);
+}
+
+TEST_CASE("inspect errors are one line with the fix, as for pull", "[inspect]") {
+    Registry& reg = seeded();
+    Env env;
+    const std::string host = reg.host();
+
+    const auto platform = run_sifkit(
+        env, {"inspect", "--insecure", "--platform", "linux/s390x", "docker://" + host + "/multi"});
+    CHECK(platform.exit_code == 5);
+    CHECK(platform.err.find("linux/amd64") != std::string::npos);
+    CHECK(platform.err.find("linux/arm64/v8") != std::string::npos);
+    CHECK(platform.err.find("--platform") != std::string::npos);
+
+    const auto tag =
+        run_sifkit(env, {"inspect", "--insecure", "docker://" + host + "/fixture:nope"});
+    CHECK(tag.exit_code == 5);
+    CHECK(tag.err.find("nope") != std::string::npos);
+
+    const auto plain = run_sifkit(env, {"inspect", "docker://" + host + "/fixture:latest"});
+    CHECK(plain.exit_code != 0);
+    CHECK(plain.err.find("--insecure") != std::string::npos);
+
+    for (const auto* r : {&platform, &tag, &plain}) {
+        INFO(r->err);
+        CHECK(std::count(r->err.begin(), r->err.end(), '\n') == 1);
+    }
+}
