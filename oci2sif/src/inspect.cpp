@@ -3,6 +3,7 @@
 // read back from the store as bytes.
 #include "sifkit/oci2sif/inspect.hpp"
 
+#include "decompress.hpp"
 #include "image_source.hpp"
 #include "sha256.hpp"
 #include "sifkit/sif/error.hpp"
@@ -105,8 +106,29 @@ SourceDocuments from_layout(const ImageSource& source) {
 }
 
 // A docker archive stores no manifest; skopeo makes up a schema 2 manifest from manifest.json
-// (layers named by their diff IDs), and its digest is what skopeo reports. The same document is
+// (layers named by their diff IDs and sized uncompressed), and its digest is what skopeo
+// reports. (skopeo 1.9 sizes a layer whose member is a symbolic link, as in legacy `docker save`
+// output, 0; sifkit gives the real size, so there the digests differ.) The same document is
 // made here, key order and all, so that --raw and Digest agree with skopeo's.
+// A docker archive's layer is served uncompressed (its digest is the diff ID), so its size is
+// that of the tar once decompressed: reading a compressed layer through is the only way to know.
+std::uint64_t uncompressed_size(const BlobStore& store, const std::string& path) {
+    auto stored = store.open(path);
+    std::vector<std::byte> head(4);
+    head.resize(stored->read(head));
+    const LayerCompression compression = detect_compression(head);
+    if (compression == LayerCompression::none) {
+        return store.size_of(path).value_or(0);
+    }
+    auto tar = make_decompressor(compression, *stored, std::move(head));
+    std::vector<std::byte> buffer(1 << 16);
+    std::uint64_t total = 0;
+    for (std::size_t n = tar->read(buffer); n > 0; n = tar->read(buffer)) {
+        total += n;
+    }
+    return total;
+}
+
 SourceDocuments from_docker_archive(const ImageSource& source) {
     SourceDocuments out;
     out.config = source.store->read_all(source.config_path, kMaxJsonDocument);
@@ -122,7 +144,7 @@ SourceDocuments from_docker_archive(const ImageSource& source) {
         LayerDescriptor layer;
         layer.media_type = std::string(kDockerLayer);
         layer.digest = l.diff_id.value_or("");
-        layer.size = l.size;
+        layer.size = uncompressed_size(*source.store, l.path);
         manifest["layers"].push_back({{"mediaType", layer.media_type},
                                       {"size", layer.size.value_or(0)},
                                       {"digest", layer.digest}});
