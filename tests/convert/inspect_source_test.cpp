@@ -12,10 +12,7 @@ namespace t = sifkit::test;
 
 namespace {
 
-bool have_skopeo() {
-    return t::find_in_path("skopeo").has_value();
-}
-
+// skopeo is one of the tools main.cpp requires (the suite is skipped without it).
 std::string skopeo(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"skopeo", "--insecure-policy"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -40,7 +37,7 @@ void check_same_fields(const nlohmann::json& ours, const nlohmann::json& theirs)
         CHECK(ours[key] == value);
         ++compared;
     }
-    CHECK(compared >= 9);
+    CHECK(compared >= 8);
 }
 
 // One source, inspected by both, in every form.
@@ -73,15 +70,23 @@ void compare(const std::string& source, const std::vector<std::string>& skopeo_p
 }  // namespace
 
 TEST_CASE("inspect of OCI layouts and archives equals skopeo inspect", "[inspect-source]") {
-    if (!have_skopeo()) {
-        SKIP("skopeo is not installed");
-    }
     const fs::path& fx = fixtures();
     compare("oci:" + (fx / "layout").string() + ":latest");
     compare("oci-archive:" + (fx / "image.oci.tar").string() + ":latest");
     compare("docker-archive:" + (fx / "image-ocistyle.docker.tar").string());
     compare("docker-archive:" + (fx / "image-ocistyle.docker.tar").string() +
             ":sifkit/fixture:latest");
+    // Legacy `docker save` layout: layer members are symbolic links, which skopeo 1.9 sizes 0 in
+    // the manifest it makes up (sifkit: the real size), so only Digest and --raw differ.
+    const std::string legacy = "docker-archive:" + (fx / "image.docker.tar").string();
+    auto ours = nlohmann::json::parse(sifkit_ok({"inspect", "--json", legacy}));
+    auto theirs = nlohmann::json::parse(skopeo({"inspect", legacy}));
+    CHECK(ours["Digest"] != theirs["Digest"]);
+    ours.erase("Digest");
+    theirs.erase("Digest");
+    check_same_fields(ours, theirs);
+    CHECK(sifkit_ok({"inspect", "--config", legacy}) ==
+          skopeo({"inspect", "--config", "--raw", legacy}));
     const auto named = nlohmann::json::parse(
         sifkit_ok({"inspect", "--json",
                    "docker-archive:" + (fx / "image-ocistyle.docker.tar").string() +
@@ -90,9 +95,6 @@ TEST_CASE("inspect of OCI layouts and archives equals skopeo inspect", "[inspect
 }
 
 TEST_CASE("inspect --platform picks from a layout's index as skopeo does", "[inspect-source]") {
-    if (!have_skopeo()) {
-        SKIP("skopeo is not installed");
-    }
     const std::string multi = "oci:" + (fixtures() / "multi").string() + ":latest";
     compare(multi,
             {"--override-os", "linux", "--override-arch", "arm64", "--override-variant", "v8"},
