@@ -205,3 +205,18 @@ TEST_CASE("bearer tokens: the challenge flow against a token service", "[auth]")
     CHECK(log.find("repository:sifs/token-a:pull repository:sifs/token-b:pull,push") !=
           std::string::npos);
 }
+
+// In this file for the basic-auth registry; run with the other inspect tests (registry.inspect).
+TEST_CASE("inspect docker:// asks for credentials as pull does", "[inspect]") {
+    Registry& reg = basic_registry();
+    Env env;
+    const std::string ref = "docker://" + reg.host() + "/fixture:latest";
+    const auto anonymous = run_sifkit(env, {"inspect", "--insecure", ref});
+    CHECK(anonymous.exit_code == 8);
+    CHECK(anonymous.err.find("sifkit login " + reg.host()) != std::string::npos);
+    CHECK(lines(anonymous.err) == 1);
+    const auto json = json_of(
+        sifkit_ok(env, {"inspect", "--json", "--insecure", "--creds", "alice:s3cret", ref}));
+    CHECK(json["Digest"] == layout_digest(fixtures() / "layout", "latest"));
+    CHECK(json["RepoTags"] == nlohmann::json::array({"latest"}));
+}
