@@ -181,7 +181,7 @@ void register_image_inspect(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "inspect", "Show an image's labels, environment, runscript, definition file and config");
     cmd->add_option("image", o->image,
-                    "SIF or OCI-SIF image, or a source: docker://, oci:, oci-archive:, "
+                    "SIF or OCI-SIF image, or a source: docker://, oras://, oci:, oci-archive:, "
                     "docker-archive:")
         ->required();
     cmd->add_flag("-l,--labels", o->labels, "Labels");
@@ -197,6 +197,8 @@ void register_image_inspect(CLI::App& app) {
     cmd->add_option("--platform", o->source.platform,
                     "Source: os/arch[/variant] to pick from an index (default: this machine)");
     cmd->add_flag("--no-tags", o->source.no_tags, "docker://: do not list the repository's tags");
+    cmd->add_flag("--sif", o->source.sif,
+                  "oras://: the SIF's header and descriptors (read with ranged requests)");
     o->source.registry.add_to(*cmd);
     cmd->add_flag("--json", o->json, "Print JSON; labels and config as JSON objects");
     cmd->footer(
@@ -214,10 +216,11 @@ void register_image_inspect(CLI::App& app) {
             run_source_inspect(o->image, o->source);
             return;
         }
-        if (o->source.raw || !o->source.platform.empty() || o->source.no_tags) {
+        if (o->source.raw || !o->source.platform.empty() || o->source.no_tags || o->source.sif) {
             throw Error(ErrorKind::usage,
-                        "--raw, --platform and --no-tags apply to image sources (docker://, oci:, "
-                        "oci-archive:, docker-archive:), not to a SIF file",
+                        "--raw, --platform, --no-tags and --sif apply to image sources "
+                        "(docker://, oras://, oci:, oci-archive:, docker-archive:), not to a SIF "
+                        "file",
                         o->image);
         }
         const sif::Image image = sif::Image::open(o->image);

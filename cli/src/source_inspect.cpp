@@ -1,12 +1,18 @@
 #include "source_inspect.hpp"
 
 #include <filesystem>
+#include <optional>
+#include <sstream>
 
+#include "json_view.hpp"
 #include "output.hpp"
+#include "partial_storage.hpp"
 #include "progress_bar.hpp"
 #include "registry_pull.hpp"
 #include "sifkit/registry/inspect.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+#include "siftool_text.hpp"
 #include "source_arguments.hpp"
 
 namespace sifkit::cli {
@@ -101,6 +107,81 @@ void print_text(const OJson& fields, const oci2sif::SourceDocuments& d) {
     write_stdout(out);
 }
 
+OJson layers_json(const std::vector<oci2sif::LayerDescriptor>& layers) {
+    OJson out = OJson::array();
+    for (const auto& layer : layers) {
+        OJson data;
+        data["MIMEType"] = layer.media_type;
+        data["Digest"] = layer.digest;
+        data["Size"] = layer.size.value_or(0);
+        data["Annotations"] = layer.annotations.empty() ? OJson() : OJson(layer.annotations);
+        out.push_back(std::move(data));
+    }
+    return out;
+}
+
+// oras://: the artifact's manifest, and with --sif the SIF's header and descriptor table.
+void inspect_artifact(const std::string& source, const SourceInspectOptions& options) {
+    if (options.config || !options.platform.empty()) {
+        throw Error(ErrorKind::usage,
+                    "--config and --platform apply to container images, not to SIF artifacts",
+                    source);
+    }
+    const auto ref = registry::Reference::parse(source);
+    const auto artifact =
+        registry::inspect_artifact(ref, options.registry.resolve(), options.sif && !options.raw);
+    if (options.raw) {
+        write_stdout(artifact.manifest.body);
+        return;
+    }
+    std::optional<sif::Image> image;
+    if (options.sif) {
+        auto storage = std::make_unique<PartialStorage>(source, artifact.sif_size);
+        storage->add(0, artifact.sif_header);
+        storage->add(artifact.sif_descriptors_offset, artifact.sif_descriptors);
+        image.emplace(sif::Image::open(std::move(storage), sif::OpenMode::read_only));
+    }
+    if (options.json) {
+        OJson out;
+        out["Name"] = artifact.name;
+        out["Digest"] = artifact.manifest.digest;
+        out["MediaType"] = artifact.media_type;
+        out["ArtifactType"] = artifact.artifact_type;
+        out["Size"] = artifact.manifest.body.size();
+        out["Annotations"] = artifact.annotations.empty() ? OJson() : OJson(artifact.annotations);
+        out["Layers"] = layers_json(artifact.layers);
+        if (image) {
+            out["SIF"] = {{"header", header_json(*image)}, {"descriptors", list_json(*image)}};
+        }
+        write_stdout(out.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        return;
+    }
+    std::string text = "Name:         " + artifact.name +
+                       "\nDigest:       " + artifact.manifest.digest +
+                       "\nMediaType:    " + artifact.media_type +
+                       "\nArtifactType: " + artifact.artifact_type + "\nAnnotations:\n";
+    for (const auto& [key, value] : artifact.annotations) {
+        text += "  " + key + "=" + value + "\n";
+    }
+    text += "Layers:\n";
+    for (const auto& layer : artifact.layers) {
+        text += "  " + layer.digest + "  " + (layer.size ? human_bytes(*layer.size) : "?") + "  " +
+                layer.media_type + "\n";
+        for (const auto& [key, value] : layer.annotations) {
+            text += "    " + key + "=" + value + "\n";
+        }
+    }
+    if (image) {
+        std::ostringstream out;
+        out << "SIF header:\n";
+        write_header_text(out, *image);
+        out << "SIF descriptors:\n";
+        write_list_text(out, *image);
+        text += out.str();
+    }
+    write_stdout(text);
+}
+
 }  // namespace
 
 bool is_inspect_source(const std::string& argument) {
@@ -130,16 +211,10 @@ OJson skopeo_fields(const oci2sif::SourceDocuments& documents, const std::string
     }
     out["Os"] = string_member(config, "os");
     out["Layers"] = OJson::array();
-    out["LayersData"] = OJson::array();
     for (const auto& layer : documents.layers) {
         out["Layers"].push_back(layer.digest);
-        OJson data;
-        data["MIMEType"] = layer.media_type;
-        data["Digest"] = layer.digest;
-        data["Size"] = layer.size.value_or(0);
-        data["Annotations"] = layer.annotations.empty() ? OJson() : OJson(layer.annotations);
-        out["LayersData"].push_back(std::move(data));
     }
+    out["LayersData"] = layers_json(documents.layers);
     const OJson* env = member(runtime, "Env");
     out["Env"] = env != nullptr ? *env : OJson();
     return out;
@@ -150,10 +225,11 @@ void run_source_inspect(const std::string& source, const SourceInspectOptions& o
     std::string name;
     std::vector<std::string> tags;
     if (source.rfind("oras://", 0) == 0) {
-        throw Error(ErrorKind::unsupported,
-                    "inspecting oras:// artifacts is not supported yet; pull the SIF and run "
-                    "`sifkit inspect FILE.sif`",
-                    source);
+        inspect_artifact(source, options);
+        return;
+    }
+    if (options.sif) {
+        throw Error(ErrorKind::usage, "--sif applies to oras:// SIF artifacts", source);
     }
     if (is_registry_reference(source)) {
         const auto ref = registry::Reference::parse(source);

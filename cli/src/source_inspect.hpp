@@ -1,5 +1,6 @@
 // `sifkit inspect SOURCE` for image sources (docker://, oci:, oci-archive:, docker-archive:):
-// what `skopeo inspect` shows, with its field names, read without downloading a layer.
+// what `skopeo inspect` shows, with its field names, read without downloading a layer; for
+// oras:// SIF artifacts, the artifact's manifest and (--sif) the SIF's header and descriptors.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@ struct SourceInspectOptions {
     bool config = false;   // the config blob as stored
     bool json = false;
     bool no_tags = false;  // docker://: do not list the repository's tags
+    bool sif = false;      // oras://: the SIF's header and descriptors (two ranged requests)
     RegistryCliOptions registry;
 };
 

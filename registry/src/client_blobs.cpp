@@ -28,6 +28,41 @@ std::string with_query(const std::string& url, const std::string& query) {
 
 }  // namespace
 
+std::string Client::fetch_range(const std::string& digest, std::uint64_t offset,
+                                std::uint64_t length) {
+    State& s = *state_;
+    std::string out;
+    if (length == 0) {
+        return out;
+    }
+    HttpRequest request;
+    request.url = s.repo_path("/blobs/" + digest);
+    request.follow_redirects = true;
+    request.range_from = offset;
+    request.range_to = offset + length - 1;
+    request.on_data = [&](const HttpResponse& response, std::span<const std::byte> data) {
+        // A 200 is the whole blob: stop at once rather than download a large file.
+        const auto from = content_range_start(response.header("content-range").value_or(""));
+        if (response.status != 206 || !from || *from != offset) {
+            throw Error(ErrorKind::unsupported,
+                        "the registry does not answer ranged requests (Range: bytes=" +
+                            std::to_string(offset) + "-" + std::to_string(offset + length - 1) +
+                            ")",
+                        name() + "@" + digest);
+        }
+        const std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(length - out.size(), data.size()));
+        out.append(reinterpret_cast<const char*>(data.data()), take);
+        s.bytes_downloaded += take;
+    };
+    const HttpResult result = s.with_retries(request);
+    if (result.failure != Failure::none ||
+        (result.response.status != 206 && result.response.status != 200)) {
+        s.fail(result, "blob " + digest);
+    }
+    return out;
+}
+
 void Client::fetch_blob(const std::string& digest, std::uint64_t offset,
                         const std::function<void(std::span<const std::byte>)>& sink) {
     State& s = *state_;

@@ -243,6 +243,9 @@ HttpResult HttpSession::perform(const HttpRequest& request) {
     std::string range;
     if (request.range_from) {
         range = std::to_string(*request.range_from) + "-";
+        if (request.range_to) {
+            range += std::to_string(*request.range_to);
+        }
         curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
     }
     curl_slist* headers = nullptr;

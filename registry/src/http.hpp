@@ -35,6 +35,7 @@ struct HttpRequest {
     std::string url;
     std::vector<std::string> headers;         // "Name: value"
     std::optional<std::uint64_t> range_from;  // "Range: bytes=N-"
+    std::optional<std::uint64_t> range_to;    // with range_from: "Range: bytes=N-M" (M inclusive)
     bool follow_redirects = false;
     // Body to send: `body`, or `body_size` bytes of `body_fd` from `body_offset`.
     std::string_view body;

@@ -3,6 +3,8 @@
 // chosen from an index, errors as for pull, and no layer downloaded.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "registry_support.hpp"
 
@@ -121,4 +123,69 @@ TEST_CASE("inspect errors are one line with the fix, as for pull", "[inspect]") 
         INFO(r->err);
         CHECK(std::count(r->err.begin(), r->err.end(), '\n') == 1);
     }
+}
+
+namespace {
+
+// Bytes the registry sent for GETs of paths containing `path_part` (its access log: the size
+// after the status).
+std::uint64_t bytes_sent(const Registry& reg, const std::string& path_part) {
+    std::ifstream in(reg.log());
+    std::string line;
+    std::uint64_t total = 0;
+    while (std::getline(in, line)) {
+        const auto get = line.find("\"GET ");
+        if (get == std::string::npos || line.find(path_part, get) == std::string::npos) {
+            continue;
+        }
+        const auto end = line.find("\" ", get + 1);
+        std::istringstream rest(line.substr(end + 2));
+        int status = 0;
+        std::uint64_t size = 0;
+        if (rest >> status >> size) {
+            total += size;
+        }
+    }
+    return total;
+}
+
+}  // namespace
+
+TEST_CASE("inspect oras:// reads the artifact and, with --sif, only the SIF's header",
+          "[inspect]") {
+    Registry& reg = seeded();
+    Env env;
+    const fs::path image = env.dir / "image.sif";
+    sifkit_ok(env, {"convert", "-q", "oci:" + (fixtures() / "layout").string() + ":latest",
+                    image.string()});
+    REQUIRE(fs::file_size(image) > (1 << 20));
+    const std::string ref = "oras://" + reg.host() + "/sifs/inspected:v1";
+    sifkit_ok(env, {"push", "-q", "--insecure", image.string(), ref});
+
+    const auto before = bytes_sent(reg, "/sifs/inspected/blobs/");
+    const auto json = json_of(sifkit_ok(env, {"inspect", "--json", "--sif", "--insecure", ref}));
+    const auto sent = bytes_sent(reg, "/sifs/inspected/blobs/") - before;
+    CHECK(sent < 64 * 1024);
+    CHECK(sent > 128);
+    CHECK(json["Name"] == reg.host() + "/sifs/inspected");
+    REQUIRE(json["Layers"].size() == 1);
+    CHECK(json["Layers"][0]["MIMEType"] == "application/vnd.sylabs.sif.layer.v1.sif");
+    CHECK(json["Layers"][0]["Digest"] == "sha256:" + t::sha256_file(image));
+    CHECK(json["Layers"][0]["Size"] == fs::file_size(image));
+    // The header and descriptors are those of the file pushed.
+    CHECK(json["SIF"]["header"] == json_of(sifkit_ok(env, {"header", "--json", image.string()})));
+    CHECK(json["SIF"]["descriptors"] ==
+          json_of(sifkit_ok(env, {"list", "--json", image.string()})));
+    // --raw is the manifest the registry serves; its sha256 is Digest.
+    const auto raw = sifkit_ok(env, {"inspect", "--raw", "--insecure", ref}).out;
+    CHECK("sha256:" + t::sha256_hex(raw) == json["Digest"].get<std::string>());
+    CHECK(raw == t::run({"skopeo", "inspect", "--tls-verify=false", "--raw",
+                         "docker://" + reg.host() + "/sifs/inspected:v1"})
+                     .out);
+
+    // A container image is not a SIF artifact: the message names the transport to use.
+    const auto image_ref =
+        run_sifkit(env, {"inspect", "--insecure", "oras://" + reg.host() + "/fixture:latest"});
+    CHECK(image_ref.exit_code == 7);
+    CHECK(image_ref.err.find("docker://") != std::string::npos);
 }

@@ -89,6 +89,10 @@ class Client {
     // digest is not checked here: the caller hashes what it stores.
     void fetch_blob(const std::string& digest, std::uint64_t offset,
                     const std::function<void(std::span<const std::byte>)>& sink);
+    // `length` bytes of blob `digest` from `offset`, in one ranged request (fewer at the blob's
+    // end). An unsupported Error when the registry ignores the Range header: nothing more than
+    // the range is read.
+    std::string fetch_range(const std::string& digest, std::uint64_t offset, std::uint64_t length);
     // Size of a blob in the repository, nullopt when it is not there.
     std::optional<std::uint64_t> blob_size(const std::string& digest);
     // Makes blob `digest` (`size` bytes of `fd`) exist in the repository: nothing when it is

@@ -1,7 +1,10 @@
 // `sifkit inspect docker://...`: an image's manifest, index and config from its registry, chosen
-// as `pull` chooses them, without downloading a layer.
+// as `pull` chooses them, without downloading a layer. `sifkit inspect oras://...`: a SIF
+// artifact's manifest, and with `sif` the SIF's global header and descriptor table, read with two
+// ranged requests (not the whole file).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,5 +24,23 @@ struct RemoteImage {
 // `platform` as for oci2sif::inspect_source; `list_tags`: also read the repository's tag list.
 RemoteImage inspect_image(const Reference& reference, const ClientOptions& options,
                           std::string_view platform, bool list_tags);
+
+struct RemoteArtifact {
+    std::string name;                                // "REGISTRY/REPOSITORY"
+    ManifestDocument manifest;                       // as served (digest: sha256 of the bytes)
+    std::string media_type;                          // the manifest's mediaType
+    std::string artifact_type;                       // artifactType, else the config's media type
+    std::map<std::string, std::string> annotations;  // the manifest's
+    std::vector<oci2sif::LayerDescriptor> layers;
+    // With `sif`: the SIF layer's size, its first kHeaderSize bytes and its descriptor table.
+    std::uint64_t sif_size = 0;
+    std::string sif_header;
+    std::string sif_descriptors;
+    std::uint64_t sif_descriptors_offset = 0;
+};
+
+// An oras:// reference: a manifest whose layer is a SIF (kSifLayer); an unsupported Error for
+// another artifact, or a container image.
+RemoteArtifact inspect_artifact(const Reference& reference, const ClientOptions& options, bool sif);
 
 }  // namespace sifkit::registry
