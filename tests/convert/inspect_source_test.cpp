@@ -106,6 +106,24 @@ TEST_CASE("inspect --platform picks from a layout's index as skopeo does", "[ins
     CHECK(text.find("linux/amd64, linux/arm64/v8") != std::string::npos);
 }
 
+TEST_CASE("inspect of the docs' multi-platform app image equals skopeo inspect",
+          "[inspect-source]") {
+    // tests/docs/make-app-image.py: an index as `docker buildx` pushes one, and an oci-archive.
+    const fs::path dir = scratch() / "app-image";
+    fs::create_directories(dir);
+    const auto made =
+        t::run({"python3", (t::repo_root() / "tests" / "docs" / "make-app-image.py").string(),
+                dir.string()});
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    const std::string layout = "oci:" + (dir / "layout").string() + ":latest";
+    compare(layout, {"--override-os", "linux", "--override-arch", "arm64"},
+            {"--platform", "linux/arm64"});
+    compare(layout, {"--override-os", "linux", "--override-arch", "amd64"},
+            {"--platform", "linux/amd64"});
+    compare("oci-archive:" + (dir / "app.oci.tar").string() + ":v2");
+}
+
 TEST_CASE("inspect of a bad local source is one line naming it", "[inspect-source]") {
     const fs::path& fx = fixtures();
     const auto platform = run_sifkit(
