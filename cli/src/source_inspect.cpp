@@ -1,6 +1,5 @@
 #include "source_inspect.hpp"
 
-#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -34,21 +33,13 @@ std::string string_member(const OJson& object, const char* key) {
 }
 
 // docker-archive:FILE:REPO:TAG has a registry name, as skopeo reports it (docker.io/... for a
-// name without a host); the file path alone has none.
-std::string archive_name(const std::string& source) {
-    const std::string rest = source.substr(source.find(':') + 1);
-    for (std::size_t colon = rest.find(':'); colon != std::string::npos;
-         colon = rest.find(':', colon + 1)) {
-        if (std::filesystem::exists(rest.substr(0, colon))) {
-            const std::string tag = rest.substr(colon + 1);
-            if (tag.empty()) {
-                return "";
-            }
-            const auto ref = registry::Reference::parse("docker://" + tag);
-            return ref.registry + "/" + ref.repository;
-        }
+// name without a host); the file alone has none.
+std::string archive_name(const std::string& named_tag) {
+    if (named_tag.empty()) {
+        return "";
     }
-    return "";
+    const auto ref = registry::Reference::parse("docker://" + named_tag);
+    return ref.registry + "/" + ref.repository;
 }
 
 void print_text(const OJson& fields, const oci2sif::SourceDocuments& d) {
@@ -242,9 +233,7 @@ void run_source_inspect(const std::string& source, const SourceInspectOptions& o
         tags = std::move(image.tags);
     } else {
         documents = oci2sif::inspect_source(source, options.platform);
-        if (source.rfind("docker-archive:", 0) == 0) {
-            name = archive_name(source);
-        }
+        name = archive_name(documents.named_tag);
     }
     if (options.config) {
         write_stdout(documents.config);

@@ -79,8 +79,6 @@ void resolve_docker_archive(ImageSource& source) {
     }
     const std::string config_path = required_string(*chosen, "Config", origin);
     source.config_path = config_path;
-    source.repo_tags =
-        optional_strings(*chosen, "RepoTags", origin).value_or(std::vector<std::string>{});
     const std::string config_origin = store.describe(config_path);
     const std::string config_text = store.read_all(config_path, kMaxJsonDocument);
     // Legacy archives name the config "<sha256 of it>.json": check it when the name says so.

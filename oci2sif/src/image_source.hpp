@@ -40,10 +40,9 @@ struct ImageSource {
     std::string from;
     std::shared_ptr<const BlobStore> store;  // layouts and archives; null for dir: and tar:
     ImageConfig config;
-    std::vector<LayerRef> layers;        // bottom layer first
-    std::string manifest_digest;         // empty when the source has no manifest blob
-    std::string config_path;             // the config's file in the store (layouts and archives)
-    std::vector<std::string> repo_tags;  // docker-archive: the chosen image's RepoTags
+    std::vector<LayerRef> layers;  // bottom layer first
+    std::string manifest_digest;   // empty when the source has no manifest blob
+    std::string config_path;       // the config's file in the store (layouts and archives)
 };
 
 struct SourceOptions {

@@ -132,7 +132,7 @@ std::uint64_t uncompressed_size(const BlobStore& store, const std::string& path)
 SourceDocuments from_docker_archive(const ImageSource& source) {
     SourceDocuments out;
     out.config = source.store->read_all(source.config_path, kMaxJsonDocument);
-    out.repo_tags = source.repo_tags;
+    out.named_tag = source.tag;
     nlohmann::ordered_json manifest;
     manifest["schemaVersion"] = 2;
     manifest["mediaType"] = "application/vnd.docker.distribution.manifest.v2+json";

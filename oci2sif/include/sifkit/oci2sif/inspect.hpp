@@ -35,8 +35,8 @@ struct SourceDocuments {
     std::vector<LayerDescriptor> layers;
     // The platforms an index offers ("os/arch[/variant]"), empty for a single manifest.
     std::vector<std::string> platforms;
-    // docker-archive: the REPO:TAG names the chosen image carries.
-    std::vector<std::string> repo_tags;
+    // docker-archive: the REPO:TAG the reference named (skopeo's Name comes from it), else empty.
+    std::string named_tag;
 };
 
 // `platform` is "os/arch[/variant]" (this machine's when empty); a usage Error when malformed.
