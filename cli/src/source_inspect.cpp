@@ -42,6 +42,30 @@ std::string archive_name(const std::string& named_tag) {
     return ref.registry + "/" + ref.repository;
 }
 
+// skopeo parses Created and prints it back as Go's RFC 3339 with nanoseconds does: trailing zeros
+// of the fraction dropped, a zero offset written "Z". The same here, so that the strings compare.
+std::string go_time_text(std::string text) {
+    if (text.size() >= 6) {
+        const std::string zone = text.substr(text.size() - 6);
+        if (zone == "+00:00" || zone == "-00:00") {
+            text.replace(text.size() - 6, 6, "Z");
+        }
+    }
+    const auto dot = text.find('.');
+    if (dot != std::string::npos) {
+        auto end = dot + 1;
+        while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+            ++end;
+        }
+        auto last = end;
+        while (last > dot + 1 && text[last - 1] == '0') {
+            --last;
+        }
+        text.erase(last == dot + 1 ? dot : last, end - (last == dot + 1 ? dot : last));
+    }
+    return text;
+}
+
 void print_text(const OJson& fields, const oci2sif::SourceDocuments& d) {
     std::string out;
     const auto line = [&out](const std::string& key, const std::string& value) {
@@ -192,7 +216,7 @@ OJson skopeo_fields(const oci2sif::SourceDocuments& documents, const std::string
     out["Digest"] = documents.raw_digest;
     out["RepoTags"] = repo_tags;
     const std::string created = string_member(config, "created");
-    out["Created"] = created.empty() ? OJson() : OJson(created);
+    out["Created"] = created.empty() ? OJson() : OJson(go_time_text(created));
     out["DockerVersion"] = string_member(config, "docker_version");
     const OJson* labels = member(runtime, "Labels");
     out["Labels"] = labels != nullptr ? *labels : OJson();

@@ -124,6 +124,39 @@ TEST_CASE("inspect of the docs' multi-platform app image equals skopeo inspect",
     compare("oci-archive:" + (dir / "app.oci.tar").string() + ":v2");
 }
 
+TEST_CASE("inspect prints Created as skopeo does", "[inspect-source]") {
+    // The fixture layout with a config whose creation time has a zero-padded fraction and a
+    // +00:00 offset, which skopeo prints as Go formats times.
+    const fs::path dir = scratch() / "created-layout";
+    fs::remove_all(dir);
+    fs::copy(fixtures() / "layout", dir, fs::copy_options::recursive);
+    const char* script = R"(
+import hashlib, json, os, sys
+d = sys.argv[1]
+def blob(digest): return os.path.join(d, 'blobs', 'sha256', digest[7:])
+def put(data):
+    digest = 'sha256:' + hashlib.sha256(data).hexdigest()
+    open(blob(digest), 'wb').write(data)
+    return digest, len(data)
+index = json.load(open(os.path.join(d, 'index.json')))
+entry = index['manifests'][0]
+manifest = json.load(open(blob(entry['digest'])))
+config = json.load(open(blob(manifest['config']['digest'])))
+config['created'] = '2024-01-02T03:04:05.500000000+00:00'
+manifest['config']['digest'], manifest['config']['size'] = put(json.dumps(config).encode())
+entry['digest'], entry['size'] = put(json.dumps(manifest).encode())
+index['manifests'] = [entry]
+open(os.path.join(d, 'index.json'), 'w').write(json.dumps(index))
+)";
+    const auto made = t::run({"python3", "-c", script, dir.string()});
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    const std::string source = "oci:" + dir.string();
+    const auto ours = nlohmann::json::parse(sifkit_ok({"inspect", "--json", source}));
+    CHECK(ours["Created"] == "2024-01-02T03:04:05.5Z");
+    compare(source);
+}
+
 TEST_CASE("inspect of a bad local source is one line naming it", "[inspect-source]") {
     const fs::path& fx = fixtures();
     const auto platform = run_sifkit(
