@@ -248,6 +248,10 @@ void run_source_inspect(const std::string& source, const SourceInspectOptions& o
     }
     if (is_registry_reference(source)) {
         const auto ref = registry::Reference::parse(source);
+        if (options.raw && !options.config) {
+            write_stdout(registry::raw_manifest(ref, options.registry.resolve()).body);
+            return;
+        }
         // --raw and --config show one document: the tag list would be a wasted request.
         const bool list_tags = !options.no_tags && !options.raw && !options.config;
         auto image =

@@ -23,6 +23,11 @@ RemoteImage inspect_image(const Reference& reference, const ClientOptions& optio
     return out;
 }
 
+ManifestDocument raw_manifest(const Reference& reference, const ClientOptions& options) {
+    Client client(reference.registry, reference.repository, options);
+    return client.get_manifest(reference.manifest_reference());
+}
+
 namespace {
 
 std::map<std::string, std::string> strings_of(const nlohmann::json& object) {

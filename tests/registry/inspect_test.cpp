@@ -68,6 +68,10 @@ TEST_CASE("inspect --raw and --config are the documents the registry serves", "[
             json_of(sifkit_ok(env, {"inspect", "--json", "--insecure", ref}))["Digest"];
         CHECK("sha256:" + t::sha256_hex(raw) == digest.get<std::string>());
     }
+    // --raw resolves nothing: an index with no image for the platform asked is still shown.
+    const std::string multi = "docker://" + reg.host() + "/multi:latest";
+    CHECK(sifkit_ok(env, {"inspect", "--raw", "--insecure", "--platform", "linux/s390x", multi})
+              .out == skopeo({"inspect", "--tls-verify=false", "--raw", multi}).out);
     const std::string ref = "docker://" + reg.host() + "/derived:latest";
     const auto config = sifkit_ok(env, {"inspect", "--config", "--insecure", ref}).out;
     CHECK(config == skopeo({"inspect", "--tls-verify=false", "--config", "--raw", ref}).out);

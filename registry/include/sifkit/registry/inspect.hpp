@@ -25,6 +25,10 @@ struct RemoteImage {
 RemoteImage inspect_image(const Reference& reference, const ClientOptions& options,
                           std::string_view platform, bool list_tags);
 
+// The manifest or index `reference` names, as served (--raw): nothing is resolved, so an index
+// without an image for this machine is shown too, as skopeo shows it.
+ManifestDocument raw_manifest(const Reference& reference, const ClientOptions& options);
+
 struct RemoteArtifact {
     std::string name;                                // "REGISTRY/REPOSITORY"
     ManifestDocument manifest;                       // as served (digest: sha256 of the bytes)
