@@ -3,6 +3,7 @@
 // convert converts it, with the sections applied on the way.
 #include <iostream>
 
+#include "build_sandbox.hpp"
 #include "commands.hpp"
 #include "convert_options.hpp"
 #include "registry_pull.hpp"
@@ -21,18 +22,37 @@ struct BuildCommand {
     std::vector<std::string> build_args;
     std::vector<std::string> build_arg_files;
     bool notest = false;
+    std::string tmpdir;
     PullRequest pull;  // registry and conversion options
 };
 
 void convert_local(const BuildCommand& o, const std::string& source,
-                   std::shared_ptr<const oci2sif::Definition> definition) {
+                   std::shared_ptr<const oci2sif::Definition> definition, const std::string& output,
+                   const ConvertCliOptions& cli) {
     oci2sif::ConvertOptions options;
     options.source = source;
-    options.output = o.output;
+    options.output = output;
     options.architecture = o.arch;
     options.definition = std::move(definition);
-    o.pull.convert.apply(options);
-    run_conversion(options, o.pull.convert);
+    cli.apply(options);
+    run_conversion(options, cli);
+}
+
+void convert_local(const BuildCommand& o, const std::string& source,
+                   std::shared_ptr<const oci2sif::Definition> definition) {
+    convert_local(o, source, std::move(definition), o.output, o.pull.convert);
+}
+
+// The base of a sandbox build: quick to write and to read back, and quiet (the final image
+// gets the user's settings and summary).
+ConvertCliOptions base_image_options(const ConvertCliOptions& user) {
+    ConvertCliOptions cli = user;
+    cli.compression = "lz4";
+    cli.level.reset();
+    cli.quiet = true;
+    cli.json = false;
+    cli.force = false;
+    return cli;
 }
 
 Error sif_base_unsupported(const std::string& what, const std::string& file) {
@@ -42,6 +62,59 @@ Error sif_base_unsupported(const std::string& what, const std::string& file) {
                      "directory and build from dir:DIR or \"Bootstrap: localimage\" with the "
                      "directory)",
                  file);
+}
+
+// The source convert reads for a local bootstrap ("" for scratch); the refusals of bootstraps
+// sifkit cannot build on.
+std::string local_base_source(const oci2sif::Definition& def) {
+    const std::string& agent = def.bootstrap;
+    if (agent == "oras") {
+        throw sif_base_unsupported("\"Bootstrap: oras\" pulls a SIF image",
+                                   def.where(def.bootstrap_line));
+    }
+    if (agent == "localimage") {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(def.from, ec)) {
+            throw sif_base_unsupported("\"From: " + def.from + "\" is not a directory",
+                                       def.where(def.from_line));
+        }
+        return "dir:" + def.from;
+    }
+    if (agent == "scratch") {
+        return "";
+    }
+    return agent + ":" + def.from;  // oci, oci-archive, docker-archive: the transport
+}
+
+// A definition file whose sections run commands (cli/src/build_sandbox.hpp).
+void build_with_sandbox(const BuildCommand& o, std::shared_ptr<const oci2sif::Definition> def) {
+    if (def->bootstrap != "docker") {
+        local_base_source(*def);  // refusals first, before any namespace or work directory
+    }
+    enter_build_user_namespace();
+    SandboxBuild build;
+    build.definition = def;
+    build.output = o.output;
+    build.tmpdir = o.tmpdir;
+    build.notest = o.notest;
+    build.quiet = o.pull.convert.quiet;
+    build.json = o.pull.convert.json;
+    o.pull.convert.apply(build.final_options);
+    const ConvertCliOptions base_cli = base_image_options(o.pull.convert);
+    build.build_base = [&o, base_cli](const std::filesystem::path& output,
+                                      std::shared_ptr<const oci2sif::Definition> base_def) {
+        if (base_def->bootstrap == "docker") {
+            PullRequest pull = o.pull;
+            pull.reference = "docker://" + base_def->from;
+            pull.output = output.string();
+            pull.definition = base_def;
+            pull.convert = base_cli;
+            run_pull(pull);
+        } else {
+            convert_local(o, local_base_source(*base_def), base_def, output.string(), base_cli);
+        }
+    };
+    run_sandbox_build(build);
 }
 
 void build_definition(const BuildCommand& o) {
@@ -56,6 +129,10 @@ void build_definition(const BuildCommand& o) {
     for (const auto& warning : def->warnings) {
         std::cerr << "sifkit: warning: " << warning << '\n';
     }
+    if (def->first_command_section() != nullptr) {
+        build_with_sandbox(o, def);
+        return;
+    }
     const std::string& agent = def->bootstrap;
     if (agent == "docker") {
         PullRequest pull = o.pull;
@@ -63,20 +140,8 @@ void build_definition(const BuildCommand& o) {
         pull.output = o.output;
         pull.definition = def;
         run_pull(pull);
-    } else if (agent == "oras") {
-        throw sif_base_unsupported("\"Bootstrap: oras\" pulls a SIF image",
-                                   def->where(def->bootstrap_line));
-    } else if (agent == "localimage") {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(def->from, ec)) {
-            throw sif_base_unsupported("\"From: " + def->from + "\" is not a directory",
-                                       def->where(def->from_line));
-        }
-        convert_local(o, "dir:" + def->from, def);
-    } else if (agent == "scratch") {
-        convert_local(o, "", def);
-    } else {  // oci, oci-archive, docker-archive: the transport of the same name
-        convert_local(o, agent + ":" + def->from, def);
+    } else {
+        convert_local(o, local_base_source(*def), def);
     }
 }
 
@@ -123,15 +188,18 @@ void register_build(CLI::App& app) {
                     "NAME=VALUE for {{ NAME }} in the definition file (repeatable)");
     cmd->add_option("--build-arg-file", o->build_arg_files,
                     "File of NAME=VALUE lines for {{ NAME }} (repeatable; --build-arg wins)");
-    cmd->add_flag("--notest", o->notest,
-                  "Accepted for Apptainer's sake: sifkit does not run %test (it stores it)");
+    cmd->add_flag("--notest", o->notest, "Do not run %test (it is stored all the same)");
+    cmd->add_option("--tmpdir", o->tmpdir,
+                    "Where the sandbox of a build with %post/%setup/%test is unpacked "
+                    "(default: $SIFKIT_TMPDIR, $APPTAINER_TMPDIR, $TMPDIR, /tmp)");
     cmd->add_option("--arch", o->arch,
                     "Architecture of a dir:/tar:/scratch image (default: this machine)");
     add_pull_options(*cmd, o->pull);
     cmd->footer(
         "Exit codes: as convert and pull (docs/cli.md); 2 also for arguments in convert's order\n"
-        "and unset build arguments, 4 for a malformed definition file, 7 for sections that\n"
-        "need a build sandbox (%post, %setup, %appinstall) and multi-stage builds.\n"
+        "and unset build arguments, 4 for a malformed definition file, 7 for multi-stage builds\n"
+        "and a rootless build with commands but no /etc/subuid range, 15 when a %pre, %setup,\n"
+        "%post, %appinstall or %test command fails.\n"
         "Examples:\n"
         "  sifkit build app.sif app.def\n"
         "  sifkit build --build-arg VERSION=1.2 app.sif app.def\n"

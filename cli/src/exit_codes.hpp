@@ -26,12 +26,16 @@ enum ExitCode : int {
     kExitRevocationUnknown = 13,
     // sifkit verify/stage --ecl: the image verified, but the execution control list refuses it.
     kExitEclRefused = 14,
+    // sifkit build: a %pre, %setup, %post, %appinstall or %test command failed.
+    kExitBuildFailed = 15,
 };
 
 // Thrown by verify after printing its report, to exit with the verdict's code.
 struct VerifyFailed {
     int code;
 };
+// The same for any command that printed its own one-line error (a build section that failed).
+using ReportedFailure = VerifyFailed;
 
 int exit_code_for(ErrorKind kind) noexcept;
 

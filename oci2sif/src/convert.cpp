@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "content_id.hpp"
 #include "definition_file.hpp"
 #include "dir_entries.hpp"
 #include "files_section.hpp"
@@ -79,7 +80,6 @@ class Conversion {
     // `merger` supplies the file count the progress display shows while the layer streams.
     std::unique_ptr<LayerStream> open_layer(const LayerRef& layer, const LayerMerger& merger);
     void report(std::vector<std::string> warnings);
-    sif::Uuid content_id(const sif::Image& image) const;
 
     const ConvertOptions& options_;
     ConvertObserver* observer_;
@@ -90,6 +90,13 @@ class Conversion {
 
 ConvertResult Conversion::run() {
     check_squashfs_options(options_.squashfs);
+    if (options_.definition) {
+        if (const DefinitionSection* s = options_.definition->first_command_section()) {
+            throw Error(ErrorKind::unsupported,
+                        "%" + s->name + " runs commands: only sifkit build runs them",
+                        options_.definition->where(s->line));
+        }
+    }
     SourceOptions source_options;
     if (options_.platform) {
         source_options.platform = Platform::parse(*options_.platform);
@@ -417,21 +424,6 @@ void Conversion::report(std::vector<std::string> warnings) {
         }
         result_.warnings.push_back(std::move(warning));
     }
-}
-
-// A name-based UUID from the digest of every object: the same content gets the same ID, and a
-// different file system, config or source gets another.
-sif::Uuid Conversion::content_id(const sif::Image& image) const {
-    Sha256 hasher;
-    std::vector<std::byte> buffer(1 << 20);
-    for (const sif::Descriptor& d : image.objects()) {
-        hasher.update(std::to_string(d.data_type) + ":" + std::to_string(d.size) + ";");
-        sif::ObjectReader reader = image.reader(d);
-        while (const std::size_t n = reader.read(buffer)) {
-            hasher.update(std::span<const std::byte>(buffer.data(), n));
-        }
-    }
-    return sif::Uuid::derive(hasher.finish());
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 #include "definition_metadata.hpp"
 
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "definition_lines.hpp"
+#include "labels_json.hpp"
+#include "sifkit/sif/error.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -62,7 +67,8 @@ void apply_app_section(std::vector<AppInput>& apps, const DefinitionSection& sec
     } else if (section.name == "applabels") {
         app.labels = labels_of(section.body);
     }
-    // %appfiles are copied with %files (files_section.cpp); %appinstall was refused.
+    // %appfiles are copied with %files (files_section.cpp); %appinstall runs in sifkit build's
+    // sandbox (cli/src/build_sandbox.cpp).
 }
 
 }  // namespace
@@ -89,6 +95,33 @@ void apply_definition(MetadataInput& input, const Definition& definition) {
             input.deffile_labels = labels_of(section.body);
         }
     }
+}
+
+std::string merge_build_labels(std::string_view labels_json, std::string_view lines,
+                               const Definition& definition, const std::string& file) {
+    const nlohmann::json current = nlohmann::json::parse(labels_json, nullptr, false);
+    if (current.is_discarded() || !current.is_object()) {
+        throw Error(ErrorKind::invalid_input, "labels.json is not a JSON object", file);
+    }
+    std::map<std::string, std::string> labels;
+    for (const auto& [key, value] : current.items()) {
+        if (!value.is_string()) {
+            throw Error(ErrorKind::invalid_input, "label \"" + key + "\" is not a string", file);
+        }
+        labels[key] = value.get<std::string>();
+    }
+    std::map<std::string, bool> kept;  // %labels keys: the definition's word wins
+    if (const DefinitionSection* section = definition.section("labels")) {
+        for (const auto& [key, value] : labels_of(section->body)) {
+            kept[key] = true;
+        }
+    }
+    for (const auto& [key, value] : labels_of(std::string(lines))) {
+        if (!kept.contains(key) && !key.starts_with("org.label-schema.")) {
+            labels[key] = value;
+        }
+    }
+    return detail::go_json_object(labels);
 }
 
 }  // namespace sifkit::oci2sif

@@ -190,11 +190,6 @@ class Parser {
 
     void check(const DefinitionSection& s) const {
         const bool app = s.name.starts_with("app");
-        if (needs_sandbox(s.name) && has_commands(s.body)) {
-            throw Error(ErrorKind::unsupported,
-                        "%" + s.name + " needs a build sandbox, not supported yet",
-                        def_.where(s.line));
-        }
         if (app && !is_app_name(s.arguments)) {
             throw Error(ErrorKind::invalid_input,
                         "%" + s.name +
@@ -226,6 +221,29 @@ class Parser {
 };
 
 }  // namespace
+
+const DefinitionSection* Definition::first_command_section() const {
+    for (const auto& s : sections) {
+        if (needs_sandbox(s.name) && has_commands(s.body)) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+Definition Definition::without_commands() const {
+    Definition out = *this;
+    std::erase_if(out.sections, [](const DefinitionSection& s) {
+        return needs_sandbox(s.name) && s.name != "appinstall";
+    });
+    // An app with only %appinstall still gets its /scif/apps tree, where the commands run.
+    for (auto& s : out.sections) {
+        if (s.name == "appinstall") {
+            s.body.clear();
+        }
+    }
+    return out;
+}
 
 const DefinitionSection* Definition::section(std::string_view name) const {
     for (const auto& s : sections) {

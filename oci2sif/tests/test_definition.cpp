@@ -163,16 +163,38 @@ TEST_CASE("malformed files get one line naming the line", "[definition]") {
     }
 }
 
-TEST_CASE("%post, %setup and %appinstall with commands are refused for now", "[definition]") {
-    for (const std::string section : {"post", "setup", "appinstall app"}) {
-        const auto [kind, message] = failure("Bootstrap: docker\nFrom: a\n\n%" + section +
-                                             "\n  # comment\n  apt-get update\n");
-        CHECK(kind == ErrorKind::unsupported);
-        CHECK(message == "app.def:4: %" + section.substr(0, section.find(' ')) +
-                             " needs a build sandbox, not supported yet");
+TEST_CASE("sections that run commands are found, and left out for the streaming part",
+          "[definition]") {
+    for (const std::string section : {"pre", "post", "setup", "appinstall app"}) {
+        const Definition def = parse("Bootstrap: docker\nFrom: a\n\n%" + section +
+                                     "\n  # comment\n  apt-get update\n%runscript\n  echo hi\n");
+        const DefinitionSection* found = def.first_command_section();
+        REQUIRE(found != nullptr);
+        CHECK(found->name == section.substr(0, section.find(' ')));
+        CHECK(def.where(found->line) == "app.def:4");
+        const Definition streaming = def.without_commands();
+        CHECK(streaming.first_command_section() == nullptr);
+        CHECK(streaming.text == def.text);  // what the image records is the whole file
+        CHECK(streaming.section("runscript") != nullptr);
+        // An app with only %appinstall keeps its (empty) section, so that it gets its tree.
+        CHECK((streaming.section("appinstall") != nullptr) == (section == "appinstall app"));
     }
-    // Nothing to run: nothing to refuse.
-    CHECK(parse("Bootstrap: docker\nFrom: a\n%post\n  # nothing yet\n").sections.size() == 1);
+    // Comments only: nothing to run.
+    CHECK(parse("Bootstrap: docker\nFrom: a\n%post\n  # nothing yet\n").first_command_section() ==
+          nullptr);
+}
+
+TEST_CASE("labels %post writes to $APPTAINER_LABELS are merged as Apptainer merges them",
+          "[definition]") {
+    const Definition def = parse("Bootstrap: docker\nFrom: a\n%labels\n  Version 2\n");
+    const std::string merged = merge_build_labels(
+        "{\"Version\":\"2\",\"from.image\":\"old\",\"org.label-schema.build-arch\":\"amd64\"}",
+        "from.image new\nfrom.post   two words\nVersion 3\norg.label-schema.build-arch arm64\n",
+        def, "/.singularity.d/labels.json");
+    CHECK(merged ==
+          "{\n\t\"Version\": \"2\",\n\t\"from.image\": \"new\",\n\t\"from.post\": \"two "
+          "words\",\n\t\"org.label-schema.build-arch\": \"amd64\"\n}");
+    CHECK_THROWS_AS(merge_build_labels("[1]", "a b\n", def, "labels.json"), Error);
 }
 
 TEST_CASE("a definition file is told from other files by its Bootstrap header", "[definition]") {

@@ -3,8 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
+#include "runtime_config.hpp"
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/rootfs/inspect.hpp"
 #include "sifkit/sif/error.hpp"
@@ -32,66 +36,34 @@ std::vector<std::string> strings(const Json& runtime, const char* key) {
     return out;
 }
 
-Json mount(const char* destination, const char* type, const char* source,
-           std::vector<std::string> options) {
-    Json out{{"destination", destination}, {"type", type}, {"source", source}};
-    if (!options.empty()) {
-        out["options"] = options;
+// Whether a definition file has a %runscript section: the image was built to run it, rather
+// than its base image's entrypoint (Apptainer's `run` runs it).
+bool defines_runscript(const std::string& deffile) {
+    std::size_t start = 0;
+    while (start < deffile.size()) {
+        const auto end = std::min(deffile.find('\n', start), deffile.size());
+        std::string line = deffile.substr(start, end - start);
+        line.erase(0, line.find_first_not_of(" \t"));
+        std::transform(line.begin(), line.end(), line.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (line.rfind("%runscript", 0) == 0 &&
+            (line.size() == 10 || line[10] == ' ' || line[10] == '\t' || line[10] == '\r')) {
+            return true;
+        }
+        start = end + 1;
     }
-    return out;
+    return false;
 }
 
-Json runtime_config(const BundleProcess& process, bool writable) {
-    const bool rootless = ::geteuid() != 0;
-    const Json capabilities = Json::array({"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"});
-    Json config;
-    config["ociVersion"] = "1.0.2";
-    config["process"] = Json{
-        {"terminal", false},
-        {"user", Json{{"uid", 0}, {"gid", 0}}},
-        {"args", process.args},
-        {"env", process.env},
-        {"cwd", process.cwd},
-        {"capabilities", Json{{"bounding", capabilities},
-                              {"effective", capabilities},
-                              {"permitted", capabilities},
-                              {"ambient", capabilities}}},
-        {"rlimits", Json::array({Json{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}})},
-        {"noNewPrivileges", true}};
-    config["root"] = Json{{"path", "rootfs"}, {"readonly", !writable}};
-    config["hostname"] = "sifkit";
-    Json mounts = Json::array();
-    mounts.push_back(mount("/proc", "proc", "proc", {}));
-    mounts.push_back(
-        mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}));
-    mounts.push_back(mount("/dev/pts", "devpts", "devpts",
-                           {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}));
-    mounts.push_back(mount("/dev/shm", "tmpfs", "shm",
-                           {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}));
-    mounts.push_back(mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}));
-    // A bind of the host's /sys works with and without a user namespace.
-    mounts.push_back(mount("/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}));
-    mounts.push_back(mount("/tmp", "tmpfs", "tmpfs", {"nosuid", "nodev", "mode=1777"}));
-    config["mounts"] = mounts;
-    Json namespaces = Json::array({Json{{"type", "pid"}}, Json{{"type", "ipc"}},
-                                   Json{{"type", "uts"}}, Json{{"type", "mount"}}});
-    Json linux_section;
-    if (rootless) {
-        namespaces.push_back(Json{{"type", "user"}});
-        linux_section["uidMappings"] =
-            Json::array({Json{{"containerID", 0}, {"hostID", ::geteuid()}, {"size", 1}}});
-        linux_section["gidMappings"] =
-            Json::array({Json{{"containerID", 0}, {"hostID", ::getegid()}, {"size", 1}}});
+bool has_run_action(const sif::Image& image) {
+    try {
+        return open_root(image).stat("/.singularity.d/actions/run", true).type == FileType::regular;
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::not_found) {
+            throw;
+        }
     }
-    linux_section["namespaces"] = namespaces;
-    linux_section["maskedPaths"] =
-        Json::array({"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                     "/proc/sched_debug", "/sys/firmware", "/proc/scsi"});
-    linux_section["readonlyPaths"] =
-        Json::array({"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"});
-    config["linux"] = linux_section;
-    return config;
+    return false;
 }
 
 }  // namespace
@@ -99,7 +71,9 @@ Json runtime_config(const BundleProcess& process, bool writable) {
 BundleProcess bundle_process(const sif::Image& image, const std::vector<std::string>& extra_args) {
     const ImageMetadata metadata = read_metadata(image);
     BundleProcess process;
-    if (metadata.config) {
+    const bool built_runscript = metadata.runscript && metadata.deffile &&
+                                 defines_runscript(*metadata.deffile) && has_run_action(image);
+    if (metadata.config && !built_runscript) {
         const Json runtime = Json::parse(*metadata.config, nullptr, false);
         if (runtime.is_discarded() || !runtime.is_object()) {
             throw Error(ErrorKind::invalid_input, "the image's OCI config is not a JSON object",
@@ -117,15 +91,7 @@ BundleProcess bundle_process(const sif::Image& image, const std::vector<std::str
     } else if (metadata.runscript) {
         // Apptainer's run action sources the environment scripts first; without it (very old
         // images) the runscript runs alone.
-        bool has_action = false;
-        try {
-            has_action = open_root(image).stat("/.singularity.d/actions/run", true).type ==
-                         FileType::regular;
-        } catch (const Error& e) {
-            if (e.kind() != ErrorKind::not_found) {
-                throw;
-            }
-        }
+        const bool has_action = built_runscript || has_run_action(image);
         process.args = has_action
                            ? std::vector<std::string>{"/.singularity.d/actions/run"}
                            : std::vector<std::string>{"/bin/sh", "/.singularity.d/runscript"};
@@ -164,8 +130,12 @@ UnpackReport make_bundle(const sif::Image& image, const fs::path& directory,
     unpack.xattrs = options.xattrs;
     UnpackReport report =
         unpack_into(root, rootfs, (staging.destination() / "rootfs").string(), unpack);
-    write_whole_file(staging.path() / "config.json",
-                     runtime_config(process, options.writable).dump(2) + "\n");
+    detail::RuntimeConfig config;
+    config.args = process.args;
+    config.env = process.env;
+    config.cwd = process.cwd;
+    config.writable = options.writable;
+    write_whole_file(staging.path() / "config.json", detail::runtime_config(config).dump(2) + "\n");
     if (const auto left = staging.commit()) {
         report.replaced_tree_left = left->string();
     }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,8 +15,10 @@
 #include <climits>
 #include <cstring>
 #include <random>
+#include <set>
 #include <vector>
 
+#include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -464,6 +467,55 @@ bool remove_tree(const fs::path& path) noexcept {
     } catch (...) {
         return false;  // out of memory listing a directory
     }
+}
+
+WorkDirectory::WorkDirectory(const fs::path& parent, std::string_view prefix) {
+    path_ = parent / (std::string(prefix) + "-" + random_suffix());
+    if (::mkdir(path_.c_str(), 0700) != 0) {
+        throw_errno("cannot create a work directory in", parent.string());
+    }
+    registry_slot_ = register_pending(path_);
+}
+
+WorkDirectory::~WorkDirectory() {
+    remove();
+}
+
+bool WorkDirectory::remove() noexcept {
+    if (!removed_) {
+        removed_ = remove_tree(path_);
+        if (removed_) {
+            unregister_pending(registry_slot_);
+            registry_slot_ = -1;
+        }
+    }
+    return removed_;
+}
+
+namespace {
+
+// nftw() takes a plain function: the walk's running total lives here (one walk at a time).
+thread_local std::uint64_t g_usage_bytes = 0;
+thread_local std::set<std::pair<dev_t, ino_t>>* g_usage_linked = nullptr;
+
+int count_usage(const char*, const struct stat* st, int, struct FTW*) {
+    if (st->st_nlink > 1 && !S_ISDIR(st->st_mode) &&
+        !g_usage_linked->insert({st->st_dev, st->st_ino}).second) {
+        return 0;
+    }
+    g_usage_bytes += static_cast<std::uint64_t>(st->st_blocks) * 512;
+    return 0;
+}
+
+}  // namespace
+
+std::uint64_t WorkDirectory::disk_usage() const {
+    std::set<std::pair<dev_t, ino_t>> linked;
+    g_usage_bytes = 0;
+    g_usage_linked = &linked;
+    ::nftw(path_.c_str(), count_usage, 16, FTW_PHYS | FTW_MOUNT);
+    g_usage_linked = nullptr;
+    return g_usage_bytes;
 }
 
 // Declared in sifkit/rootfs/unpack.hpp, for the CLI's signal handler.

@@ -18,6 +18,7 @@
 #include <map>
 #include <vector>
 
+#include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/unique_fd.hpp"
@@ -81,7 +82,8 @@ class Unpacker {
           root_(std::move(root)),
           shown_(std::move(shown)),
           options_(options),
-          privileged_(::geteuid() == 0) {}
+          privileged_(::geteuid() == 0),
+          may_create_devices_(privileged_ && !in_user_namespace()) {}
 
     UnpackReport run() {
         SubtreeFilter filter(options_.filter);
@@ -200,7 +202,7 @@ class Unpacker {
                 const std::uint32_t mode = mode_of(info);
                 if (::mknodat(parent, name, kind | mode, makedev(info.dev_major, info.dev_minor)) !=
                     0) {
-                    if (errno == EPERM && !privileged_) {
+                    if (errno == EPERM && !may_create_devices_) {
                         ++report_.devices_skipped;
                         return;
                     }
@@ -417,6 +419,8 @@ class Unpacker {
     std::string shown_;
     const UnpackOptions& options_;
     bool privileged_;
+    // Root in a user namespace other than the first may not create device nodes.
+    bool may_create_devices_;
     bool owners_refused_ = false;
     std::vector<Level> levels_;
     Fd root_fd_;  // O_PATH, for hardlinks and deferred directories

@@ -265,7 +265,6 @@ TEST_CASE("refused and malformed definition files: one line, the exit code, no o
         std::string message;
     };
     const Case cases[] = {
-        {"post.def", 7, "post.def:7: %post needs a build sandbox, not supported yet"},
         {"multistage.def", 7,
          "multistage.def:3: multi-stage builds (Stage:, a second Bootstrap:) are not supported "
          "yet"},

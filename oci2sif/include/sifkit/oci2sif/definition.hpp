@@ -38,6 +38,13 @@ struct Definition {
     // --build-arg values the file never uses (Apptainer warns about them too).
     std::vector<std::string> warnings;
 
+    // The first section with commands to run during the build (%pre and %setup run on the host,
+    // %post and %appinstall in the image), or null. Only `sifkit build` runs them (its sandbox,
+    // docs/build.md); convert() refuses a definition that has one.
+    const DefinitionSection* first_command_section() const;
+    // The same definition without those sections, its text unchanged: what the streaming
+    // conversion builds before the sandbox runs them.
+    Definition without_commands() const;
     // The first section called `name` (without '%'), or null.
     const DefinitionSection* section(std::string_view name) const;
     // "app.def:12" for messages about line `line`.
@@ -62,5 +69,17 @@ Definition read_definition(const std::filesystem::path& file, const BuildArgumen
 // True when `text` starts like a definition file (its first meaningful line is a
 // "Bootstrap:" header): how `sifkit build` tells a definition file from other files.
 bool looks_like_definition(std::string_view text);
+
+}  // namespace sifkit::oci2sif
+
+namespace sifkit::oci2sif {
+
+// Labels a build's %post wrote to $APPTAINER_LABELS ("KEY VALUE" lines, as in %labels), merged
+// into the text of /.singularity.d/labels.json as Apptainer's build merges them: they replace
+// the image's labels of the same name, but not the definition's %labels nor the build's own
+// org.label-schema.* labels. Returns the new labels.json (invalid_input Error naming `file` when
+// the current one is not a JSON object of strings).
+std::string merge_build_labels(std::string_view labels_json, std::string_view lines,
+                               const Definition& definition, const std::string& file);
 
 }  // namespace sifkit::oci2sif

@@ -1,0 +1,444 @@
+// sifkit build with a sandbox: the steps of cli/src/build_sandbox.hpp, in Apptainer's order
+// (internal/pkg/build/build.go): %pre on the host, the base image, %setup on the host, %post with
+// the %appinstall sections appended, labels from $APPTAINER_LABELS, %test, then the image.
+#include "build_sandbox.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "convert_options.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+#include "sifkit/oci2sif/repack.hpp"
+#include "sifkit/rootfs/image_root.hpp"
+#include "sifkit/rootfs/sandbox.hpp"
+#include "sifkit/rootfs/unpack.hpp"
+#include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
+#include "sifkit/sif/unique_fd.hpp"
+
+extern char** environ;
+
+namespace sifkit::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using oci2sif::Definition;
+using oci2sif::DefinitionSection;
+
+constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+// Where %post writes environment and labels, as Apptainer tells it (stage.go).
+constexpr const char* kEnvironmentFile = "/.singularity.d/env/91-environment.sh";
+constexpr const char* kLabelsFile = "/.build.labels";
+
+// A build section's commands failed: printed here, exit code kExitBuildFailed.
+[[noreturn]] void section_failed(const Definition& def, const DefinitionSection& section,
+                                 int status, const std::string& hint = {}) {
+    std::cerr << "sifkit: " << def.where(section.line) << ": %" << section.name << " failed ("
+              << (status > 128 ? "signal " + std::to_string(status - 128)
+                               : "exit status " + std::to_string(status))
+              << ")" << hint << "; nothing was written\n";
+    throw ReportedFailure{kExitBuildFailed};
+}
+
+fs::path work_parent(const std::string& option) {
+    if (!option.empty()) {
+        return option;
+    }
+    for (const char* name : {"SIFKIT_TMPDIR", "APPTAINER_TMPDIR", "TMPDIR"}) {
+        if (const char* value = std::getenv(name); value != nullptr && *value != '\0') {
+            return value;
+        }
+    }
+    return "/tmp";
+}
+
+// Apptainer's getSectionScriptArgs: "/bin/sh -ex" plus the section line's arguments ("-c CMD"
+// takes the script as the last word of CMD), then the script.
+std::vector<std::string> script_command(const DefinitionSection& section,
+                                        const std::string& script) {
+    std::vector<std::string> args{"/bin/sh", "-ex"};
+    std::string arguments = section.arguments.substr(0, section.arguments.find('#'));
+    std::istringstream words(arguments);
+    std::vector<std::string> params;
+    for (std::string word; words >> word;) {
+        params.push_back(word);
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (params[i] == "-c") {
+            std::string rest;
+            for (std::size_t k = i + 1; k < params.size(); ++k) {
+                rest += params[k] + " ";
+            }
+            args.insert(args.end(), params.begin(), params.begin() + static_cast<long>(i) + 1);
+            args.push_back(rest + script);
+            return args;
+        }
+    }
+    args.insert(args.end(), params.begin(), params.end());
+    args.push_back(script);
+    return args;
+}
+
+// Writes a new file below `root` without following links (the tree is the image's: a name in
+// it may be a link pointing anywhere on the host).
+void write_new_file_below(const fs::path& root, const std::string& name, const std::string& text,
+                          mode_t mode) {
+    const sif::UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const sif::UniqueFd file(
+        dir.get() < 0 ? -1
+                      : ::openat(dir.get(), name.c_str(),
+                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (file.get() < 0) {
+        throw_errno("cannot create", (root / name).string());
+    }
+    if (::write(file.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+        ::fchmod(file.get(), mode) != 0) {
+        throw_errno("cannot write", (root / name).string());
+    }
+}
+
+// Reads `path` (relative, components separated by '/') below `root` without following links;
+// nullopt when it does not exist or is not a regular file.
+std::optional<std::string> read_file_below(int root, const std::string& path) {
+    sif::UniqueFd dir(::dup(root));
+    std::size_t start = 0;
+    for (;;) {
+        const auto slash = path.find('/', start);
+        const std::string name = path.substr(start, slash - start);
+        if (slash == std::string::npos) {
+            sif::UniqueFd file(
+                ::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+            struct stat st {};
+            if (file.get() < 0 || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+                return std::nullopt;
+            }
+            std::string text;
+            char buffer[65536];
+            for (ssize_t n; (n = ::read(file.get(), buffer, sizeof buffer)) > 0;) {
+                text.append(buffer, static_cast<std::size_t>(n));
+                if (text.size() > (16U << 20)) {
+                    return std::nullopt;  // not a labels file anybody wrote by hand
+                }
+            }
+            return text;
+        }
+        dir = sif::UniqueFd(
+            ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (dir.get() < 0) {
+            return std::nullopt;
+        }
+        start = slash + 1;
+    }
+}
+
+// $APPTAINER_LABELS: merged into /.singularity.d/labels.json, then removed.
+void merge_post_labels(const fs::path& rootfs, const Definition& def) {
+    const sif::UniqueFd root(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const auto lines = read_file_below(root.get(), std::string(kLabelsFile + 1));
+    if (!lines) {
+        return;
+    }
+    ::unlinkat(root.get(), kLabelsFile + 1, 0);
+    const std::string labels_path = ".singularity.d/labels.json";
+    const auto current = read_file_below(root.get(), labels_path);
+    const std::string merged =
+        oci2sif::merge_build_labels(current.value_or("{}"), *lines, def, "/" + labels_path);
+    const sif::UniqueFd dir(
+        ::openat(root.get(), ".singularity.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.get() < 0) {
+        throw_errno("cannot open", (rootfs / ".singularity.d").string());
+    }
+    ::unlinkat(dir.get(), "labels.json", 0);
+    write_new_file_below(rootfs / ".singularity.d", "labels.json", merged, 0644);
+}
+
+// %pre and %setup: on the host, with the caller's environment plus the build's variables.
+int run_on_host(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        env.emplace_back(*e);
+    }
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> argv;
+    for (const auto& a : args) {
+        argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& e : env) {
+        envp.push_back(const_cast<char*>(e.c_str()));
+    }
+    envp.push_back(nullptr);
+    pid_t pid = 0;
+    if (const int error = ::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
+        error != 0) {
+        throw Error(ErrorKind::io, std::string("cannot run /bin/sh: ") + std::strerror(error));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw Error(ErrorKind::internal, std::string("waitpid: ") + std::strerror(errno));
+        }
+    }
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+std::string human_size(std::uint64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+    return text;
+}
+
+class SandboxBuilder {
+  public:
+    explicit SandboxBuilder(const SandboxBuild& build)
+        : build_(build),
+          def_(*build.definition),
+          work_(work_parent(build.tmpdir), "sifkit-build") {}
+
+    ~SandboxBuilder() {
+        // Reported also on failure: the disk a build used is what an admin sizes TMPDIR by.
+        note_usage();
+        if (!build_.quiet && !build_.json) {
+            const bool removed = work_.remove();
+            std::cerr << "sifkit: build sandbox " << work_.path().string() << ": "
+                      << human_size(peak_usage_) << " used, "
+                      << (removed ? "removed" : "NOT all removed") << "\n";
+        }
+    }
+
+    void run() {
+        const auto started = std::chrono::steady_clock::now();
+        run_host_section("pre", {});
+        const fs::path base = work_.path() / "base.sif";
+        build_.build_base(base, std::make_shared<const Definition>(def_.without_commands()));
+        unpack(base);
+        run_host_section("setup", {"APPTAINER_ROOTFS=" + rootfs().string(),
+                                   "SINGULARITY_ROOTFS=" + rootfs().string()});
+        run_post();
+        merge_post_labels(rootfs(), def_);
+        run_test();
+        note_usage();
+        oci2sif::RepackOptions repack;
+        repack.root = rootfs();
+        repack.like = base;
+        repack.output = build_.output;
+        repack.overwrite = build_.final_options.overwrite;
+        repack.squashfs = build_.final_options.squashfs;
+        repack.max_entries = build_.final_options.max_entries;
+        repack.clamp_mtime = build_.final_options.time;
+        const oci2sif::ConvertResult result = oci2sif::repack_directory(repack);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (build_.json) {
+            nlohmann::ordered_json out;
+            add_conversion_json(out, result);
+            out["seconds"] = seconds;
+            out["warnings"] = result.warnings;
+            out["sandbox_bytes"] = peak_usage_;
+            print_json(out);
+            return;
+        }
+        for (const auto& warning : result.warnings) {
+            std::cerr << "sifkit: warning: " << warning << "\n";
+        }
+        if (!build_.quiet) {
+            write_stdout(conversion_summary(result, seconds) + "\n");
+        }
+    }
+
+  private:
+    fs::path rootfs() const { return work_.path() / "rootfs"; }
+
+    void note_usage() { peak_usage_ = std::max(peak_usage_, work_.disk_usage()); }
+
+    void unpack(const fs::path& base) {
+        const sif::Image image = sif::Image::open(base);
+        const rootfs::SquashfsImage root = rootfs::open_root(image);
+        const rootfs::UnpackReport report = rootfs::unpack_to_directory(root, rootfs());
+        report_unpack_skips(report, rootfs().string());
+    }
+
+    void run_host_section(const std::string& name, const std::vector<std::string>& env) {
+        const DefinitionSection* section = def_.section(name);
+        if (section == nullptr || section->body.empty()) {
+            return;
+        }
+        const std::string script = (work_.path() / (name + ".script")).string();
+        write_new_file_below(work_.path(), name + ".script", section->body + "\n", 0755);
+        std::vector<std::string> extra = env;
+        extra.emplace_back(std::string("APPTAINER_ENVIRONMENT=") + kEnvironmentFile);
+        extra.emplace_back(std::string("SINGULARITY_ENVIRONMENT=") + kEnvironmentFile);
+        const int status = run_on_host(script_command(*section, script), extra);
+        if (status != 0) {
+            section_failed(def_, *section, status);
+        }
+    }
+
+    // Apptainer's --cleanenv environment for %post, plus the build's variables.
+    std::vector<std::string> container_env() const {
+        std::vector<std::string> env{kPath, "HOME=/root", "LANG=C"};
+        if (const char* term = std::getenv("TERM")) {
+            env.push_back(std::string("TERM=") + term);
+        }
+        return env;
+    }
+
+    // The host's name resolution, bound over the image's files (which the base image got as
+    // empty files when it had none), so that %post can download.
+    std::vector<rootfs::SandboxBind> network_binds() const {
+        std::vector<rootfs::SandboxBind> binds;
+        for (const char* file : {"/etc/resolv.conf", "/etc/hosts"}) {
+            struct stat host {};
+            struct stat image {};
+            const fs::path inside = rootfs() / (file + 1);
+            if (::stat(file, &host) == 0 && S_ISREG(host.st_mode) &&
+                ::lstat(inside.c_str(), &image) == 0 && S_ISREG(image.st_mode)) {
+                binds.push_back({file, file, true});
+            }
+        }
+        return binds;
+    }
+
+    void run_post() {
+        const DefinitionSection* post = def_.section("post");
+        std::string script = post != nullptr ? post->body + "\n" : "";
+        const DefinitionSection* first = post;
+        for (const DefinitionSection& s : def_.sections) {
+            if (s.name == "appinstall" && !s.body.empty()) {
+                // Apptainer's scifInstallBase: each app's commands in its directory, its
+                // environment sourced.
+                const std::string app = "/scif/apps/" + s.arguments;
+                script += "\ncd /\n. " + app + "/scif/env/01-base.sh\n\ncd " + app + "\n" + s.body +
+                          "\n\ncd /\n";
+                if (first == nullptr) {
+                    first = &s;
+                }
+            }
+        }
+        if (first == nullptr || script.find_first_not_of(" \t\n") == std::string::npos) {
+            return;
+        }
+        write_new_file_below(rootfs(), ".post.script", script, 0755);
+        rootfs::SandboxRun run;
+        run.args = script_command(post != nullptr ? *post : *first, "/.post.script");
+        run.env = container_env();
+        for (const char* name : {"APPTAINER_ENVIRONMENT", "SINGULARITY_ENVIRONMENT"}) {
+            run.env.push_back(std::string(name) + "=" + kEnvironmentFile);
+        }
+        for (const char* name : {"APPTAINER_LABELS", "SINGULARITY_LABELS"}) {
+            run.env.push_back(std::string(name) + "=" + kLabelsFile);
+        }
+        run.binds = network_binds();
+        run.work = work_.path();
+        run.name = "sifkit-build-" + std::to_string(::getpid()) + "-post";
+        const int status = rootfs::run_in_root(rootfs(), run);
+        note_usage();
+        const sif::UniqueFd root(::open(rootfs().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        ::unlinkat(root.get(), ".post.script", 0);
+        if (status != 0) {
+            section_failed(def_, *first, status);
+        }
+    }
+
+    void run_test() {
+        const DefinitionSection* test = def_.section("test");
+        if (build_.notest || test == nullptr || test->body.empty()) {
+            return;
+        }
+        rootfs::SandboxRun run;
+        // The test action sources the image's environment, as `apptainer test` runs it.
+        run.args = {"/.singularity.d/actions/test"};
+        run.env = container_env();
+        run.binds = network_binds();
+        run.work = work_.path();
+        run.name = "sifkit-build-" + std::to_string(::getpid()) + "-test";
+        const int status = rootfs::run_in_root(rootfs(), run);
+        if (status != 0) {
+            section_failed(def_, *test, status, " (--notest skips it)");
+        }
+    }
+
+    const SandboxBuild& build_;
+    const Definition& def_;
+    rootfs::WorkDirectory work_;
+    std::uint64_t peak_usage_ = 0;
+};
+
+// The caller's line in /etc/subuid or /etc/subgid ("NAME:START:COUNT" or "UID:START:COUNT").
+bool has_subordinate_range(const char* file, const std::string& name, uid_t id) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+        const auto colon = line.find(':');
+        const std::string owner = line.substr(0, colon);
+        if (colon != std::string::npos && (owner == name || owner == std::to_string(id))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> own_arguments() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string arg; std::getline(in, arg, '\0');) {
+        args.push_back(arg);
+    }
+    return args;
+}
+
+}  // namespace
+
+void run_sandbox_build(const SandboxBuild& build) {
+    SandboxBuilder builder(build);
+    builder.run();
+}
+
+void enter_build_user_namespace() {
+    if (::geteuid() == 0 || rootfs::in_user_namespace()) {
+        return;
+    }
+    const struct passwd* account = ::getpwuid(::getuid());
+    const std::string name = account != nullptr ? account->pw_name : std::to_string(::getuid());
+    if (!has_subordinate_range("/etc/subuid", name, ::getuid()) ||
+        !has_subordinate_range("/etc/subgid", name, ::getuid())) {
+        throw Error(ErrorKind::unsupported,
+                    "a rootless build that runs commands needs subordinate IDs for " + name +
+                        " in /etc/subuid and /etc/subgid (e.g. \"" + name +
+                        ":100000:65536\", as for Apptainer's --fakeroot) and Debian's uidmap "
+                        "package; or build as root");
+    }
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    std::vector<std::string> args{
+        "unshare",    "--user", "--map-root-user",
+        "--map-auto", "--",     ec ? std::string("sifkit") : self.string()};
+    const auto own = own_arguments();
+    args.insert(args.end(), own.begin() + (own.empty() ? 0 : 1), own.end());
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execvp("unshare", argv.data());
+    throw Error(ErrorKind::unsupported,
+                std::string("cannot run unshare (util-linux) for a rootless build: ") +
+                    std::strerror(errno));
+}
+
+}  // namespace sifkit::cli

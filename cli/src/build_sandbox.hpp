@@ -1,0 +1,47 @@
+// `sifkit build` of a definition file whose sections run commands (%pre, %setup, %post,
+// %appinstall, %test). The image without them is built as convert builds it (streaming, fast
+// compression) into a work directory, unpacked there, the sections run — %pre and %setup on the
+// host, %post (with the %appinstall sections appended, as Apptainer does) and %test in the image
+// with runc — and the tree is packed into OUT.sif with the objects of the first image. The work
+// directory is reported and removed at the end, also on failure and on Ctrl-C.
+//
+// Rootless: the build re-executes itself in a user namespace made by util-linux's `unshare
+// --map-root-user --map-auto` (newuidmap with the caller's /etc/subuid and /etc/subgid ranges,
+// Apptainer's --fakeroot mapping), so that files %post gives to other users keep those owners.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sifkit/oci2sif/convert.hpp"
+#include "sifkit/oci2sif/definition.hpp"
+
+namespace sifkit::cli {
+
+struct SandboxBuild {
+    std::shared_ptr<const oci2sif::Definition> definition;
+    std::filesystem::path output;
+    std::string tmpdir;  // empty: $SIFKIT_TMPDIR, $APPTAINER_TMPDIR, $TMPDIR, /tmp
+    bool notest = false;
+    bool quiet = false;
+    bool json = false;  // the summary as convert --json prints it, plus "sandbox_bytes"
+    // The options of the final image (squashfs settings, --force, the recorded time).
+    oci2sif::ConvertOptions final_options;
+    // Builds `definition` (its commands left out) as convert would, into `output`, with
+    // `compression` instead of the user's: the streaming part of the build.
+    std::function<void(const std::filesystem::path& output,
+                       std::shared_ptr<const oci2sif::Definition> definition)>
+        build_base;
+};
+
+void run_sandbox_build(const SandboxBuild& build);
+
+// For a rootless caller, before anything else: re-executes this command in a user namespace
+// mapping the caller to root and its subordinate IDs above (does not return). Does nothing as
+// root or when already in a user namespace. A usage Error says what is missing (no range in
+// /etc/subuid, no newuidmap).
+void enter_build_user_namespace();
+
+}  // namespace sifkit::cli
