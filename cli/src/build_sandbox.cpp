@@ -233,7 +233,6 @@ class SandboxBuilder {
         run_post();
         merge_post_labels(rootfs(), def_);
         run_test();
-        note_usage();
         oci2sif::RepackOptions repack;
         repack.root = rootfs();
         repack.like = base;
@@ -262,6 +261,13 @@ class SandboxBuilder {
         }
     }
 
+    // A definition without commands but with %test, built by the streaming conversion: the
+    // finished image (not yet in its place) is unpacked and tested.
+    void test_image(const fs::path& image) {
+        unpack(image);
+        run_test();
+    }
+
   private:
     fs::path rootfs() const { return work_.path() / "rootfs"; }
 
@@ -272,6 +278,7 @@ class SandboxBuilder {
         const rootfs::SquashfsImage root = rootfs::open_root(image);
         const rootfs::UnpackReport report = rootfs::unpack_to_directory(root, rootfs());
         report_unpack_skips(report, rootfs().string());
+        note_usage();
     }
 
     void run_host_section(const std::string& name, const std::vector<std::string>& env) {
@@ -369,6 +376,7 @@ class SandboxBuilder {
         run.work = work_.path();
         run.name = "sifkit-build-" + std::to_string(::getpid()) + "-test";
         const int status = rootfs::run_in_root(rootfs(), run);
+        note_usage();
         if (status != 0) {
             section_failed(def_, *test, status, " (--notest skips it)");
         }
@@ -407,6 +415,16 @@ std::vector<std::string> own_arguments() {
 void run_sandbox_build(const SandboxBuild& build) {
     SandboxBuilder builder(build);
     builder.run();
+}
+
+bool runs_test(const oci2sif::Definition& definition) {
+    const DefinitionSection* test = definition.section("test");
+    return test != nullptr && test->body.find_first_not_of(" \t\n") != std::string::npos;
+}
+
+void test_built_image(const fs::path& image, const SandboxBuild& build) {
+    SandboxBuilder builder(build);
+    builder.test_image(image);
 }
 
 void enter_build_user_namespace() {

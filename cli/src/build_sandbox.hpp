@@ -38,6 +38,14 @@ struct SandboxBuild {
 
 void run_sandbox_build(const SandboxBuild& build);
 
+// Whether the definition has a %test with something in it.
+bool runs_test(const oci2sif::Definition& definition);
+// %test of a definition without other commands: `image` (the streaming build's output before
+// it is renamed into place) is unpacked into a work directory and tested there; a failure
+// prints its line and throws ReportedFailure (the caller's output is then discarded). Uses
+// `build`'s definition, tmpdir, quiet and json.
+void test_built_image(const std::filesystem::path& image, const SandboxBuild& build);
+
 // For a rootless caller, before anything else: re-executes this command in a user namespace
 // mapping the caller to root and its subordinate IDs above (does not return). Does nothing as
 // root or when already in a user namespace. A usage Error says what is missing (no range in

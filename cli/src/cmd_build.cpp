@@ -26,21 +26,40 @@ struct BuildCommand {
     PullRequest pull;  // registry and conversion options
 };
 
+using PublishHook = std::function<void(const std::filesystem::path&)>;
+
 void convert_local(const BuildCommand& o, const std::string& source,
                    std::shared_ptr<const oci2sif::Definition> definition, const std::string& output,
-                   const ConvertCliOptions& cli) {
+                   const ConvertCliOptions& cli, PublishHook before_publish = {}) {
     oci2sif::ConvertOptions options;
     options.source = source;
     options.output = output;
     options.architecture = o.arch;
     options.definition = std::move(definition);
+    options.before_publish = std::move(before_publish);
     cli.apply(options);
     run_conversion(options, cli);
 }
 
 void convert_local(const BuildCommand& o, const std::string& source,
-                   std::shared_ptr<const oci2sif::Definition> definition) {
-    convert_local(o, source, std::move(definition), o.output, o.pull.convert);
+                   std::shared_ptr<const oci2sif::Definition> definition,
+                   PublishHook before_publish = {}) {
+    convert_local(o, source, std::move(definition), o.output, o.pull.convert,
+                  std::move(before_publish));
+}
+
+// %test of a definition without other commands: run on the finished image before it is
+// renamed into place (the streaming build stays as fast as convert otherwise).
+PublishHook test_hook(const BuildCommand& o, std::shared_ptr<const oci2sif::Definition> def) {
+    if (o.notest || !runs_test(*def)) {
+        return {};
+    }
+    SandboxBuild build;
+    build.definition = std::move(def);
+    build.tmpdir = o.tmpdir;
+    build.quiet = o.pull.convert.quiet;
+    build.json = o.pull.convert.json;
+    return [build](const std::filesystem::path& image) { test_built_image(image, build); };
 }
 
 // The base of a sandbox build: quick to write and to read back, and quiet (the final image
@@ -133,15 +152,19 @@ void build_definition(const BuildCommand& o) {
         build_with_sandbox(o, def);
         return;
     }
+    if (test_hook(o, def)) {
+        enter_build_user_namespace();  // %test runs in the image: unpacked with its owners
+    }
     const std::string& agent = def->bootstrap;
     if (agent == "docker") {
         PullRequest pull = o.pull;
         pull.reference = "docker://" + def->from;
         pull.output = o.output;
         pull.definition = def;
+        pull.before_publish = test_hook(o, def);
         run_pull(pull);
     } else {
-        convert_local(o, local_base_source(*def), def);
+        convert_local(o, local_base_source(*def), def, test_hook(o, def));
     }
 }
 

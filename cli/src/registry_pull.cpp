@@ -111,6 +111,7 @@ void run_pull(const PullRequest& o) {
     options.use_cache = !o.no_cache;
     options.jobs = std::max(1U, o.jobs);
     options.convert.definition = o.definition;
+    options.convert.before_publish = o.before_publish;
     if (!o.cosign_keys.empty()) {
         check_cosign(o, options);
     }

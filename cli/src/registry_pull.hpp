@@ -24,6 +24,8 @@ struct PullRequest {
     RegistryCliOptions registry;
     // A definition file with "Bootstrap: docker" being built on the pulled image.
     std::shared_ptr<const oci2sif::Definition> definition;
+    // ConvertOptions::before_publish (a definition's %test).
+    std::function<void(const std::filesystem::path&)> before_publish;
 };
 
 // Pulls, writes `output` whole or not at all, prints the summary (unless --quiet).

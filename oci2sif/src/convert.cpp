@@ -273,6 +273,9 @@ ConvertResult Conversion::write_oci_sif(std::int64_t time) {
 // Makes the finished image durable and renames it into place.
 ConvertResult Conversion::publish(sif::Image& image, sif::AtomicFile& output) {
     image.sync();
+    if (options_.before_publish) {
+        options_.before_publish(output.temporary_path());
+    }
     result_.sif_bytes = image.file_size();
     output.commit();
     result_.output = options_.output;

@@ -240,3 +240,33 @@ TEST_CASE("a rootless build without subordinate IDs is refused in one line", "[b
           std::string::npos);
     CHECK_FALSE(fs::exists(area / "out.sif"));
 }
+
+TEST_CASE("%test of a definition without other commands runs on the streamed image",
+          "[build-sandbox]") {
+    const fs::path area = work_area("streamed-test");
+    const fs::path def = area / "streamed.def";
+    t::write_file(def,
+                  "Bootstrap: oci\nFrom: {{ LAYOUT }}:latest\n\n%files\n"
+                  "    data/hello.txt /opt/hello.txt\n\n%test\n"
+                  "    grep -q 'hello from %files' /opt/hello.txt\n    test -n \"$OPTION\"\n");
+    const fs::path out = area / "out.sif";
+    // $OPTION is unset in the image: the test fails, and the finished image is not kept.
+    const auto failed = build(area, {out.string(), def.string()});
+    CHECK(failed.exit_code == 15);
+    CHECK(failed.err.find(def.string() + ":7: %test failed (exit status 1) (--notest skips it); "
+                                         "nothing was written\n") != std::string::npos);
+    CHECK(failed.err.find("+ grep") == std::string::npos);  // %test is not traced
+    check_only(area, {"streamed.def", "tmp"});
+    CHECK(fs::is_empty(area / "tmp"));
+
+    // With an %environment that sets it, the same image passes and is written as it was tested.
+    t::write_file(def, t::read_file(def) + "\n%environment\n    export OPTION=on\n");
+    const auto passed = build(area, {out.string(), def.string()});
+    INFO(passed.describe());
+    CHECK(passed.exit_code == 0);
+    CHECK(passed.err.find(" used, removed\n") != std::string::npos);
+    const auto notest = build(area, {"--notest", (area / "notest.sif").string(), def.string()});
+    CHECK(notest.exit_code == 0);
+    CHECK(notest.err.find("build sandbox") == std::string::npos);  // nothing unpacked
+    CHECK(t::read_file(out) == t::read_file(area / "notest.sif"));
+}

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,9 @@ struct ConvertOptions {
     // able to ask for more than the machine has. Past it: one-line invalid_input error.
     std::uint64_t max_entries = kDefaultMaxEntries;
     static constexpr std::uint64_t kDefaultMaxEntries = 4'000'000;
+    // Called with the finished image's temporary path just before it is renamed to `output`
+    // (sifkit build runs %test on it); an exception discards it. Empty: nothing.
+    std::function<void(const std::filesystem::path& image)> before_publish;
 };
 
 // Progress of a conversion, for a progress bar. Called from the converting thread.
