@@ -34,8 +34,8 @@ mksquashfs root rootfs.squashfs -noappend -quiet -no-progress >/dev/null
 printf 'Bootstrap: docker\nFrom: alpine:3\n' >recipe.def
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(855)))' >sig.bin
 
-# docs/build.md's definition files: greet.def over the layout with a file to copy, and post.def,
-# which needs a sandbox sifkit does not have yet.
+# docs/build.md's definition files: greet.def over the layout with a file to copy, post.def with
+# %post and %test, failing.def whose %post fails.
 mkdir files
 printf 'hello from %%files\n' >files/greeting.txt
 cat >greet.def <<'DEF'
@@ -60,7 +60,19 @@ From: layout:latest
 %help
     Greets whoever WHO names.
 DEF
-printf 'Bootstrap: oci\nFrom: layout:latest\n\n%%post\n    touch /built\n' >post.def
+cat >post.def <<'DEF'
+Bootstrap: oci
+From: layout:latest
+
+%post
+    echo "made by %post" > /built
+    busybox mkdir -p /home/alice
+    busybox chown 1234:1234 /home/alice
+
+%test
+    test "$(cat /built)" = "made by %post"
+DEF
+printf 'Bootstrap: oci\nFrom: layout:latest\n\n%%post\n    echo "made by %%post" > /built\n    false\n' >failing.def
 
 # The public part of the reference library's OpenPGP test key (`key import` examples).
 cp "$repo/tests/fixtures/sign/unit-test-public.asc" .
