@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The signals the CLI cleans up on: held back while runc runs, and passed on to it.
+// The signals the CLI cleans up on: held back while runc runs; they end the container.
 sigset_t terminating_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -51,15 +51,43 @@ sigset_t terminating_signals() {
     ::_exit(127);
 }
 
-// Waits for `child`, passing on the terminating signals sent to this process meanwhile.
-// Returns the wait status and the last signal passed on (0 when none).
-std::pair<int, int> wait_forwarding(pid_t child, const sigset_t& held) {
-    int forwarded = 0;
+// Runs a short runc command (`runc kill`) to its end; its failure is not an error (the container
+// may be gone already).
+void run_runc_quietly(const std::vector<std::string>& argv) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            ::dup2(null, STDIN_FILENO);
+            ::dup2(null, STDOUT_FILENO);
+            ::dup2(null, STDERR_FILENO);
+        }
+        std::vector<char*> args;
+        for (const auto& arg : argv) {
+            args.push_back(const_cast<char*>(arg.c_str()));
+        }
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    while (child > 0 && ::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+// Waits for `child` (`runc run`). A terminating signal sent to this process meanwhile ends the
+// container: the command runs as its PID 1, which the kernel shields from every signal but
+// SIGKILL, so passing SIGINT on would not stop `sleep` or `make`; `runc kill ... KILL` does,
+// and with it every process of the container. Returns the wait status and the signal received
+// (0 when none).
+std::pair<int, int> wait_or_kill(pid_t child, const sigset_t& held,
+                                 const std::vector<std::string>& kill_command) {
+    int received = 0;
     for (;;) {
         int status = 0;
         const pid_t done = ::waitpid(child, &status, WNOHANG);
         if (done == child) {
-            return {status, forwarded};
+            return {status, received};
         }
         if (done < 0 && errno != EINTR) {
             throw Error(ErrorKind::internal, std::string("waitpid: ") + std::strerror(errno));
@@ -67,8 +95,8 @@ std::pair<int, int> wait_forwarding(pid_t child, const sigset_t& held) {
         const struct timespec tick { 0, 50'000'000 };
         const int signal_number = ::sigtimedwait(&held, nullptr, &tick);
         if (signal_number > 0) {
-            forwarded = signal_number;
-            ::kill(child, signal_number);
+            received = signal_number;
+            run_runc_quietly(kill_command);
         }
     }
 }
@@ -124,7 +152,8 @@ int run_in_root(const fs::path& rootfs, const SandboxRun& run) {
     report_write.reset();
     std::pair<int, int> waited{0, 0};
     try {
-        waited = wait_forwarding(child, held);
+        waited =
+            wait_or_kill(child, held, {"runc", "--root", state.string(), "kill", run.name, "KILL"});
     } catch (...) {
         ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
         throw;

@@ -36,9 +36,10 @@ struct SandboxRun {
 // Runs `run.args` with `rootfs` (writable) as the root; the process shares the caller's standard
 // streams (stdin is /dev/null). Returns its exit status, or 128 + N when signal N ended it.
 // Throws sifkit::Error when runc cannot be started (not installed: unsupported). While it runs,
-// SIGINT/SIGTERM/SIGHUP are held back in the caller (runc passes them to the command); they are
-// delivered once it has exited, so that the caller's handler cleans up after the container and
-// not under it.
+// SIGINT/SIGTERM/SIGHUP are held back in the caller: one of them kills the container (`runc kill
+// ... KILL`: the command is the container's PID 1, which ignores other signals), and is delivered
+// once runc has exited, so that the caller's handler cleans up after the container and not under
+// it.
 int run_in_root(const std::filesystem::path& rootfs, const SandboxRun& run);
 
 // True when this process runs in a user namespace other than the initial one: root there may
