@@ -233,9 +233,38 @@ class SandboxBuilder {
         run_post();
         merge_post_labels(rootfs(), def_);
         run_test();
+        pack(base, started);
+    }
+
+    // `sifkit build OUT.sif IN.sif`: the image's tree packed again with the options given
+    // (compression, block size, time), its other objects kept.
+    void rebuild(const fs::path& image) {
+        const auto started = std::chrono::steady_clock::now();
+        {
+            const sif::Image source = sif::Image::open(image);
+            if (source.primary_partition() == nullptr) {
+                throw Error(ErrorKind::unsupported,
+                            "a rebuild takes a SIF with a primary partition (for an OCI-SIF, "
+                            "export it and build from the export)",
+                            image.string());
+            }
+        }
+        unpack(image);
+        pack(image, started);
+    }
+
+    // A definition without commands but with %test, built by the streaming conversion: the
+    // finished image (not yet in its place) is unpacked and tested.
+    void test_image(const fs::path& image) {
+        unpack(image);
+        run_test();
+    }
+
+  private:
+    void pack(const fs::path& like, std::chrono::steady_clock::time_point started) {
         oci2sif::RepackOptions repack;
         repack.root = rootfs();
-        repack.like = base;
+        repack.like = like;
         repack.output = build_.output;
         repack.overwrite = build_.final_options.overwrite;
         repack.squashfs = build_.final_options.squashfs;
@@ -261,14 +290,6 @@ class SandboxBuilder {
         }
     }
 
-    // A definition without commands but with %test, built by the streaming conversion: the
-    // finished image (not yet in its place) is unpacked and tested.
-    void test_image(const fs::path& image) {
-        unpack(image);
-        run_test();
-    }
-
-  private:
     fs::path rootfs() const { return work_.path() / "rootfs"; }
 
     void note_usage() { peak_usage_ = std::max(peak_usage_, work_.disk_usage()); }
@@ -420,6 +441,12 @@ void run_sandbox_build(const SandboxBuild& build) {
 bool runs_test(const oci2sif::Definition& definition) {
     const DefinitionSection* test = definition.section("test");
     return test != nullptr && test->body.find_first_not_of(" \t\n") != std::string::npos;
+}
+
+void rebuild_sif(const fs::path& image, SandboxBuild build) {
+    build.definition = std::make_shared<const Definition>();
+    SandboxBuilder builder(build);
+    builder.rebuild(image);
 }
 
 void test_built_image(const fs::path& image, const SandboxBuild& build) {

@@ -38,6 +38,11 @@ struct SandboxBuild {
 
 void run_sandbox_build(const SandboxBuild& build);
 
+// `sifkit build OUT.sif IN.sif`: IN's tree unpacked into a work directory and packed again with
+// `build.final_options` (compression, block size, time), IN's definition file and other objects
+// kept (signatures dropped: they would not hold). `build.definition` is not used.
+void rebuild_sif(const std::filesystem::path& image, SandboxBuild build);
+
 // Whether the definition has a %test with something in it.
 bool runs_test(const oci2sif::Definition& definition);
 // %test of a definition without other commands: `image` (the streaming build's output before

@@ -184,8 +184,17 @@ void run(const BuildCommand& o) {
         case SourceForm::definition:
             build_definition(o);
             return;
-        case SourceForm::sif:
-            throw sif_base_unsupported("", o.source);
+        case SourceForm::sif: {
+            enter_build_user_namespace();  // the tree keeps its owners
+            SandboxBuild build;
+            build.output = o.output;
+            build.tmpdir = o.tmpdir;
+            build.quiet = o.pull.convert.quiet;
+            build.json = o.pull.convert.json;
+            o.pull.convert.apply(build.final_options);
+            rebuild_sif(o.source, build);
+            return;
+        }
         case SourceForm::other:
             break;
     }

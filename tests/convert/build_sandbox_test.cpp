@@ -270,3 +270,27 @@ TEST_CASE("%test of a definition without other commands runs on the streamed ima
     CHECK(notest.err.find("build sandbox") == std::string::npos);  // nothing unpacked
     CHECK(t::read_file(out) == t::read_file(area / "notest.sif"));
 }
+
+TEST_CASE("a SIF rebuilt with other squashfs options keeps its tree and objects",
+          "[build-sandbox]") {
+    const fs::path area = work_area("rebuild");
+    const fs::path original = area / "post.sif";
+    REQUIRE(build(area, {"-q", original.string(), "post.def"}).exit_code == 0);
+    const fs::path rebuilt = area / "rebuilt.sif";
+    t::RunOptions options;
+    options.env = {"TMPDIR=" + (area / "tmp").string()};
+    const auto result = t::run({t::sifkit_bin().string(), "build", "-q", "--compression", "zstd",
+                                rebuilt.string(), original.string()},
+                               options);
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    CHECK(fs::is_empty(area / "tmp"));
+    CHECK(entries(rebuilt) == entries(original));  // owners, modes, link targets
+    const auto squashfs = t::run({"unsquashfs", "-s", rebuilt.string() + ".sqfs"});
+    CHECK(squashfs.out.find("Compression zstd") != std::string::npos);
+    for (const char* flag : {"--deffile", "--labels", "--runscript"}) {
+        CHECK(run_sifkit({"inspect", flag, rebuilt.string()}).out ==
+              run_sifkit({"inspect", flag, original.string()}).out);
+    }
+    CHECK(cat(rebuilt, "/home/alice/notes.txt") == "data of alice\n");
+}
