@@ -13,8 +13,8 @@
 #   umoci+mksquashfs umoci unpack BASE DIR && mksquashfs DIR OUT        (no runtime files, no SIF)
 #
 # BASE is the shared corpus's Debian image (../shared/bench/make-corpus.sh into $CORPUS). Every
-# tool compresses with gzip on 2 threads (mksquashfs -processors 2, sifkit --compress-threads 2).
-# Needs root for umoci unpack and for the %post build (rootless needs a subuid range).
+# tool compresses with gzip on 2 threads (mksquashfs -processors 2, sifkit convert -j 2, build
+# --compress-threads 2). Needs root for umoci unpack and for the %post build (rootless needs a subuid range).
 #
 # Environment: SIFKIT (default <repo>/build/cli/sifkit; build Release for numbers), RUNS
 # (default 3), BENCH_DIR (default ${TMPDIR:-/tmp}/sifkit-bench-build), CORPUS.
@@ -66,7 +66,7 @@ row() {  # TASK BASE_SECONDS
         "$(awk -v a="$m_seconds" -v b="$2" 'BEGIN { printf "%.2f", a / b }')"
 }
 bench_setup() { rm -f out.sif out.sqfs; }
-bench_measure "$runs" null "$sifkit" convert -q --compress-threads 2 "oci:$base" out.sif
+bench_measure "$runs" null "$sifkit" convert -q -j 2 "oci:$base" out.sif
 baseline=$m_seconds
 row convert "$baseline"
 bench_measure "$runs" null "$sifkit" build -q --compress-threads 2 out.sif plain.def
