@@ -422,6 +422,17 @@ bool has_subordinate_range(const char* file, const std::string& name, uid_t id) 
     return false;
 }
 
+bool on_path(const std::string& tool) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::vector<std::string> own_arguments() {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::vector<std::string> args;
@@ -467,6 +478,13 @@ void enter_build_user_namespace() {
                         " in /etc/subuid and /etc/subgid (e.g. \"" + name +
                         ":100000:65536\", as for Apptainer's --fakeroot) and Debian's uidmap "
                         "package; or build as root");
+    }
+    for (const char* tool : {"unshare", "newuidmap", "newgidmap"}) {
+        if (!on_path(tool)) {
+            throw Error(ErrorKind::unsupported,
+                        std::string("a rootless build that runs commands needs ") + tool +
+                            " (Debian packages util-linux and uidmap); or build as root");
+        }
     }
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "sifkit/rootfs/sandbox.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,17 +47,24 @@ void report_replaced_tree_left(const std::string& destination, const std::string
 }
 
 void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination) {
+    // In a user namespace (a rootless build) root may give only the IDs it maps, and no one
+    // may create devices: say that, not "needs root".
+    const bool namespaced = rootfs::in_user_namespace();
     if (report.owners_not_applied > 0) {
         std::fprintf(stderr,
-                     "sifkit: warning: %s: %llu entries keep your own uid/gid instead of the "
-                     "image's (changing owners needs root or a user namespace), e.g. %s\n",
+                     "sifkit: warning: %s: %llu entries keep %s instead of the image's (%s), "
+                     "e.g. %s\n",
                      destination.c_str(),
                      static_cast<unsigned long long>(report.owners_not_applied),
+                     namespaced ? "root's uid/gid" : "your own uid/gid",
+                     namespaced ? "their IDs are outside this user namespace's mapping"
+                                : "changing owners needs root or a user namespace",
                      report.first_owner_skipped.c_str());
     }
     if (report.devices_skipped > 0) {
-        std::fprintf(stderr, "sifkit: warning: %s: %llu device node(s) not created (needs root)\n",
-                     destination.c_str(), static_cast<unsigned long long>(report.devices_skipped));
+        std::fprintf(stderr, "sifkit: warning: %s: %llu device node(s) not created (%s)\n",
+                     destination.c_str(), static_cast<unsigned long long>(report.devices_skipped),
+                     namespaced ? "not allowed in a user namespace" : "needs root");
     }
     if (report.xattrs_skipped > 0) {
         std::fprintf(stderr,
