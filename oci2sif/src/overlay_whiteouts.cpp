@@ -39,6 +39,9 @@ bool OverlayWhiteouts::next(Entry& entry) {
             base.size() > kWhiteoutPrefix.size()) {
             const std::string target = (parent.empty() ? "" : parent + "/") +
                                        std::string(base.substr(kWhiteoutPrefix.size()));
+            if (present_.count(target) != 0) {
+                continue;  // the layer's own entry stays, and hides what is below
+            }
             entry.path = target;
             entry.type = EntryType::char_device;
             entry.dev_major = 0;
@@ -50,6 +53,11 @@ bool OverlayWhiteouts::next(Entry& entry) {
         }
         if (entry.type == EntryType::directory) {
             directories_[entry.path] = entry;
+        }
+        // The path and its parents, up to the first already recorded (its parents are too).
+        for (std::string path = entry.path; !path.empty() && present_.insert(path).second;) {
+            const auto up = path.rfind('/');
+            path.resize(up == std::string::npos ? 0 : up);
         }
         return true;
     }

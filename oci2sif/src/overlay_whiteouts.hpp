@@ -3,11 +3,14 @@
 // NAME, and a directory holding `.wh..wh..opq` gets the trusted.overlay.opaque="y" xattr
 // (oci-tools' whiteoutsToOverlayFS). Opaque markers may come before or after their directory,
 // so every opaque directory is repeated at the end of the stream with the xattr: within one
-// layer the later entry of a path wins.
+// layer the later entry of a path wins. A whiteout hides the layers below only, never its own
+// layer's entries (image-spec), so a whiteout of a path the layer already holds is dropped: that
+// entry hides the lower layers by itself.
 #pragma once
 
 #include <map>
 #include <string>
+#include <unordered_set>
 
 #include "entry.hpp"
 
@@ -24,6 +27,7 @@ class OverlayWhiteouts final : public EntryStream {
     EntryStream* inner_;
     std::map<std::string, Entry> directories_;  // directory entries seen, by path
     std::map<std::string, bool> opaque_;        // directories with an opaque marker
+    std::unordered_set<std::string> present_;   // paths of this layer's entries and their parents
     bool draining_ = false;
     std::map<std::string, bool>::iterator drain_at_;
 };
