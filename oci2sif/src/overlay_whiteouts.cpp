@@ -33,7 +33,9 @@ bool OverlayWhiteouts::next(Entry& entry) {
         const std::string_view base =
             std::string_view(entry.path).substr(slash == std::string::npos ? 0 : slash + 1);
         if (base == kOpaqueMarker) {
-            opaque_[parent] = true;
+            if (!bottom_) {
+                opaque_[parent] = true;
+            }
             continue;
         }
         if (base.substr(0, 8) == ".wh..wh.") {
@@ -51,6 +53,9 @@ bool OverlayWhiteouts::next(Entry& entry) {
             base.size() > kWhiteoutPrefix.size()) {
             const std::string target = (parent.empty() ? "" : parent + "/") +
                                        std::string(base.substr(kWhiteoutPrefix.size()));
+            if (bottom_) {
+                continue;  // nothing below to hide
+            }
             const auto present = present_.find(target);
             if (present != present_.end()) {
                 // The layer's own entry stays and hides what is below by itself; a directory

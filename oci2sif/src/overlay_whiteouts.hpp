@@ -21,7 +21,9 @@ namespace sifkit::oci2sif {
 
 class OverlayWhiteouts final : public EntryStream {
   public:
-    explicit OverlayWhiteouts(EntryStream& inner) : inner_(&inner) {}
+    // `bottom`: the image's first layer, with nothing below to hide: its whiteouts and opaque
+    // markers are dropped (as the squashed image drops them), not written.
+    OverlayWhiteouts(EntryStream& inner, bool bottom) : inner_(&inner), bottom_(bottom) {}
 
     bool next(Entry& entry) override;
     std::size_t read_data(std::span<std::byte> data) override;
@@ -32,6 +34,7 @@ class OverlayWhiteouts final : public EntryStream {
     bool whited_ancestor(const std::string& path, Entry& directory);
 
     EntryStream* inner_;
+    bool bottom_;
     std::map<std::string, Entry> directories_;  // directory entries seen, by path
     std::map<std::string, bool> opaque_;        // directories with an opaque marker
     // Paths of this layer's entries and their parents: true for directories.

@@ -21,9 +21,9 @@ struct Result {
 // The layer's tree as the per-layer squashfs gets it: within the layer the later entry of a
 // path wins. An entry below a path that is then anything but a directory fails the test (the
 // merge would refuse the layer).
-std::map<std::string, Result> convert(const Layer& layer) {
+std::map<std::string, Result> convert(const Layer& layer, bool bottom = false) {
     MemoryEntries entries = layer.stream();
-    OverlayWhiteouts converted(entries);
+    OverlayWhiteouts converted(entries, bottom);
     std::map<std::string, Result> tree;
     Entry entry;
     while (converted.next(entry)) {
@@ -82,6 +82,13 @@ TEST_CASE("a whiteout of a path the same layer holds leaves the layer's entry", 
         CHECK(tree.at("d").type == EntryType::directory);
         CHECK(tree.at("d").opaque);
         CHECK(tree.at("d").mode == 0750);
+    }
+    SECTION("in the bottom layer, whiteouts and opaque markers hide nothing and are dropped") {
+        const auto tree = convert(Layer().whiteout("", "gone").dir("d").opaque("d"), true);
+        CHECK(tree.count("gone") == 0);
+        CHECK(tree.at("d").type == EntryType::directory);
+        CHECK_FALSE(tree.at("d").opaque);
+        CHECK(tree.size() == 1);
     }
     SECTION("nested: a whiteout below a whited-out directory") {
         const auto tree =
