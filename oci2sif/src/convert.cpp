@@ -389,7 +389,7 @@ void Conversion::merge_image_layer(LayerMerger& merger, std::size_t layer, int l
         std::optional<OverlayWhiteouts> converted;
         EntryStream* input = entries.get();
         if (overlay) {
-            input = &converted.emplace(*entries);
+            input = &converted.emplace(*entries, layer == 0);
         }
         if (again) {
             merger.refill(*input);

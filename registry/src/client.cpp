@@ -519,6 +519,25 @@ ManifestDocument Client::get_manifest(const std::string& reference, std::size_t 
     return doc;
 }
 
+std::optional<std::string> Client::get_referrers(const std::string& digest,
+                                                 const std::string& artifact_type,
+                                                 std::size_t limit) {
+    HttpRequest request;
+    request.url =
+        state_->repo_path("/referrers/" + digest + "?artifactType=" + url_escape(artifact_type));
+    request.headers.push_back("Accept: application/vnd.oci.image.index.v1+json");
+    request.max_body = limit;
+    request.follow_redirects = true;
+    const HttpResult result = state_->with_retries(request);
+    if (result.failure == Failure::none && result.response.status == 404) {
+        return std::nullopt;  // distribution 2.x and others without the OCI 1.1 API
+    }
+    if (result.failure != Failure::none || result.response.status != 200) {
+        state_->fail(result, "referrers of " + digest);
+    }
+    return result.response.body;
+}
+
 std::vector<std::string> Client::list_tags() {
     std::vector<std::string> tags;
     std::string next = state_->repo_path("/tags/list");

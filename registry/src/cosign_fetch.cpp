@@ -11,6 +11,11 @@ namespace {
 constexpr std::string_view kSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
 constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
 constexpr std::uint64_t kMaxPayload = 1 << 20;
+// The artifact type of cosign's signature manifests in OCI 1.1 mode.
+constexpr std::string_view kSignatureArtifact = "application/vnd.dev.cosign.artifact.sig.v1+json";
+// Signature manifests read through the referrers API: each costs a request, and a signer needs
+// one; a registry listing thousands is hostile.
+constexpr std::size_t kMaxSignatureManifests = 64;
 
 std::string fetch_small_blob(Client& client, const std::string& digest, std::uint64_t size) {
     if (size > kMaxPayload) {
@@ -33,27 +38,13 @@ std::string fetch_small_blob(Client& client, const std::string& digest, std::uin
     return bytes;
 }
 
-}  // namespace
-
-CosignLookup fetch_cosign_signatures(const Reference& ref, const ClientOptions& options) {
-    Client client(ref.registry, ref.repository, options);
-    CosignLookup lookup;
-    lookup.digest = client.get_manifest(ref.manifest_reference()).digest;
-    lookup.signature_tag = "sha256-" + lookup.digest.substr(7) + ".sig";
-    ManifestDocument signatures;
-    try {
-        signatures = client.get_manifest(lookup.signature_tag, kMaxPayload);
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::not_found) {
-            return lookup;  // not signed
-        }
-        throw;
-    }
-    const auto json = nlohmann::json::parse(signatures.body, nullptr, false);
+// The signature layers of one cosign signature manifest, appended to `lookup`.
+void add_signatures(Client& client, const std::string& body, const std::string& name,
+                    CosignLookup& lookup) {
+    const auto json = nlohmann::json::parse(body, nullptr, false);
     if (!json.is_object() || !json.contains("layers") || !json["layers"].is_array()) {
         throw Error(ErrorKind::invalid_input,
-                    "the cosign signature manifest " + lookup.signature_tag + " has no layers",
-                    client.name());
+                    "the cosign signature manifest " + name + " has no layers", client.name());
     }
     for (const auto& layer : json["layers"]) {
         if (!layer.is_object() || layer.value("mediaType", std::string()) != kSimpleSigning) {
@@ -74,6 +65,53 @@ CosignLookup fetch_cosign_signatures(const Reference& ref, const ClientOptions& 
             {fetch_small_blob(client, digest, layer.value("size", std::uint64_t{0})),
              annotations->value(std::string(kSignatureAnnotation), std::string())});
     }
+}
+
+}  // namespace
+
+CosignLookup fetch_cosign_signatures(const Reference& ref, const ClientOptions& options) {
+    Client client(ref.registry, ref.repository, options);
+    CosignLookup lookup;
+    lookup.digest = client.get_manifest(ref.manifest_reference()).digest;
+    lookup.signature_tag = "sha256-" + lookup.digest.substr(7) + ".sig";
+    // OCI 1.1 referrers first (cosign --registry-referrers-mode=oci-1-1 stores one manifest per
+    // signature there, with the image as its subject), then the tag scheme, which older cosign
+    // and SingularityCE 4.3 write and which registries without the API only have.
+    if (const auto referrers =
+            client.get_referrers(lookup.digest, std::string(kSignatureArtifact))) {
+        const auto index = nlohmann::json::parse(*referrers, nullptr, false);
+        if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array()) {
+            throw Error(ErrorKind::invalid_input,
+                        "the referrers of " + lookup.digest + " are not an image index",
+                        client.name());
+        }
+        std::size_t read = 0;
+        for (const auto& entry : index["manifests"]) {
+            if (!entry.is_object() ||
+                entry.value("artifactType", std::string()) != kSignatureArtifact ||
+                !sif::is_sha256_digest(entry.value("digest", std::string()))) {
+                continue;  // registries may ignore the filter: other artifacts are not ours
+            }
+            if (++read > kMaxSignatureManifests) {
+                throw Error(ErrorKind::invalid_input,
+                            "more than " + std::to_string(kMaxSignatureManifests) +
+                                " cosign signature manifests refer to " + lookup.digest,
+                            client.name());
+            }
+            const std::string digest = entry["digest"].get<std::string>();
+            add_signatures(client, client.get_manifest(digest, kMaxPayload).body, digest, lookup);
+        }
+    }
+    ManifestDocument signatures;
+    try {
+        signatures = client.get_manifest(lookup.signature_tag, kMaxPayload);
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::not_found) {
+            return lookup;  // no signature under the tag
+        }
+        throw;
+    }
+    add_signatures(client, signatures.body, lookup.signature_tag, lookup);
     return lookup;
 }
 

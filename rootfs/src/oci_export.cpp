@@ -100,8 +100,7 @@ std::string native_config(const sif::Image& image, const SquashfsImage& root,
         runtime = Json::parse(runtime_config_from_scripts(env, metadata.runscript, labels));
     }
     Json config;
-    const sif::Descriptor& partition = root_object(image);
-    config["architecture"] = std::string(partition.partition().arch.go_name());
+    config["architecture"] = root_architecture(image);
     config["os"] = "linux";
     config["config"] = runtime;
     config["rootfs"] = Json{{"type", "layers"}, {"diff_ids", Json::array({diff_id})}};
@@ -129,11 +128,7 @@ BuiltImage copy_oci_sif(const sif::Image& image, const fs::path& root) {
     BuiltImage out;
     out.manifest = {oci.manifest.digest, oci.manifest.size, kManifestType};
     out.config = {oci.config.digest, oci.config.size, oci.config.media_type};
-    const Json config = Json::parse(oci.config_json, nullptr, false);
-    if (config.is_object() && config.contains("architecture") &&
-        config["architecture"].is_string()) {
-        out.architecture = config["architecture"].get<std::string>();
-    }
+    out.architecture = root_architecture(image);
     std::vector<OciBlob> all = oci.layers;
     all.push_back(oci.config);
     all.push_back(oci.manifest);
@@ -172,7 +167,7 @@ BuiltImage build_native(const sif::Image& image, const fs::path& root, bool keep
     out.layers.push_back({digest, size, kLayerType});
     const std::string config = native_config(image, fs, digest);
     out.config = put_document(root, config, kConfigType);
-    out.architecture = std::string(root_object(image).partition().arch.go_name());
+    out.architecture = root_architecture(image);
     Json manifest{{"schemaVersion", 2},
                   {"mediaType", kManifestType},
                   {"config", descriptor_json(out.config)},

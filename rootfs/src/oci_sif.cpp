@@ -1,6 +1,7 @@
 #include "sifkit/rootfs/oci_sif.hpp"
 
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -11,6 +12,7 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::uint64_t kMaxDocument = 16U << 20;
+constexpr std::string_view kCosignPlaceholderRepository = "_cosign";
 
 [[noreturn]] void malformed(const sif::Image& image, const std::string& what) {
     throw Error(ErrorKind::invalid_image, "OCI-SIF: " + what, image.name());
@@ -47,6 +49,20 @@ OciBlob descriptor_of(const sif::Image& image, const Json& value, const std::str
     }
     blob.object = object.id;
     return blob;
+}
+
+// The manifests SingularityCE 4.3 (`sign --cosign`, `pull --with-cosign`) stores next to the
+// image: cosign signatures and attestations, named "_cosign:sha256-<hex>.sig" (".att") by
+// oci-tools' ref.name convention. SingularityCE's own reader skips them the same way
+// (ocisif.SkipCosignMatcher: any ref.name starting with the placeholder repository "_cosign").
+bool is_cosign_manifest(const Json& entry) {
+    if (!entry.contains("annotations") || !entry["annotations"].is_object()) {
+        return false;
+    }
+    const Json& annotations = entry["annotations"];
+    const auto name = annotations.find("org.opencontainers.image.ref.name");
+    return name != annotations.end() && name->is_string() &&
+           name->get<std::string>().rfind(kCosignPlaceholderRepository, 0) == 0;
 }
 
 std::string read_object(const sif::Image& image, const sif::Descriptor& object,
@@ -111,15 +127,16 @@ OciSifImage read_oci_sif(const sif::Image& image) {
             entry.is_object() && entry.contains("mediaType") && entry["mediaType"].is_string()
                 ? entry["mediaType"].get<std::string>()
                 : "";
-        if (type == "application/vnd.oci.image.manifest.v1+json" ||
-            type == "application/vnd.docker.distribution.manifest.v2+json") {
+        if ((type == "application/vnd.oci.image.manifest.v1+json" ||
+             type == "application/vnd.docker.distribution.manifest.v2+json") &&
+            !is_cosign_manifest(entry)) {
             images.push_back(&entry);
         }
     }
     if (images.size() != 1) {
         throw Error(ErrorKind::unsupported,
                     "OCI-SIF: the root index lists " + std::to_string(images.size()) +
-                        " image manifests; sifkit reads images with exactly one",
+                        " image manifests besides cosign's; sifkit reads images with exactly one",
                     image.name());
     }
     out.manifest = descriptor_of(image, *images.front(), "the root index");

@@ -53,7 +53,7 @@ TarReport write_tar(const SquashfsImage& fs, int fd, const std::string& target,
 
     TarReport report;
     SubtreeFilter subtree(filter);
-    std::map<std::uint32_t, std::string> first_names;
+    std::map<std::uint64_t, std::string> first_names;
     std::unique_ptr<archive_entry, FreeEntry> entry(archive_entry_new());
     if (!entry) {
         throw std::bad_alloc();
@@ -73,13 +73,13 @@ TarReport write_tar(const SquashfsImage& fs, int fd, const std::string& target,
         bool data = false;
         if (info.type == FileType::regular) {
             const auto first =
-                info.nlink > 1 ? first_names.find(info.inode_number) : first_names.end();
+                info.nlink > 1 ? first_names.find(info.inode_key()) : first_names.end();
             if (first != first_names.end()) {
                 archive_entry_copy_hardlink(entry.get(), first->second.c_str());
                 archive_entry_set_size(entry.get(), 0);
             } else {
                 if (info.nlink > 1) {
-                    first_names.emplace(info.inode_number, name);
+                    first_names.emplace(info.inode_key(), name);
                 }
                 archive_entry_set_size(entry.get(), static_cast<la_int64_t>(info.size));
                 data = true;

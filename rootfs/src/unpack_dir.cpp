@@ -169,13 +169,13 @@ class Unpacker {
             }
             case FileType::regular:
                 if (info.nlink > 1) {
-                    const auto first = hardlinks_.find(info.inode_number);
+                    const auto first = hardlinks_.find(info.inode_key());
                     if (first != hardlinks_.end()) {
                         link_to(first->second, parent, info);
                         ++report_.entries;
                         return;
                     }
-                    hardlinks_.emplace(info.inode_number, info.path);
+                    hardlinks_.emplace(info.inode_key(), info.path);
                 }
                 write_file(parent, info);  // owner, mode, xattrs, times applied there
                 ++report_.entries;
@@ -425,7 +425,7 @@ class Unpacker {
     std::vector<Level> levels_;
     Fd root_fd_;  // O_PATH, for hardlinks and deferred directories
     std::vector<Deferred> deferred_;
-    std::map<std::uint32_t, std::string> hardlinks_;
+    std::map<std::uint64_t, std::string> hardlinks_;
     UnpackReport report_;
 };
 

@@ -17,17 +17,11 @@
 #include <sstream>
 
 #include "convert_support.hpp"
+#include "export_support.hpp"
 
 using namespace convert_test;
 
 namespace {
-
-RunResult sifkit_ok(const std::vector<std::string>& args) {
-    auto result = run_sifkit(args);
-    INFO(result.describe());
-    REQUIRE(result.exit_code == 0);
-    return result;
-}
 
 bool one_line(const RunResult& r) {
     return !r.err.empty() && r.err.find('\n') == r.err.size() - 1 &&

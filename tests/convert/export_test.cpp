@@ -1,6 +1,7 @@
 // Looking inside and getting back out: inspect/ls/cat, export to a directory, a tar stream and
 // OCI layouts/archives (checked with the OCI image-spec schemas, skopeo and umoci), the round
-// trip OCI -> SIF -> OCI -> SIF, OCI-SIF images, runtime bundles run with runc, and bad input.
+// trip OCI -> SIF -> OCI -> SIF, runtime bundles run with runc, and bad input. OCI-SIF images:
+// ocisif_test.cpp.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -8,82 +9,18 @@
 #include <nlohmann/json.hpp>
 
 #include "convert_support.hpp"
+#include "export_support.hpp"
 
 using namespace convert_test;
 using nlohmann::json;
 
 namespace {
 
-const char* const kSchemaDir = "/usr/share/gocode/src/github.com/opencontainers/image-spec/schema";
-
-fs::path script(const char* name) {
-    return sifkit::test::repo_root() / "tests" / "export" / name;
-}
-
-RunResult sifkit_ok(const std::vector<std::string>& args) {
-    auto result = run_sifkit(args);
-    INFO(result.describe());
-    REQUIRE(result.exit_code == 0);
-    return result;
-}
-
-// The fixture image converted once for the whole suite.
-const fs::path& fixture_sif() {
-    static const fs::path path = [] {
-        const auto sif = scratch() / "export-source.sif";
-        convert("oci:" + (fixtures() / "layout").string(), sif);
-        return sif;
-    }();
-    return path;
-}
-
-TreeListing squashfs_tree(const fs::path& sif, const std::string& name) {
-    return sifkit::test::list_tree(unpack_with_unsquashfs(sif, name));
-}
-
-void check_no_diffs(const std::vector<std::string>& diffs, const std::string& what) {
-    INFO(what);
-    for (const auto& d : diffs) {
-        UNSCOPED_INFO(d);
-    }
-    CHECK(diffs.empty());
-}
-
 // Paths of the /.singularity.d tree and the root links into it, which OCI exports leave out.
 bool is_singularity_metadata(const std::string& path) {
     return path == "/.singularity.d" || path.rfind("/.singularity.d/", 0) == 0 ||
            path == "/singularity" || path == "/.exec" || path == "/.run" || path == "/.shell" ||
            path == "/.test" || path == "/environment";
-}
-
-void validate_layout(const fs::path& layout) {
-    const auto result =
-        sifkit::test::run({"/usr/bin/python3", script("validate-oci-layout.py").string(),
-                           layout.string(), kSchemaDir});
-    INFO(result.describe());
-    CHECK(result.exit_code == 0);
-    CHECK(result.out.find("0 problem(s)") != std::string::npos);
-}
-
-std::string tar_listing(const fs::path& tar) {
-    const auto result =
-        sifkit::test::run({"/usr/bin/python3", script("tar-listing.py").string(), tar.string()});
-    INFO(result.describe());
-    REQUIRE(result.exit_code == 0);
-    return result.out;
-}
-
-json read_json(const fs::path& path) {
-    return json::parse(sifkit::test::read_file(path));
-}
-
-std::string object_text(const fs::path& sif, int id) {
-    return sifkit_ok({"dump", std::to_string(id), sif.string()}).out;
-}
-
-// Object table of a SIF as JSON.
-json objects_of(const fs::path& sif) {
-    return json::parse(sifkit_ok({"list", "--json", sif.string()}).out)["objects"];
 }
 
 }  // namespace
@@ -415,130 +352,6 @@ TEST_CASE("oci-archive and docker-archive exports load with skopeo and convert b
             CHECK(sifkit::test::sha256_file(twice) == sifkit::test::sha256_file(archive));
         }
     }
-}
-
-TEST_CASE("OCI-SIF: SingularityCE's layout, object by object", "[ocisif]") {
-    const auto source = "oci:" + (fixtures() / "layout").string();
-    const auto sif = scratch() / "image.oci.sif";
-    convert(source, sif, {"--format", "oci-sif"});
-    const auto header = json::parse(sifkit_ok({"header", "--json", sif.string()}).out);
-    CHECK(header["id"] == "00000000-0000-0000-0000-000000000000");
-    CHECK(header["descriptors_total"] == 12);  // 4 objects + 8 spare, as oci-tools writes
-    CHECK(header["launch_script"] == "");
-    CHECK(header["created_at"] == -62135596800);
-    const auto objects = objects_of(sif);
-    REQUIRE(objects.size() == 4);
-    for (std::size_t i = 0; i < 3; ++i) {
-        CHECK(objects[i]["type"] == "oci-blob");
-    }
-    CHECK(objects[3]["type"] == "oci-root-index");
-    for (const auto& object : objects) {
-        CHECK(object["group"] == 1);
-        const auto bytes = object_text(sif, object["id"].get<int>());
-        CHECK(object["oci"]["digest"] == "sha256:" + sifkit::test::sha256_hex(bytes));
-    }
-    const auto index = json::parse(object_text(sif, 4));
-    CHECK(index["mediaType"] == "application/vnd.oci.image.index.v1+json");
-    REQUIRE(index["manifests"].size() == 1);
-    CHECK(index["manifests"][0]["digest"] == objects[2]["oci"]["digest"]);
-    const auto manifest = json::parse(object_text(sif, 3));
-    CHECK(manifest["config"]["digest"] == objects[1]["oci"]["digest"]);
-    REQUIRE(manifest["layers"].size() == 1);
-    CHECK(manifest["layers"][0]["mediaType"] == "application/vnd.sylabs.image.layer.v1.squashfs");
-    CHECK(manifest["layers"][0]["digest"] == objects[0]["oci"]["digest"]);
-    const auto config = json::parse(object_text(sif, 2));
-    CHECK(config["rootfs"]["diff_ids"][0] == objects[0]["oci"]["digest"]);
-    CHECK(config["history"].size() == 1);
-
-    // The squashfs layer is the image's tree without the runtime additions.
-    const auto layer = scratch() / "oci-sif-layer.sqfs";
-    sifkit_ok({"extract", sif.string(), "--partition", "-f", layer.string()});
-    const auto dir = scratch() / "oci-sif-layer";
-    fs::remove_all(dir);
-    REQUIRE(sifkit::test::run({"unsquashfs", "-no-progress", "-d", dir.string(), layer.string()})
-                .exit_code == 0);
-    const auto native = squashfs_tree(fixture_sif(), "oci-sif-native");
-    sifkit::test::TreeCompare options;
-    options.ignore = [&](const std::string& path) {
-        return path == "/" || is_runtime_addition(path, {});
-    };
-    check_no_diffs(sifkit::test::compare_trees(native, sifkit::test::list_tree(dir), options),
-                   "OCI-SIF layer vs native SIF tree");
-
-    // Deterministic: the same input gives the same bytes.
-    const auto twice = scratch() / "image2.oci.sif";
-    convert(source, twice, {"--format", "oci-sif"});
-    CHECK(sifkit::test::sha256_file(twice) == sifkit::test::sha256_file(sif));
-
-    // inspect, ls, cat work on it; export --format oci returns its own OCI image.
-    const auto inspected = json::parse(sifkit_ok({"inspect", "--json", sif.string()}).out);
-    CHECK(inspected["format"] == "oci-sif");
-    CHECK(inspected["labels"]["org.example.title"] == "fixture");
-    CHECK(inspected["config"] == json::parse(object_text(fixture_sif(), 2)));
-    CHECK(sifkit_ok({"cat", sif.string(), "/etc/hostname"}).out == "sifkit-fixture\n");
-    const auto layout = scratch() / "oci-sif-export";
-    fs::remove_all(layout);
-    sifkit_ok({"export", "--format", "oci", sif.string(), layout.string()});
-    validate_layout(layout);
-    const auto exported_index = read_json(layout / "index.json");
-    CHECK(exported_index["manifests"][0]["digest"] == objects[2]["oci"]["digest"]);
-    const auto hex = [](const json& digest) {
-        const auto text = digest.get<std::string>();
-        return text.substr(text.find(':') + 1);
-    };
-    CHECK(sifkit::test::read_file(layout / "blobs" / "sha256" / hex(objects[1]["oci"]["digest"])) ==
-          object_text(sif, 2));
-    CHECK(
-        sifkit::test::sha256_file(layout / "blobs" / "sha256" / hex(objects[0]["oci"]["digest"])) ==
-        hex(objects[0]["oci"]["digest"]));
-    const auto skopeo = sifkit::test::run({"skopeo", "inspect", "oci:" + layout.string()});
-    INFO(skopeo.describe());
-    CHECK(skopeo.exit_code == 0);
-
-    // sign and verify work on it.
-    const auto keys = scratch() / "ocisif-key";
-    sifkit_ok({"key", "generate", keys.string()});
-    const auto signed_sif = scratch() / "signed.oci.sif";
-    sifkit::test::copy_file(sif, signed_sif);
-    sifkit_ok({"sign", signed_sif.string(), "--key", keys.string() + ".key"});
-    const auto verified =
-        run_sifkit({"verify", signed_sif.string(), "--key", keys.string() + ".pub"});
-    INFO(verified.describe());
-    CHECK(verified.exit_code == 0);
-    const auto with_signature =
-        json::parse(sifkit_ok({"inspect", "--json", signed_sif.string()}).out);
-    CHECK(with_signature["signatures"].size() == 1);
-}
-
-TEST_CASE("OCI-SIF --keep-layers: one squashfs per layer, whiteouts as overlayfs", "[ocisif]") {
-    const auto sif = scratch() / "layers.oci.sif";
-    convert("oci:" + (fixtures() / "layout").string(), sif,
-            {"--format", "oci-sif", "--keep-layers"});
-    const auto objects = objects_of(sif);
-    const auto manifest = json::parse(object_text(sif, static_cast<int>(objects.size()) - 1));
-    const auto layers = manifest["layers"];
-    REQUIRE(layers.size() == 4);
-    bool whiteout_seen = false;
-    bool opaque_seen = false;
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        CHECK(layers[i]["mediaType"] == "application/vnd.sylabs.image.layer.v1.squashfs");
-        const auto file = scratch() / ("layer-" + std::to_string(i) + ".sqfs");
-        sifkit::test::write_file(file, object_text(sif, static_cast<int>(i) + 1));
-        const auto listed = sifkit::test::run({"unsquashfs", "-lls", file.string()});
-        REQUIRE(listed.exit_code == 0);
-        whiteout_seen |= listed.out.find("c---------") != std::string::npos &&
-                         listed.out.find("0,  0") != std::string::npos;
-        CHECK(listed.out.find(".wh.") == std::string::npos);
-        const auto xattrs = sifkit::test::run({"rdsquashfs", "-x", "/opaque-dir", file.string()});
-        opaque_seen |= xattrs.out.find("trusted.overlay.opaque=y") != std::string::npos ||
-                       xattrs.out.find("trusted.overlay.opaque=0x79") != std::string::npos;
-    }
-    CHECK(whiteout_seen);
-    CHECK(opaque_seen);
-    // Reading one tree out of several layers is refused clearly.
-    const auto ls = run_sifkit({"ls", sif.string()});
-    CHECK(ls.exit_code == 7);
-    CHECK(ls.err.find("layer") != std::string::npos);
 }
 
 TEST_CASE("a bundle runs with runc and prints what the image's entrypoint prints", "[bundle]") {

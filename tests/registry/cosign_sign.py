@@ -11,7 +11,11 @@ the tag sha256-<HEX>.sig of the same repository.
 
 --names: the digest the payload names (default DIGEST: another one makes a signature "for
 another image"); --type: the payload's critical.type; --tamper: change the payload after
-signing; --append: add a layer to an existing signature manifest (several signers).
+signing; --append: add a layer to an existing signature manifest (several signers);
+--referrers DIR: store the signature as cosign's OCI 1.1 mode does instead (a manifest of its own
+with artifactType application/vnd.dev.cosign.artifact.sig.v1+json and the image as subject,
+pushed by digest, no tag) and add it to DIR/REPO/<HEX>.json, the referrers index fault_proxy.py
+--referrers DIR serves (the registry's own API is not needed).
 Plain HTTP to HOST, standard library and the openssl CLI only.
 """
 import argparse
@@ -19,6 +23,7 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,6 +34,8 @@ from push_artifact import upload  # noqa: E402
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+SIGNATURE_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 
 
 def main():
@@ -41,6 +48,7 @@ def main():
     p.add_argument("--type", default="cosign container image signature")
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--append", action="store_true")
+    p.add_argument("--referrers")
     a = p.parse_args()
     payload = json.dumps({
         "critical": {"identity": {"docker-reference": "%s/%s" % (a.host, a.repo)},
@@ -71,15 +79,38 @@ def main():
                          "history": [{"created": "0001-01-01T00:00:00Z"}], "os": "",
                          "rootfs": {"type": "layers",
                                     "diff_ids": [l["digest"] for l in layers]}}).encode()
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                      "size": len(config), "digest": upload(conn, a.repo, config)},
-                           "layers": layers}).encode()
-    conn.request("PUT", "/v2/%s/manifests/%s" % (a.repo, tag), body=manifest,
-                 headers={"Content-Type": OCI_MANIFEST})
+    document = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                           "size": len(config), "digest": upload(conn, a.repo, config)},
+                "layers": layers}
+    if a.referrers:
+        conn.request("GET", "/v2/%s/manifests/%s" % (a.repo, a.digest),
+                     headers={"Accept": OCI_MANIFEST + ", " + DOCKER_MANIFEST})
+        r = conn.getresponse()
+        image = r.read()
+        assert r.status == 200, (r.status, r.reason)
+        document["artifactType"] = SIGNATURE_ARTIFACT
+        document["subject"] = {"mediaType": r.getheader("Content-Type"), "size": len(image),
+                               "digest": a.digest}
+    manifest = json.dumps(document).encode()
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    conn.request("PUT", "/v2/%s/manifests/%s" % (a.repo, digest if a.referrers else tag),
+                 body=manifest, headers={"Content-Type": OCI_MANIFEST})
     r = conn.getresponse()
     r.read()
     assert r.status == 201, (r.status, r.reason)
+    if a.referrers:
+        stored = os.path.join(a.referrers, a.repo, a.digest.split(":", 1)[1] + ".json")
+        os.makedirs(os.path.dirname(stored), exist_ok=True)
+        index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                 "manifests": []}
+        if os.path.exists(stored):
+            with open(stored) as f:
+                index = json.load(f)
+        index["manifests"].append({"mediaType": OCI_MANIFEST, "size": len(manifest),
+                                   "digest": digest, "artifactType": SIGNATURE_ARTIFACT})
+        with open(stored, "w") as f:
+            json.dump(index, f)
     print(hashlib.sha256(payload).hexdigest())
 
 

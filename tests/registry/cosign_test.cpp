@@ -106,3 +106,52 @@ TEST_CASE("pull --cosign-key converts only what the publisher's key signed", "[c
                       "oras://" + reg.host() + "/" + repo + ":v1", (env.dir / "oras.sif").string()})
               .exit_code == 2);
 }
+
+TEST_CASE("pull --cosign-key finds signatures through the OCI 1.1 referrers API, and the tag",
+          "[cosign]") {
+    Registry& reg = seeded();
+    CosignKeys keys;
+    Env env;
+    // Debian's docker-registry answers the referrers API with 404; the proxy serves it from the
+    // indexes cosign_sign.py --referrers writes, and forwards everything else to the registry.
+    t::TempDir referrers{"sifkit-referrers"};
+    Proxy proxy("referrers", reg.port(), {"--referrers", referrers.path().string()});
+    const auto pull = [&](const std::string& host, const std::string& repo,
+                          const std::string& name) {
+        return run_sifkit(env,
+                          {"pull", "-q", "--insecure", "--cosign-key", keys.pub.string(),
+                           "docker://" + host + "/" + repo + ":v1", (env.dir / name).string()});
+    };
+
+    // Signed the OCI 1.1 way only (a manifest with the image as subject, no .sig tag).
+    const std::string digest = fresh_repository(reg, "referred");
+    cosign_sign(reg, "referred", digest, keys.key, {"--referrers", referrers.path().string()});
+    auto r = pull(proxy.host(), "referred", "referred.sif");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    const auto labels =
+        nlohmann::json::parse(file_in(env.dir / "referred.sif", "/.singularity.d/labels.json"));
+    CHECK(labels["org.sifkit.cosign.manifest-digest"] == digest);
+    bool asked = false;
+    for (const auto& request : proxy.requests()) {
+        asked |= request["path"] == "/v2/referred/referrers/" + digest +
+                                        "?artifactType=application%2Fvnd.dev.cosign.artifact.sig."
+                                        "v1%2Bjson" &&
+                 request["fault"] == "referrers";
+    }
+    CHECK(asked);
+    // The registry without the API has no signature for it: exit 10, nothing written.
+    r = pull(reg.host(), "referred", "direct.sif");
+    CHECK(r.exit_code == 10);
+    CHECK_FALSE(fs::exists(env.dir / "direct.sif"));
+
+    // A referrer by an untrusted key beside a good signature under the tag: both are read.
+    const std::string tagged = fresh_repository(reg, "tagged");
+    cosign_sign(reg, "tagged", tagged, keys.other_key, {"--referrers", referrers.path().string()});
+    r = pull(proxy.host(), "tagged", "other-only.sif");
+    CHECK(r.exit_code == 12);
+    cosign_sign(reg, "tagged", tagged, keys.key);
+    r = pull(proxy.host(), "tagged", "tagged.sif");
+    INFO(r.describe());
+    CHECK(r.exit_code == 0);
+}

@@ -30,6 +30,10 @@ and on any request:
     --fail-first K                  answer the first K requests with 503
     --ask-credentials               answer every request with 401 and a Basic challenge (a host
                                     that wants the credentials it should never get)
+and, for a registry that implements the OCI 1.1 referrers API (Debian's does not: 404):
+    --referrers DIR                 answer GET /v2/<name>/referrers/sha256:<hex> with the image
+                                    index DIR/<name>/<hex>.json (an empty one when there is no
+                                    such file), filtered by its artifactType query parameter
 
 Python standard library only.
 """
@@ -49,6 +53,8 @@ import urllib.parse
 BLOB = re.compile(r"^/v2/.+/blobs/(sha256:[0-9a-f]{64})$")
 UPLOAD = re.compile(r"^/v2/.+/blobs/uploads/")
 ORIGIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
+REFERRERS = re.compile(r"^/v2/(.+)/referrers/sha256:([0-9a-f]{64})$")
+INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def main(argv):
@@ -66,6 +72,7 @@ def main(argv):
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--location-origin")
     ap.add_argument("--ask-credentials", action="store_true")
+    ap.add_argument("--referrers")
     opts = ap.parse_args(argv[1:])
     lock = threading.Lock()
     state = {"cuts": 0, "stalls": 0, "requests": 0}
@@ -115,6 +122,30 @@ def main(argv):
                 payload = b'{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}'
                 self.send_response(503)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
+            referrers = REFERRERS.match(target.split("?")[0])
+            if opts.referrers and referrers and self.command == "GET":
+                index = {"schemaVersion": 2, "mediaType": INDEX, "manifests": []}
+                stored = os.path.join(opts.referrers, referrers.group(1),
+                                      referrers.group(2) + ".json")
+                if os.path.exists(stored):
+                    with open(stored) as f:
+                        index = json.load(f)
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+                wanted = query.get("artifactType")
+                if wanted:
+                    index["manifests"] = [m for m in index["manifests"]
+                                          if m.get("artifactType") in wanted]
+                payload = json.dumps(index).encode()
+                entry.update(status=200, sent=len(payload), fault="referrers")
+                log(entry)
+                self.send_response(200)
+                self.send_header("Content-Type", INDEX)
+                if wanted:
+                    self.send_header("OCI-Filters-Applied", "artifactType")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -78,6 +78,13 @@ class Client {
     // The manifest or index a tag or digest names, Accept-ing the OCI and Docker v2 types.
     // Checked against the digest when fetched by digest; not_found for an unknown one.
     ManifestDocument get_manifest(const std::string& reference, std::size_t limit = 16 << 20);
+    // The OCI 1.1 referrers of manifest `digest` (GET /referrers/DIGEST), an image index of the
+    // manifests whose subject it is, asked for `artifact_type` only (registries may ignore the
+    // filter). nullopt when the registry does not implement the API (404); at most `limit`
+    // bytes.
+    std::optional<std::string> get_referrers(const std::string& digest,
+                                             const std::string& artifact_type,
+                                             std::size_t limit = 4 << 20);
     // The repository's tags (GET /tags/list, following the registry's Link pages).
     std::vector<std::string> list_tags();
     // PUT of a manifest under a tag (or its digest); returns its digest.

@@ -34,9 +34,10 @@ struct OciSifImage {
 
 // True when the image has an OCI.RootIndex object.
 bool is_oci_sif(const sif::Image& image);
-// Resolves the root index to its image (the only manifest, or the one for `platform`
-// "os/arch"); invalid_image when the documents are malformed, a blob is missing or its bytes
-// do not match the digest.
+// Resolves the root index to its image: the only image manifest once the cosign signature and
+// attestation manifests SingularityCE stores next to it (ref.name "_cosign:...") are left
+// aside; unsupported when several remain; invalid_image when the documents are malformed, a
+// blob is missing or its bytes do not match the digest.
 OciSifImage read_oci_sif(const sif::Image& image);
 // The OCI.Blob object of a digest; not_found when there is none.
 const sif::Descriptor& find_oci_blob(const sif::Image& image, const std::string& digest);

@@ -1,6 +1,9 @@
 // Reading a squashfs file system stored in a SIF object, in place: no mount, no root, no
 // temporary copy. libsquashfs reads the object through the image's storage (sif::Image::read),
-// so a partition of any size costs a few blocks of memory.
+// so a partition of any size costs a few blocks of memory. Several squashfs layers (an OCI-SIF
+// that keeps its image's layers) are read as the one tree overlayfs shows a container: the
+// top layer wins, whiteouts and opaque directories hide what lies below, and the markers
+// themselves are never shown.
 //
 // Paths are given as inside the image ("/etc/os-release", "etc", "/"). ".." that would climb
 // above the root is refused; symbolic links are resolved inside the image as a container sees
@@ -10,6 +13,7 @@
 // invalid_image Error naming the image, never a crash or a hang.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,8 +45,15 @@ struct FileInfo {
     std::uint32_t dev_major = 0;
     std::uint32_t dev_minor = 0;
     std::uint32_t nlink = 1;
-    std::uint32_t inode_number = 0;           // unique per inode: hardlinks share it
+    std::uint32_t inode_number = 0;           // unique per inode of a layer: hardlinks share it
     std::uint32_t xattr_index = 0xFFFFFFFFU;  // for SquashfsImage::xattrs; all ones = none
+    std::uint32_t layer = 0;  // the layer holding the entry, 0 = the bottom (or only) one
+
+    // Unique per inode in the whole tree (inode numbers repeat across layers): entries with the
+    // same key are hardlinks of each other.
+    std::uint64_t inode_key() const noexcept {
+        return (static_cast<std::uint64_t>(layer) << 32) | inode_number;
+    }
 };
 
 // Called for each entry of a walk, parents before children, children in name order.
@@ -52,6 +63,15 @@ class SquashfsImage {
   public:
     // Opens the squashfs stored in `object` of `image`; the image must outlive the result.
     static SquashfsImage open(const sif::Image& image, const sif::Descriptor& object);
+    // Opens the squashfs layers of an OCI-SIF, bottom first, as one tree with overlayfs's
+    // rules: a name in an upper layer hides it below; a 0:0 character device or an AUFS
+    // `.wh.NAME` file removes NAME; a directory with `trusted.overlay.opaque=y` (or
+    // `user.overlay.opaque=y`, or holding `.wh..wh..opq`) hides the directories below it.
+    // Whiteouts, opaque markers and opaque xattrs never appear in the tree. At most
+    // kMaxLayers layers (overlayfs's own limit), else unsupported.
+    static SquashfsImage open_layers(const sif::Image& image,
+                                     const std::vector<sif::Descriptor>& layers);
+    static constexpr std::size_t kMaxLayers = 500;
 
     SquashfsImage(SquashfsImage&&) noexcept;
     SquashfsImage& operator=(SquashfsImage&&) noexcept;
@@ -77,10 +97,13 @@ class SquashfsImage {
     // Extended attributes as full names ("security.capability") and raw values.
     std::vector<std::pair<std::string, std::string>> xattrs(const FileInfo& file) const;
 
-    // What errors call the partition: "IMAGE: object N".
+    // What errors call the partition: "IMAGE: object N" ("IMAGE: objects N, M" for layers).
     const std::string& origin() const noexcept;
+    // The largest block size of the layers: no read chunk is larger.
     std::uint32_t block_size() const noexcept;
+    // The inodes of all layers (hidden ones included).
     std::uint32_t inode_count() const noexcept;
+    // The top layer's.
     std::int64_t modification_time() const noexcept;
 
   private:
