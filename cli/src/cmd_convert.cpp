@@ -52,11 +52,11 @@ void register_convert(CLI::App& app) {
     auto o = std::make_shared<ConvertCommand>();
     CLI::App* cmd = app.add_subcommand(
         "convert", "Convert an OCI/Docker image or a root file system into a SIF image");
-    cmd->add_option("source", o->source,
+    cmd->add_option("SOURCE", o->source,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | "
                     "dir:ROOTFS | tar:FILE | docker://REF | oras://REF")
         ->required();
-    cmd->add_option("output", o->output, "SIF image to write")->required();
+    cmd->add_option("OUTPUT", o->output, "SIF image to write")->required();
     cmd->add_option("--arch", o->arch, "Architecture of a dir:/tar: image (default: this machine)");
     o->convert.add_to(*cmd, "-j,--jobs");
     cmd->add_option("--downloads", o->pull.jobs, "docker://: concurrent blob downloads")

@@ -117,8 +117,8 @@ void register_export(CLI::App& app) {
     auto o = std::make_shared<ExportOptions>();
     CLI::App* cmd = app.add_subcommand(
         "export", "Write an image's root file system as a directory or tar, or as an OCI image");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
-    cmd->add_option("destination", o->destination,
+    cmd->add_option("IMAGE", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("DESTINATION", o->destination,
                     "Directory, file, or - (standard output, --format tar)")
         ->required();
     cmd->add_option("--format", o->format, "dir, tar, oci, oci-archive or docker-archive")

@@ -31,8 +31,8 @@ void run(const ExtractOptions& o) {
 void register_extract(CLI::App& app) {
     auto o = std::make_shared<ExtractOptions>();
     CLI::App* cmd = app.add_subcommand("extract", "Write an object's raw bytes to a file");
-    cmd->add_option("image", o->image, "SIF image")->required();
-    cmd->add_option("output", o->output, "File to write (created atomically), - for stdout")
+    cmd->add_option("IMAGE", o->image, "SIF image")->required();
+    cmd->add_option("OUTPUT", o->output, "File to write (created atomically), - for stdout")
         ->required();
     cmd->add_option("--object", o->object, "ID of the object");
     cmd->add_flag("--partition", o->partition,

@@ -53,7 +53,7 @@ void register_key(CLI::App& app) {
 
     CLI::App* gen =
         key->add_subcommand("generate", "Write NAME.key (PKCS#8, mode 0600) and NAME.pub");
-    gen->add_option("name", o->name, "Base name of the key files")->required();
+    gen->add_option("NAME", o->name, "Base name of the key files")->required();
     gen->add_option("--type", o->type, "ed25519, ecdsa-p256, ecdsa-p384 or rsa-3072")
         ->capture_default_str();
     gen->add_option("--passphrase-file", o->passphrase_file,
@@ -72,7 +72,7 @@ void register_key(CLI::App& app) {
 
     CLI::App* fp =
         key->add_subcommand("fingerprint", "Print the key ID recorded in DSSE envelopes");
-    fp->add_option("key", o->key, "PEM public or private key")->required();
+    fp->add_option("KEY", o->key, "PEM public or private key")->required();
     fp->add_option("--passphrase-file", o->passphrase_file,
                    "Passphrase of an encrypted private key");
     fp->footer("Example:\n  sifkit key fingerprint site-signing.pub");

@@ -40,7 +40,7 @@ void register_sign(CLI::App& app) {
     auto o = std::make_shared<SignCliOptions>();
     CLI::App* cmd =
         app.add_subcommand("sign", "Sign object groups (DSSE envelopes, or OpenPGP as Apptainer)");
-    cmd->add_option("sif_path", o->image, "Image to sign")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image to sign")->required();
     cmd->add_option("-k,--key", o->keys,
                     "PEM private key, or a PKCS#11 URI (pkcs11:token=...;object=...) of a key "
                     "in a token (repeat for several signatures)");

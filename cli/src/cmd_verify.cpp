@@ -80,7 +80,7 @@ void register_verify(CLI::App& app) {
     auto o = std::make_shared<StageCliOptions>();
     CLI::App* cmd =
         app.add_subcommand("verify", "Verify an image's signatures against trusted keys");
-    cmd->add_option("sif_path", o->image, "Image to verify")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image to verify")->required();
     o->verify.add_to(*cmd);
     cmd->footer(std::string(kExitCodes) +
                 "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
@@ -112,8 +112,8 @@ void register_stage(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "stage",
         "Copy an image to DEST or a node-local cache, verifying the copy in the same read");
-    cmd->add_option("sif_path", o->image, "Image to stage")->required();
-    cmd->add_option("dest", o->destination,
+    cmd->add_option("SIF_PATH", o->image, "Image to stage")->required();
+    cmd->add_option("DEST", o->destination,
                     "Where the verified copy goes (with a cache: a symbolic link to the cached "
                     "copy; optional)");
     cmd->add_flag("-f,--force", o->force, "Replace DEST if it exists (otherwise exit 6)");

@@ -13,6 +13,7 @@
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
+#include "usage_errors.hpp"
 
 namespace {
 
@@ -46,7 +47,10 @@ int main(int argc, char** argv) {
     CLI::App app{"sifkit: build, inspect, sign and verify Singularity Image Format (SIF) images",
                  "sifkit"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("sifkit ") + SIFKIT_VERSION);
+    app.set_version_flag("--version", sifkit::cli::version_text());
+    // The usage line reads as docs/cli.md writes it: sifkit [OPTIONS] COMMAND.
+    app.get_formatter()->label("SUBCOMMAND", "COMMAND");
+    app.get_formatter()->label("Subcommands", "Commands");
     sifkit::cli::register_new(app);
     sifkit::cli::register_add(app);
     sifkit::cli::register_del(app);
@@ -71,6 +75,12 @@ int main(int argc, char** argv) {
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);
     sifkit::cli::register_stage(app);
+    sifkit::cli::register_help(app);
+    sifkit::cli::register_version(app);
+
+    if (const auto refused = sifkit::cli::reject_unknown_command(app, argc, argv)) {
+        return *refused;
+    }
 
     try {
         app.parse(argc, argv);
@@ -81,7 +91,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return report(std::string(e.what()) + " (see sifkit --help)", sifkit::cli::kExitUsage);
+        return sifkit::cli::report_usage_error(app, e);
     } catch (const sifkit::cli::VerifyFailed& verdict) {
         return verdict.code;
     } catch (const sifkit::Error& e) {
