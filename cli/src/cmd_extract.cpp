@@ -23,6 +23,9 @@ void run(const ExtractOptions& o) {
     }
     const sif::Image image = sif::Image::open(o.image);
     const sif::Descriptor& d = o.partition ? rootfs::root_object(image) : image.object(*o.object);
+    if (o.output == "-" && d.type() == sif::DataType::partition) {
+        refuse_binary_on_terminal("a partition", o.force);
+    }
     write_object(image, d, o.output, o.force);
 }
 
@@ -37,7 +40,8 @@ void register_extract(CLI::App& app) {
     cmd->add_option("--object", o->object, "ID of the object");
     cmd->add_flag("--partition", o->partition,
                   "The root file system's partition (OCI-SIF: its squashfs layer)");
-    cmd->add_flag("-f,--force", o->force, "Replace OUTPUT if it exists");
+    cmd->add_flag("-f,--force", o->force,
+                  "Replace OUTPUT if it exists; write a partition to - even on a terminal");
     cmd->footer(
         "Examples:\n  sifkit extract app.sif --object 1 recipe.def\n"
         "  sifkit extract app.sif --partition rootfs.squashfs");

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "output.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -29,8 +30,9 @@ void install_signal_handlers() {
     for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
         std::signal(signal_number, on_terminating_signal);
     }
-    // Writes to a closed pipe become EPIPE errors with a message instead of a silent death;
-    // likewise a write past `ulimit -f` becomes EFBIG, and the output is cleaned up.
+    // Writes to a closed pipe become EPIPE errors, so that outputs being written are cleaned up
+    // before sifkit dies of SIGPIPE after all, quietly, when it was standard output that broke
+    // (see main); likewise a write past `ulimit -f` becomes EFBIG, and the output is cleaned up.
     std::signal(SIGPIPE, SIG_IGN);
     std::signal(SIGXFSZ, SIG_IGN);
 }
@@ -95,6 +97,10 @@ int main(int argc, char** argv) {
     } catch (const sifkit::cli::VerifyFailed& verdict) {
         return verdict.code;
     } catch (const sifkit::Error& e) {
+        if (sifkit::cli::is_closed_stdout_pipe(e)) {
+            // As GNU tools: no message, exit status 141 (killed by SIGPIPE) for pipefail.
+            on_terminating_signal(SIGPIPE);
+        }
         return report(e.what(), sifkit::cli::exit_code_for(e.kind()));
     } catch (const std::bad_alloc&) {
         return report("out of memory", sifkit::cli::kExitInternal);
