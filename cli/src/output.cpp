@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -22,6 +23,14 @@ void write_stdout(std::string_view text) {
         }
         text.remove_prefix(static_cast<std::size_t>(n));
     }
+}
+
+std::string output_in_directory(const std::string& output, const std::string& file_name) {
+    std::error_code ec;
+    if (output.empty() || !std::filesystem::is_directory(output, ec)) {
+        return output;
+    }
+    return (std::filesystem::path(output) / file_name).string();
 }
 
 bool is_closed_stdout_pipe(const Error& error) {

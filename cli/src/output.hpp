@@ -14,6 +14,10 @@ namespace sifkit::cli {
 // How errors name standard output (the `file` of an Error about writing to it).
 inline constexpr const char* kStdoutName = "<stdout>";
 
+// `output` itself, or DIR/`file_name` when `output` is an existing directory (or a link to one):
+// a copy into a directory is named as cp names it.
+std::string output_in_directory(const std::string& output, const std::string& file_name);
+
 // Writes all of `text` to standard output; an io Error on failure (e.g. a closed pipe).
 void write_stdout(std::string_view text);
 // True when `error` is a failed write to standard output because its reader has gone

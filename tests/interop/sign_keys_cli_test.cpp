@@ -1,8 +1,6 @@
 // Key files given to sign and verify the wrong way round, unreadable or encrypted: each refused
 // in one line that says what the file is and what to give instead, and an encrypted key's
 // passphrase asked for on a terminal.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include "common.hpp"
@@ -135,28 +133,16 @@ TEST_CASE("an encrypted key's passphrase: asked on a terminal, else refused with
 
 TEST_CASE("an unreadable key file is refused with the reason", "[sign]") {
     Keys k;
-    // Root reads any file: the check needs an ordinary user, here the build user if there is one.
-    std::vector<std::string> as_user;
-    if (::geteuid() == 0) {
-        if (!sifkit::test::find_in_path("setpriv") ||
-            sifkit::test::run({"id", "-u", "sifkitbuild"}).exit_code != 0) {
-            WARN("skipped: running as root, and no user sifkitbuild (or setpriv) to drop to");
-            return;
-        }
-        as_user = {"setpriv", "--reuid=sifkitbuild", "--regid=sifkitbuild", "--clear-groups"};
-        fs::permissions(k.dir.path(), fs::perms::owner_all | fs::perms::group_read |
-                                          fs::perms::group_exec | fs::perms::others_read |
-                                          fs::perms::others_exec);
-        fs::permissions(k.image, fs::perms::owner_read | fs::perms::owner_write |
-                                     fs::perms::others_read | fs::perms::others_write);
-        fs::permissions(k.pub, fs::perms::owner_read | fs::perms::others_read);
+    // Root reads any file: the check needs an ordinary user.
+    const auto user = as_ordinary_user();
+    if (!user) {
+        WARN("skipped: running as root, and no user sifkitbuild (or setpriv) to drop to");
+        return;
     }
+    open_to_ordinary_user(k.dir.path(), {k.image, k.pub});
     fs::permissions(k.key, fs::perms::none);
     const auto run_as_user = [&](const std::vector<std::string>& args) {
-        std::vector<std::string> argv = as_user;
-        argv.push_back(sifkit::test::sifkit_bin().string());
-        argv.insert(argv.end(), args.begin(), args.end());
-        return sifkit::test::run(argv);
+        return run_sifkit_as(*user, args);
     };
     check_refused(run_as_user({"sign", k.image.string(), "--key", k.key.string()}), 3,
                   "sifkit: " + k.key.string() + ": cannot open key file: Permission denied");
