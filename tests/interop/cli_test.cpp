@@ -645,7 +645,8 @@ TEST_CASE("sifkit exit codes and messages; refused commands leave the image unch
         check_usage_refused({"list", "--bogus", g});
         check_usage_refused({"list"});
         check_usage_refused({"info", "one", g});
-        check_usage_refused({"add", g, object.string()});  // no --datatype
+        // add checks --datatype itself, to list the types: one line, as siftool's.
+        check_refused({"add", g, object.string()}, 2, good, "");
         check_usage_refused({"add", "--datatype", "1", "--time", "soon", g, object.string()});
         check_usage_refused({"del", g});
         check_usage_refused({"frobnicate", g});
