@@ -140,14 +140,21 @@ std::optional<int> reject_unknown_command(const CLI::App& root, int argc, const 
 int report_usage_error(const CLI::App& root, const CLI::ParseError& error) {
     const CLI::App& command = innermost_command(root);
     const std::string what = error.what();
+    const auto left = root.remaining(true);
+    // An unknown option explains the rest (`sifkit --versio` is "a command is required" to
+    // CLI11, `list --jsn` without an image "SIF_PATH is required"): name it first.
+    const bool unknown_option =
+        !left.empty() && left.front().size() > 1 && left.front().front() == '-';
     std::string message = what;
-    if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
-        const auto left = root.remaining(true);
-        if (!left.empty()) {
-            message = unexpected_argument_message(command, left.front());
-        }
+    if (unknown_option ||
+        (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr && !left.empty())) {
+        message = unexpected_argument_message(command, left.front());
     } else if (dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) {
         message = conversion_message(command, what);
+    } else if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr &&
+               what.ends_with(" missing") && what.find(": ") != std::string::npos) {
+        // CLI11: "--key: 1 required TEXT missing".
+        message = what.substr(0, what.find(": ")) + " needs a value";
     } else if (what == "A subcommand is required") {
         message = "a command is required";
     }

@@ -32,6 +32,9 @@ TEST_CASE("unknown commands are named, with the closest command", "[cli][usage]"
     check_usage_error({"frobnicate", image()}, R"(sifkit: unknown command "frobnicate")",
                       root_usage);
     check_usage_error({}, "sifkit: a command is required", root_usage);
+    check_usage_error({"--versio"},
+                      R"(sifkit: unknown option "--versio"; did you mean "--version"?)",
+                      root_usage);
     // Below a command group, and after `help`.
     check_usage_error({"key", "gen", "x"},
                       R"(sifkit: key: unknown command "gen"; did you mean "generate"?)",
@@ -77,6 +80,11 @@ TEST_CASE("unknown options and extra arguments show the command's usage line", "
                       list_usage);
     check_usage_error({"list", image(), "extra"}, R"(sifkit: list: unexpected argument "extra")",
                       list_usage);
+    check_usage_error({"list", "--jsn"},
+                      R"(sifkit: list: unknown option "--jsn"; did you mean "--json"?)",
+                      list_usage);
+    check_usage_error({"verify", image(), "--key"}, "sifkit: verify: --key needs a value",
+                      R"(Usage: sifkit verify [OPTIONS] SIF_PATH (see "sifkit verify --help"))");
     check_usage_error({"key", "generate", "k", "--typ", "ed25519"},
                       R"(sifkit: key generate: unknown option "--typ"; did you mean "--type"?)",
                       R"(Usage: sifkit key generate [OPTIONS] NAME )"
