@@ -108,7 +108,7 @@ TEST_CASE("sign --key of a public key and verify --key of a private key say whic
     CHECK(run_sifkit({"verify", k.image.string(), "--key", k.pub.string()}).exit_code == 0);
 }
 
-TEST_CASE("an encrypted key's passphrase: asked on a terminal, else refused with exit 8",
+TEST_CASE("an encrypted key asks for its passphrase on a terminal and is refused (8) without one",
           "[sign]") {
     Keys k;
     const auto image = k.image.string();
@@ -129,6 +129,18 @@ TEST_CASE("an encrypted key's passphrase: asked on a terminal, else refused with
     CHECK(asked.out.find("signed 1 group(s)") != std::string::npos);
     CHECK(run_sifkit({"verify", image, "--key", k.pub.string()}).exit_code == 12);  // not this key
     CHECK(run_sifkit({"verify", image, "--key", (k.dir / "locked.pub").string()}).exit_code == 0);
+
+    // key fingerprint asks the same way.
+    const auto fingerprint = run_sifkit({"key", "fingerprint", (k.dir / "locked.pub").string()});
+    REQUIRE(fingerprint.exit_code == 0);
+    const auto asked_fingerprint =
+        on_terminal_answering({"key", "fingerprint", locked}, "Passphrase for " + locked, "s3cret");
+    INFO(asked_fingerprint.describe());
+    CHECK(asked_fingerprint.exit_code == 0);
+    CHECK(asked_fingerprint.out.ends_with(fingerprint.out.substr(0, fingerprint.out.size() - 1) +
+                                          "\r\n"));
+    check_refused(without_terminal({"key", "fingerprint", locked}), 8,
+                  "sifkit: " + locked + ": an encrypted private key, and no passphrase was given");
 }
 
 TEST_CASE("an unreadable key file is refused with the reason", "[sign]") {
