@@ -30,37 +30,32 @@ std::size_t typo_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string> closest_name(std::string_view typed,
-                                        const std::vector<std::string>& names) {
+std::vector<std::string> closest_names(std::string_view typed,
+                                       const std::vector<std::string>& names) {
     // About one slip per three characters typed: "conver" finds "convert", "x" finds nothing.
-    const std::size_t allowed = std::max<std::size_t>(1, typed.size() / 3);
-    std::optional<std::string> best;
-    std::size_t best_distance = allowed + 1;
-    bool tie = false;
+    std::size_t best_distance = std::max<std::size_t>(1, typed.size() / 3);
+    std::vector<std::string> best;
     for (const std::string& name : names) {
         const std::size_t distance = typo_distance(typed, name);
         if (distance < best_distance) {
-            best = name;
+            best.clear();
             best_distance = distance;
-            tie = false;
-        } else if (distance == best_distance) {
-            tie = true;
+        }
+        if (distance == best_distance) {
+            best.push_back(name);
         }
     }
-    if (best && !tie) {
+    if (!best.empty()) {
         return best;
     }
     // An abbreviation of exactly one name ("--comp" for "--compression").
-    std::optional<std::string> prefixed;
+    std::vector<std::string> prefixed;
     for (const std::string& name : names) {
         if (typed.size() >= 2 && name.starts_with(typed)) {
-            if (prefixed) {
-                return std::nullopt;
-            }
-            prefixed = name;
+            prefixed.push_back(name);
         }
     }
-    return prefixed;
+    return prefixed.size() == 1 ? prefixed : std::vector<std::string>{};
 }
 
 }  // namespace sifkit::cli

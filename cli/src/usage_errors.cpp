@@ -36,10 +36,14 @@ std::string in_quotes(std::string_view text) {
 
 std::string with_suggestion(std::string message, std::string_view typed,
                             const std::vector<std::string>& names) {
-    if (const auto close = closest_name(typed, names)) {
-        message += "; did you mean " + in_quotes(*close) + "?";
+    const auto close = closest_names(typed, names);
+    for (std::size_t i = 0; i < close.size(); ++i) {
+        message += (i == 0                  ? "; did you mean "
+                    : i + 1 == close.size() ? " or "
+                                            : ", ") +
+                   in_quotes(close[i]);
     }
-    return message;
+    return close.empty() ? message : message + "?";
 }
 
 // The command CLI11 was parsing when it failed: the last one the command line selected.

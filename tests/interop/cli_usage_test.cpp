@@ -31,6 +31,8 @@ TEST_CASE("unknown commands are named, with the closest command", "[cli][usage]"
                       R"(sifkit: unknown command "conver"; did you mean "convert"?)", root_usage);
     check_usage_error({"frobnicate", image()}, R"(sifkit: unknown command "frobnicate")",
                       root_usage);
+    check_usage_error({"lst", image()},
+                      R"(sifkit: unknown command "lst"; did you mean "list" or "ls"?)", root_usage);
     check_usage_error({}, "sifkit: a command is required", root_usage);
     check_usage_error({"--versio"},
                       R"(sifkit: unknown option "--versio"; did you mean "--version"?)",
