@@ -155,8 +155,8 @@ void run(const AddOptions& o) {
 void register_add(CLI::App& app) {
     auto o = std::make_shared<AddOptions>();
     CLI::App* cmd = app.add_subcommand("add", "Add a data object to a SIF image");
-    cmd->add_option("sif_path", o->image, "Image to add to")->required();
-    cmd->add_option("object_path", o->object, "File holding the object's data ('-' = stdin)")
+    cmd->add_option("SIF_PATH", o->image, "Image to add to")->required();
+    cmd->add_option("OBJECT_PATH", o->object, "File holding the object's data ('-' = stdin)")
         ->required();
     cmd->add_option("--datatype", o->datatype,
                     "Type of the data: 1-Deffile, 2-EnvVar, 3-Labels, 4-Partition, 5-Signature, "

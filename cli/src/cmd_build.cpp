@@ -210,8 +210,8 @@ void register_build(CLI::App& app) {
     auto o = std::make_shared<BuildCommand>();
     CLI::App* cmd = app.add_subcommand(
         "build", "Build a SIF image from a definition file or any source (Apptainer's order)");
-    cmd->add_option("output", o->output, "SIF image to write")->required();
-    cmd->add_option("source", o->source,
+    cmd->add_option("OUTPUT", o->output, "SIF image to write")->required();
+    cmd->add_option("SOURCE", o->source,
                     "definition file | docker://REF | oras://REF | oci:DIR[:TAG] | "
                     "oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | dir:ROOTFS | "
                     "tar:FILE")

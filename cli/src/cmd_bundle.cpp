@@ -23,9 +23,9 @@ struct BundleCliOptions {
 void register_bundle(CLI::App& app) {
     auto o = std::make_shared<BundleCliOptions>();
     CLI::App* cmd = app.add_subcommand("bundle", "Make an OCI runtime bundle (runc) of an image");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
-    cmd->add_option("directory", o->directory, "Bundle directory to create")->required();
-    cmd->add_option("args", o->args, "Run arguments (replace CMD, or go to the runscript)");
+    cmd->add_option("IMAGE", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("DIRECTORY", o->directory, "Bundle directory to create")->required();
+    cmd->add_option("ARGS", o->args, "Run arguments (replace CMD, or go to the runscript)");
     cmd->add_flag("-f,--force", o->force, "Replace DIRECTORY if it exists");
     cmd->add_flag("--writable", o->writable, "Writable root file system (root.readonly false)");
     cmd->add_flag("--no-devices", o->no_devices, "Create no character or block device nodes");

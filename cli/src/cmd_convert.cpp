@@ -2,6 +2,7 @@
 // file system into a SIF image. `sifkit build` is Apptainer's order of the same (cmd_build.cpp).
 #include "commands.hpp"
 #include "convert_options.hpp"
+#include "output.hpp"
 #include "registry_pull.hpp"
 #include "sifkit/oci2sif/convert.hpp"
 #include "sifkit/sif/error.hpp"
@@ -18,7 +19,9 @@ struct ConvertCommand {
     PullRequest pull;  // registry options, for docker:// and oras:// sources
 };
 
-void run(const ConvertCommand& o) {
+void run(ConvertCommand o) {
+    // `convert SOURCE DIR`: the image goes into DIR, as cp puts a copy there.
+    o.output = output_in_directory(o.output, default_sif_name(o.source));
     switch (source_form(o.source)) {
         case SourceForm::registry: {
             // The same path as `sifkit pull`.
@@ -52,11 +55,13 @@ void register_convert(CLI::App& app) {
     auto o = std::make_shared<ConvertCommand>();
     CLI::App* cmd = app.add_subcommand(
         "convert", "Convert an OCI/Docker image or a root file system into a SIF image");
-    cmd->add_option("source", o->source,
+    cmd->add_option("SOURCE", o->source,
                     "oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | "
                     "dir:ROOTFS | tar:FILE | docker://REF | oras://REF")
         ->required();
-    cmd->add_option("output", o->output, "SIF image to write")->required();
+    cmd->add_option("OUTPUT", o->output,
+                    "SIF image to write (an existing directory: SOURCE's name .sif in it)")
+        ->required();
     cmd->add_option("--arch", o->arch, "Architecture of a dir:/tar: image (default: this machine)");
     o->convert.add_to(*cmd, "-j,--jobs");
     cmd->add_option("--downloads", o->pull.jobs, "docker://: concurrent blob downloads")

@@ -25,8 +25,8 @@ void run(const DelOptions& o) {
 void register_del(CLI::App& app) {
     auto o = std::make_shared<DelOptions>();
     CLI::App* cmd = app.add_subcommand("del", "Delete a data object from a SIF image");
-    cmd->add_option("id", o->id, "ID of the object")->required();
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("ID", o->id, "ID of the object")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     cmd->add_flag("--zero", o->zero, "Overwrite the object's data with zeros");
     cmd->add_flag("--compact", o->compact,
                   "Give the space back (only possible for the last object in the file)");

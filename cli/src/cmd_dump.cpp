@@ -23,8 +23,8 @@ void run(const DumpOptions& o) {
 void register_dump(CLI::App& app) {
     auto o = std::make_shared<DumpOptions>();
     CLI::App* cmd = app.add_subcommand("dump", "Write a data object's bytes to standard output");
-    cmd->add_option("id", o->id, "ID of the object")->required();
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("ID", o->id, "ID of the object")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     cmd->add_option("-o,--output", o->output, "Write to this file instead (created atomically)");
     cmd->add_flag("-f,--force", o->force, "Replace the --output file if it exists");
     cmd->footer(

@@ -77,7 +77,8 @@ void run(const ExportOptions& o) {
     if (o.format == "tar") {
         const rootfs::SquashfsImage fs = rootfs::open_root(image);
         if (o.destination == "-") {
-            rootfs::write_tar(fs, STDOUT_FILENO, "<stdout>");
+            refuse_binary_on_terminal("a tar archive", o.force);
+            rootfs::write_tar(fs, STDOUT_FILENO, kStdoutName);
             return;
         }
         sif::AtomicFile file(o.destination, o.force ? sif::AtomicFile::Overwrite::replace
@@ -117,8 +118,8 @@ void register_export(CLI::App& app) {
     auto o = std::make_shared<ExportOptions>();
     CLI::App* cmd = app.add_subcommand(
         "export", "Write an image's root file system as a directory or tar, or as an OCI image");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
-    cmd->add_option("destination", o->destination,
+    cmd->add_option("IMAGE", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("DESTINATION", o->destination,
                     "Directory, file, or - (standard output, --format tar)")
         ->required();
     cmd->add_option("--format", o->format, "dir, tar, oci, oci-archive or docker-archive")
@@ -127,7 +128,8 @@ void register_export(CLI::App& app) {
                     "oci/oci-archive: ref name (default latest); docker-archive: REPO:TAG");
     cmd->add_flag("--keep-singularity-metadata", o->keep_metadata,
                   "Keep /.singularity.d and its links in OCI exports");
-    cmd->add_flag("-f,--force", o->force, "Replace DESTINATION if it exists");
+    cmd->add_flag("-f,--force", o->force,
+                  "Replace DESTINATION if it exists; write a tar to - even on a terminal");
     cmd->add_flag("-q,--quiet", o->quiet, "No summary");
     cmd->add_flag("--no-devices", o->no_devices, "dir: create no character or block device nodes");
     cmd->add_flag("--no-setuid", o->no_setuid,

@@ -23,6 +23,9 @@ void run(const ExtractOptions& o) {
     }
     const sif::Image image = sif::Image::open(o.image);
     const sif::Descriptor& d = o.partition ? rootfs::root_object(image) : image.object(*o.object);
+    if (o.output == "-" && d.type() == sif::DataType::partition) {
+        refuse_binary_on_terminal("a partition", o.force);
+    }
     write_object(image, d, o.output, o.force);
 }
 
@@ -31,13 +34,14 @@ void run(const ExtractOptions& o) {
 void register_extract(CLI::App& app) {
     auto o = std::make_shared<ExtractOptions>();
     CLI::App* cmd = app.add_subcommand("extract", "Write an object's raw bytes to a file");
-    cmd->add_option("image", o->image, "SIF image")->required();
-    cmd->add_option("output", o->output, "File to write (created atomically), - for stdout")
+    cmd->add_option("IMAGE", o->image, "SIF image")->required();
+    cmd->add_option("OUTPUT", o->output, "File to write (created atomically), - for stdout")
         ->required();
     cmd->add_option("--object", o->object, "ID of the object");
     cmd->add_flag("--partition", o->partition,
                   "The root file system's partition (OCI-SIF: its squashfs layer)");
-    cmd->add_flag("-f,--force", o->force, "Replace OUTPUT if it exists");
+    cmd->add_flag("-f,--force", o->force,
+                  "Replace OUTPUT if it exists; write a partition to - even on a terminal");
     cmd->footer(
         "Examples:\n  sifkit extract app.sif --object 1 recipe.def\n"
         "  sifkit extract app.sif --partition rootfs.squashfs");

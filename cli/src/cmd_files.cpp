@@ -119,8 +119,8 @@ void run_cat(const CatOptions& o) {
 void register_ls(CLI::App& app) {
     auto o = std::make_shared<LsOptions>();
     CLI::App* cmd = app.add_subcommand("ls", "List files in an image's root file system");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
-    cmd->add_option("path", o->path, "Directory or file inside the image (default /)");
+    cmd->add_option("IMAGE", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("PATH", o->path, "Directory or file inside the image (default /)");
     cmd->add_flag("-l", o->long_form, "Long form: mode, uid/gid, size, time (UTC), name");
     cmd->add_flag("-R", o->recursive, "Everything below PATH, with full paths");
     cmd->footer("Examples:\n  sifkit ls app.sif /etc\n  sifkit ls -lR app.sif /usr/local");
@@ -130,8 +130,8 @@ void register_ls(CLI::App& app) {
 void register_cat(CLI::App& app) {
     auto o = std::make_shared<CatOptions>();
     CLI::App* cmd = app.add_subcommand("cat", "Print one file of an image's root file system");
-    cmd->add_option("image", o->image, "SIF or OCI-SIF image")->required();
-    cmd->add_option("path", o->path, "File inside the image (symbolic links are followed)")
+    cmd->add_option("IMAGE", o->image, "SIF or OCI-SIF image")->required();
+    cmd->add_option("PATH", o->path, "File inside the image (symbolic links are followed)")
         ->required();
     cmd->footer("Example:\n  sifkit cat app.sif /etc/os-release");
     cmd->callback([o] { run_cat(*o); });

@@ -180,7 +180,7 @@ void register_image_inspect(CLI::App& app) {
     auto o = std::make_shared<ImageInspectOptions>();
     CLI::App* cmd = app.add_subcommand(
         "inspect", "Show an image's labels, environment, runscript, definition file and config");
-    cmd->add_option("image", o->image,
+    cmd->add_option("IMAGE", o->image,
                     "SIF or OCI-SIF image, or a source: docker://, oras://, oci:, oci-archive:, "
                     "docker-archive:")
         ->required();

@@ -21,7 +21,7 @@ struct InspectOptions {
 void register_list(CLI::App& app) {
     auto o = std::make_shared<InspectOptions>();
     CLI::App* cmd = app.add_subcommand("list", "List the data objects of a SIF image");
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     cmd->add_flag("--json", o->json, "Print JSON (fields in docs/cli.md)");
     cmd->footer("Examples:\n  sifkit list image.sif\n  sifkit list --json image.sif");
     cmd->callback([o] {
@@ -39,8 +39,8 @@ void register_list(CLI::App& app) {
 void register_info(CLI::App& app) {
     auto o = std::make_shared<InspectOptions>();
     CLI::App* cmd = app.add_subcommand("info", "Show one data object's descriptor");
-    cmd->add_option("id", o->id, "ID of the object")->required();
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("ID", o->id, "ID of the object")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     cmd->add_flag("--json", o->json, "Print JSON (fields in docs/cli.md)");
     cmd->footer("Examples:\n  sifkit info 1 image.sif\n  sifkit info --json 1 image.sif");
     cmd->callback([o] {
@@ -59,7 +59,7 @@ void register_info(CLI::App& app) {
 void register_header(CLI::App& app) {
     auto o = std::make_shared<InspectOptions>();
     CLI::App* cmd = app.add_subcommand("header", "Show the global header of a SIF image");
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     cmd->add_flag("--json", o->json, "Print JSON (fields in docs/cli.md)");
     cmd->footer("Examples:\n  sifkit header image.sif\n  sifkit header --json image.sif");
     cmd->callback([o] {

@@ -53,7 +53,7 @@ void register_key(CLI::App& app) {
 
     CLI::App* gen =
         key->add_subcommand("generate", "Write NAME.key (PKCS#8, mode 0600) and NAME.pub");
-    gen->add_option("name", o->name, "Base name of the key files")->required();
+    gen->add_option("NAME", o->name, "Base name of the key files")->required();
     gen->add_option("--type", o->type, "ed25519, ecdsa-p256, ecdsa-p384 or rsa-3072")
         ->capture_default_str();
     gen->add_option("--passphrase-file", o->passphrase_file,
@@ -72,15 +72,21 @@ void register_key(CLI::App& app) {
 
     CLI::App* fp =
         key->add_subcommand("fingerprint", "Print the key ID recorded in DSSE envelopes");
-    fp->add_option("key", o->key, "PEM public or private key")->required();
+    fp->add_option("KEY", o->key, "PEM public or private key")->required();
     fp->add_option("--passphrase-file", o->passphrase_file,
-                   "Passphrase of an encrypted private key");
+                   "Passphrase of an encrypted private key (else asked on the terminal)");
     fp->footer("Example:\n  sifkit key fingerprint site-signing.pub");
     fp->callback([o] {
         try {
             write_stdout(sign::PublicKey::load(o->key).keyid() + "\n");
         } catch (const Error&) {
-            const auto k = sign::PrivateKey::load(o->key, read_passphrase(o->passphrase_file, {}));
+            // An encrypted key's passphrase: from --passphrase-file, else asked on the terminal.
+            const auto k = sign::PrivateKey::load(o->key, [&]() -> std::optional<std::string> {
+                if (!o->passphrase_file.empty()) {
+                    return read_passphrase(o->passphrase_file, {});
+                }
+                return prompt_passphrase("Passphrase for " + o->key + ": ");
+            });
             write_stdout(k.public_key().keyid() + "\n");
         }
     });

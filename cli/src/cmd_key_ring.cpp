@@ -131,7 +131,7 @@ void register_keyring_commands(CLI::App& key) {
     CLI::App* imp = key.add_subcommand(
         "import", "Add OpenPGP public keys (armored or binary, Apptainer keyrings, gpg exports)");
     add_keyring_option(imp, o);
-    imp->add_option("files", o->files, "Key files or keyrings")->required();
+    imp->add_option("FILES", o->files, "Key files or keyrings")->required();
     imp->footer(
         "Examples:\n  gpg --export ops@site.example > ops.gpg && sifkit key import ops.gpg\n"
         "  sifkit key import ~/.apptainer/keys/pgp-public");
@@ -139,9 +139,9 @@ void register_keyring_commands(CLI::App& key) {
 
     CLI::App* exp = key.add_subcommand("export", "Write keys of the keyring to a file");
     add_keyring_option(exp, o);
-    exp->add_option("key", o->selector, "Fingerprint, or key ID (its last 16 hex digits)")
+    exp->add_option("KEY", o->selector, "Fingerprint, or key ID (its last 16 hex digits)")
         ->required();
-    exp->add_option("output", o->output, "Output file ('-': standard output)")->required();
+    exp->add_option("OUTPUT", o->output, "Output file ('-': standard output)")->required();
     exp->add_flag("-a,--armor", o->armor, "ASCII armor, as gpg --armor");
     exp->add_flag("-f,--force", o->force, "Replace an existing output file");
     exp->footer(
@@ -151,7 +151,7 @@ void register_keyring_commands(CLI::App& key) {
 
     CLI::App* rm = key.add_subcommand("remove", "Remove keys from the keyring");
     add_keyring_option(rm, o);
-    rm->add_option("key", o->selector, "Fingerprint, or key ID (its last 16 hex digits)")
+    rm->add_option("KEY", o->selector, "Fingerprint, or key ID (its last 16 hex digits)")
         ->required();
     rm->footer("Example:\n  sifkit key remove A20C27EE7FF7BA84");
     rm->callback([o] {

@@ -58,7 +58,7 @@ void register_login(CLI::App& app) {
     auto o = std::make_shared<LoginCommand>();
     CLI::App* cmd = app.add_subcommand(
         "login", "Check credentials on a registry and store them in the auth file");
-    cmd->add_option("registry", o->registry, "HOST[:PORT]")->required();
+    cmd->add_option("REGISTRY", o->registry, "HOST[:PORT]")->required();
     cmd->add_option("-u,--username", o->username, "User name (default: asked on the terminal)");
     cmd->add_option("-p,--password", o->password,
                     "Password (visible to other users: prefer --password-stdin)");
@@ -90,7 +90,7 @@ void register_login(CLI::App& app) {
 
     auto out = std::make_shared<LoginCommand>();
     CLI::App* logout = app.add_subcommand("logout", "Remove a registry's credentials");
-    logout->add_option("registry", out->registry, "HOST[:PORT]")->required();
+    logout->add_option("REGISTRY", out->registry, "HOST[:PORT]")->required();
     logout->add_option("--authfile", out->options.authfile, "Auth file (default: as login)");
     logout->footer(
         "Exit codes: 0 removed; 5 no credentials stored for the registry.\n"

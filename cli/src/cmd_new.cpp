@@ -71,7 +71,7 @@ void run(const NewOptions& o) {
 void register_new(CLI::App& app) {
     auto options = std::make_shared<NewOptions>();
     CLI::App* cmd = app.add_subcommand("new", "Create an empty SIF image");
-    cmd->add_option("sif_path", options->path, "Image to create (replaced if it exists)")
+    cmd->add_option("SIF_PATH", options->path, "Image to create (replaced if it exists)")
         ->required();
     cmd->add_option("--launch", options->launch,
                     "Launch script, at most 31 bytes (\\n stands for a newline)");

@@ -10,10 +10,10 @@ void register_pull(CLI::App& app) {
     auto o = std::make_shared<PullRequest>();
     CLI::App* cmd = app.add_subcommand(
         "pull", "Pull an image from a registry into a SIF file (docker:// or oras://)");
-    cmd->add_option("reference", o->reference,
+    cmd->add_option("REFERENCE", o->reference,
                     "docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST] | oras://HOST/REPO[:TAG|@DIGEST]")
         ->required();
-    cmd->add_option("output", o->output,
+    cmd->add_option("OUTPUT", o->output,
                     "SIF image to write (default: Apptainer's name, NAME_TAG.sif, in the "
                     "current directory)");
     cmd->add_option("--verify-key", o->verify_keys,

@@ -120,8 +120,8 @@ void register_push(CLI::App& app) {
         "push",
         "Push a SIF file to a registry as an ORAS artifact (oras://HOST/REPO:TAG), or as an OCI "
         "image (--format oci, docker://HOST/REPO:TAG)");
-    cmd->add_option("image", o->image, "SIF image to push")->required();
-    cmd->add_option("reference", o->reference,
+    cmd->add_option("IMAGE", o->image, "SIF image to push")->required();
+    cmd->add_option("REFERENCE", o->reference,
                     "oras://HOST[:PORT]/REPO[:TAG], or docker://... with --format oci")
         ->required();
     cmd->add_option("--format", o->format,

@@ -23,8 +23,8 @@ void run(const SetprimOptions& o) {
 void register_setprim(CLI::App& app) {
     auto o = std::make_shared<SetprimOptions>();
     CLI::App* cmd = app.add_subcommand("setprim", "Set the primary system partition");
-    cmd->add_option("id", o->id, "ID of a System partition")->required();
-    cmd->add_option("sif_path", o->image, "Image")->required();
+    cmd->add_option("ID", o->id, "ID of a System partition")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image")->required();
     o->time.add_to(*cmd);
     cmd->footer("Example:\n  sifkit setprim 2 image.sif");
     cmd->callback([o] { run(*o); });

@@ -40,7 +40,7 @@ void register_sign(CLI::App& app) {
     auto o = std::make_shared<SignCliOptions>();
     CLI::App* cmd =
         app.add_subcommand("sign", "Sign object groups (DSSE envelopes, or OpenPGP as Apptainer)");
-    cmd->add_option("sif_path", o->image, "Image to sign")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image to sign")->required();
     cmd->add_option("-k,--key", o->keys,
                     "PEM private key, or a PKCS#11 URI (pkcs11:token=...;object=...) of a key "
                     "in a token (repeat for several signatures)");
@@ -59,7 +59,7 @@ void register_sign(CLI::App& app) {
         ->excludes(group)
         ->excludes(object);
     cmd->add_option("--passphrase-file", o->passphrase_file,
-                    "Passphrase of encrypted keys (else asked on the terminal for --pgp-key)");
+                    "Passphrase of encrypted keys (else asked on the terminal)");
     cmd->add_option("--passphrase-env", o->passphrase_env,
                     "Environment variable holding the passphrase of encrypted keys");
     o->time.add_to(*cmd);
@@ -77,10 +77,19 @@ void register_sign(CLI::App& app) {
         }
         const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
         const bool passphrase_given = !o->passphrase_file.empty() || !o->passphrase_env.empty();
+        // An encrypted key's passphrase: from the options, else asked on the terminal.
+        const auto passphrase_for = [&](const std::string& path) {
+            return [&, path]() -> std::optional<std::string> {
+                if (passphrase_given) {
+                    return passphrase;
+                }
+                return prompt_passphrase("Passphrase for " + path + ": ");
+            };
+        };
         std::vector<sign::PrivateKey> keys;
         for (const auto& path : o->keys) {
             if (!sign::PrivateKey::is_pkcs11_uri(path)) {
-                keys.push_back(sign::PrivateKey::load(path, passphrase));
+                keys.push_back(sign::PrivateKey::load(path, passphrase_for(path)));
                 continue;
             }
             // A token's PIN: from the URI's pin-value, the passphrase options, or the terminal.
@@ -93,13 +102,7 @@ void register_sign(CLI::App& app) {
         }
         std::vector<sign::PgpSigner> signers;
         for (const auto& path : o->pgp_keys) {
-            signers.push_back(
-                sign::PgpSigner::from_key_file(path, [&, path]() -> std::optional<std::string> {
-                    if (passphrase_given) {
-                        return passphrase;
-                    }
-                    return prompt_passphrase("Passphrase for " + path + ": ");
-                }));
+            signers.push_back(sign::PgpSigner::from_key_file(path, passphrase_for(path)));
         }
         for (const auto& name : o->gpg_keys) {
             signers.push_back(sign::PgpSigner::from_gpg(name));

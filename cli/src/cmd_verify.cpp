@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "convert_options.hpp"
 #include "exit_codes.hpp"
+#include "output.hpp"
 #include "sifkit/sif/image.hpp"
 
 #include "sifkit/sif/error.hpp"
@@ -80,7 +81,7 @@ void register_verify(CLI::App& app) {
     auto o = std::make_shared<StageCliOptions>();
     CLI::App* cmd =
         app.add_subcommand("verify", "Verify an image's signatures against trusted keys");
-    cmd->add_option("sif_path", o->image, "Image to verify")->required();
+    cmd->add_option("SIF_PATH", o->image, "Image to verify")->required();
     o->verify.add_to(*cmd);
     cmd->footer(std::string(kExitCodes) +
                 "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
@@ -112,10 +113,10 @@ void register_stage(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "stage",
         "Copy an image to DEST or a node-local cache, verifying the copy in the same read");
-    cmd->add_option("sif_path", o->image, "Image to stage")->required();
-    cmd->add_option("dest", o->destination,
-                    "Where the verified copy goes (with a cache: a symbolic link to the cached "
-                    "copy; optional)");
+    cmd->add_option("SIF_PATH", o->image, "Image to stage")->required();
+    cmd->add_option("DEST", o->destination,
+                    "Where the verified copy goes, a file or an existing directory (with a "
+                    "cache: a symbolic link to the cached copy; optional)");
     cmd->add_flag("-f,--force", o->force, "Replace DEST if it exists (otherwise exit 6)");
     cmd->add_flag("--cache", o->cache,
                   "Stage into the per-node cache, $XDG_CACHE_HOME/sifkit/stage (default "
@@ -137,6 +138,9 @@ void register_stage(CLI::App& app) {
                 "site-signing.pub\n  sifkit stage /shared/app.sif --cache-dir /local/sifkit "
                 "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
+        // `stage IMAGE DIR/`: the copy goes into DIR under the image's name, as cp puts it.
+        o->destination = output_in_directory(o->destination,
+                                             std::filesystem::path(o->image).filename().string());
         sign::TrustedKeys keys;
         // A refused --certificate is reported like any refusal before the copy.
         o->verify.refusal_outcome = (o->destination.empty() ? std::string("not staged")

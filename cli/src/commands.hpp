@@ -2,9 +2,17 @@
 // options, call a library, and print.
 #pragma once
 
+#include <string>
+
 #include "cli11.hpp"
 
 namespace sifkit::cli {
+
+// "sifkit VERSION", as `--version` and `sifkit version` print it.
+std::string version_text();
+// help [COMMAND...] and version, as siftool and Apptainer have them (cmd_help.cpp).
+void register_help(CLI::App& app);
+void register_version(CLI::App& app);
 
 // SIF commands with siftool's arguments and semantics.
 void register_new(CLI::App& app);

@@ -10,9 +10,11 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "output.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
+#include "usage_errors.hpp"
 
 namespace {
 
@@ -28,8 +30,9 @@ void install_signal_handlers() {
     for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
         std::signal(signal_number, on_terminating_signal);
     }
-    // Writes to a closed pipe become EPIPE errors with a message instead of a silent death;
-    // likewise a write past `ulimit -f` becomes EFBIG, and the output is cleaned up.
+    // Writes to a closed pipe become EPIPE errors, so that outputs being written are cleaned up
+    // before sifkit dies of SIGPIPE after all, quietly, when it was standard output that broke
+    // (see main); likewise a write past `ulimit -f` becomes EFBIG, and the output is cleaned up.
     std::signal(SIGPIPE, SIG_IGN);
     std::signal(SIGXFSZ, SIG_IGN);
 }
@@ -46,7 +49,10 @@ int main(int argc, char** argv) {
     CLI::App app{"sifkit: build, inspect, sign and verify Singularity Image Format (SIF) images",
                  "sifkit"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("sifkit ") + SIFKIT_VERSION);
+    app.set_version_flag("--version", sifkit::cli::version_text());
+    // The usage line reads as docs/cli.md writes it: sifkit [OPTIONS] COMMAND.
+    app.get_formatter()->label("SUBCOMMAND", "COMMAND");
+    app.get_formatter()->label("Subcommands", "Commands");
     sifkit::cli::register_new(app);
     sifkit::cli::register_add(app);
     sifkit::cli::register_del(app);
@@ -71,6 +77,12 @@ int main(int argc, char** argv) {
     sifkit::cli::register_sign(app);
     sifkit::cli::register_verify(app);
     sifkit::cli::register_stage(app);
+    sifkit::cli::register_help(app);
+    sifkit::cli::register_version(app);
+
+    if (const auto refused = sifkit::cli::reject_unknown_command(app, argc, argv)) {
+        return *refused;
+    }
 
     try {
         app.parse(argc, argv);
@@ -81,10 +93,14 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return report(std::string(e.what()) + " (see sifkit --help)", sifkit::cli::kExitUsage);
+        return sifkit::cli::report_usage_error(app, e);
     } catch (const sifkit::cli::VerifyFailed& verdict) {
         return verdict.code;
     } catch (const sifkit::Error& e) {
+        if (sifkit::cli::is_closed_stdout_pipe(e)) {
+            // As GNU tools: no message, exit status 141 (killed by SIGPIPE) for pipefail.
+            on_terminating_signal(SIGPIPE);
+        }
         return report(e.what(), sifkit::cli::exit_code_for(e.kind()));
     } catch (const std::bad_alloc&) {
         return report("out of memory", sifkit::cli::kExitInternal);

@@ -1,12 +1,13 @@
 #include "output.hpp"
 
-#include "sifkit/rootfs/sandbox.hpp"
-
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 
+#include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -19,16 +20,43 @@ void write_stdout(std::string_view text) {
             if (errno == EINTR) {
                 continue;
             }
-            throw_errno("cannot write output", "<stdout>");
+            throw_errno("cannot write output", kStdoutName);
         }
         text.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string output_in_directory(const std::string& output, const std::string& file_name) {
+    std::error_code ec;
+    if (output.empty() || !std::filesystem::is_directory(output, ec)) {
+        return output;
+    }
+    return (std::filesystem::path(output) / file_name).string();
+}
+
+bool is_closed_stdout_pipe(const Error& error) {
+    if (error.kind() != ErrorKind::io || error.file() != kStdoutName) {
+        return false;
+    }
+    // The error text does not keep errno; Linux reports a pipe without readers as POLLERR to
+    // its writer, which is exactly the case (and a full disk or a bad socket is not).
+    pollfd out{STDOUT_FILENO, POLLOUT, 0};
+    return ::poll(&out, 1, 0) == 1 && (out.revents & POLLERR) != 0;
+}
+
+void refuse_binary_on_terminal(const std::string& what, bool force) {
+    if (!force && ::isatty(STDOUT_FILENO) == 1) {
+        throw Error(ErrorKind::usage,
+                    "refusing to write " + what +
+                        " to a terminal; redirect standard output, or use --force",
+                    kStdoutName);
     }
 }
 
 void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
                   bool force) {
     if (output.empty() || output == "-") {
-        image.copy_to_fd(object, STDOUT_FILENO, "<stdout>");
+        image.copy_to_fd(object, STDOUT_FILENO, kStdoutName);
         return;
     }
     sif::AtomicFile file(

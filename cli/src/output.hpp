@@ -6,12 +6,26 @@
 #include <string_view>
 
 #include "sifkit/rootfs/unpack.hpp"
+#include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
 namespace sifkit::cli {
 
+// How errors name standard output (the `file` of an Error about writing to it).
+inline constexpr const char* kStdoutName = "<stdout>";
+
+// `output` itself, or DIR/`file_name` when `output` is an existing directory (or a link to one):
+// a copy into a directory is named as cp names it.
+std::string output_in_directory(const std::string& output, const std::string& file_name);
+
 // Writes all of `text` to standard output; an io Error on failure (e.g. a closed pipe).
 void write_stdout(std::string_view text);
+// True when `error` is a failed write to standard output because its reader has gone
+// (`sifkit cat ... | head -c 4`): GNU tools die quietly of SIGPIPE then, and so does sifkit.
+bool is_closed_stdout_pipe(const Error& error);
+// Refuses (a usage Error) to send `what`, binary data, to standard output when that is a
+// terminal, unless `force`: GNU tar's rule for archives.
+void refuse_binary_on_terminal(const std::string& what, bool force);
 // Streams an object's bytes to standard output (`output` empty or "-") or to a file created
 // atomically (an existing one is replaced only with `force`, otherwise a conflict Error).
 void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,

@@ -57,6 +57,25 @@ SourceForm source_form(const std::string& argument) {
     return SourceForm::other;
 }
 
+std::string default_sif_name(const std::string& source) {
+    if (source_form(source) == SourceForm::registry) {
+        return default_pull_name(source);
+    }
+    std::string path = source;
+    if (names_local_transport(source)) {
+        path = source.substr(source.find(':') + 1);
+        // oci:, oci-archive: and docker-archive: may end in :TAG (docker-archive: :REPO:TAG).
+        if (!source.starts_with("dir:") && !source.starts_with("tar:")) {
+            path = path.substr(0, path.find(':'));
+        }
+    }
+    while (path.size() > 1 && path.ends_with('/')) {
+        path.pop_back();
+    }
+    const std::string stem = std::filesystem::path(path).stem().string();
+    return (stem.empty() || stem == "." || stem == ".." ? std::string("image") : stem) + ".sif";
+}
+
 void check_argument_order(const std::string& command, const std::string& source,
                           const std::string& output) {
     const SourceForm out = source_form(output);

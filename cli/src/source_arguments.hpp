@@ -18,6 +18,11 @@ enum class SourceForm {
 
 SourceForm source_form(const std::string& argument);
 
+// The file name `convert SOURCE DIR` gives the image in DIR: a registry reference's as `pull`
+// names it (NAME_TAG.sif), else the source file's or directory's name with .sif for its
+// extension (oci-archive:app.tar:v2 -> app.sif, dir:rootfs/ -> rootfs.sif).
+std::string default_sif_name(const std::string& source);
+
 // Throws a usage Error when the arguments look swapped: OUTPUT names a source (a transport, a
 // definition file) and SOURCE does not. The message ends with
 // "did you mean: sifkit COMMAND A B?", A B in the order `command` takes them.

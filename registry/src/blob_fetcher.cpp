@@ -22,7 +22,7 @@ int anonymous_file(const std::filesystem::path& dir) {
     std::string pattern = (dir / "sifkit-blob-XXXXXX").string();
     fd = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
-        throw_errno("cannot create a temporary file in", dir.string());
+        throw_errno("cannot create a temporary file in this directory", dir.string());
     }
     ::unlink(pattern.c_str());
     return fd;

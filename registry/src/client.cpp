@@ -114,8 +114,7 @@ void Client::State::ensure_scheme() {
         HttpRequest probe;
         probe.method = "GET";
         probe.url = std::string(scheme) + "://" + endpoint + "/v2/";
-        ++requests;
-        const HttpResult result = session->perform(probe);
+        const HttpResult result = perform(session, probe);
         if (result.failure == Failure::none) {
             std::lock_guard lock(mutex_);
             scheme_ = scheme;
@@ -212,8 +211,7 @@ std::string Client::State::fetch_token(const Challenge& challenge) {
     {
         Session session(*this);
         for (unsigned attempt = 0;; ++attempt) {
-            ++requests;
-            result = session->perform(request);
+            result = perform(session, request);
             if (!transient(result) || attempt >= options.retries) {
                 break;
             }
@@ -311,8 +309,7 @@ HttpResult Client::State::exchange(HttpRequest request) {
         HttpResult result;
         {
             Session session(*this);
-            ++requests;
-            result = session->perform(request);
+            result = perform(session, request);
         }
         if (result.failure != Failure::none || result.response.status != 401) {
             return result;
@@ -353,9 +350,19 @@ HttpResult Client::State::exchange(HttpRequest request) {
 
 // ---- retries ----------------------------------------------------------------------------
 
-bool Client::State::transient(const HttpResult& result) {
+HttpResult Client::State::perform(Session& session, const HttpRequest& request) {
+    ++requests;
+    HttpResult result = session->perform(request);
+    if (result.failure != Failure::connect) {
+        reached = true;
+    }
+    return result;
+}
+
+bool Client::State::transient(const HttpResult& result) const {
     switch (result.failure) {
         case Failure::connect:
+            return reached.load();
         case Failure::transfer:
         case Failure::timeout:
             return true;
@@ -412,6 +419,11 @@ void Client::State::fail(const HttpResult& result, const std::string& what) cons
                             (options.insecure ? ""
                                               : " (trust its CA with --ca-file FILE; "
                                                 "--insecure skips verification)"),
+                        where);
+        case Failure::plain_http:
+            throw Error(ErrorKind::io,
+                        what + ": " + registry + " speaks plain HTTP" +
+                            (options.insecure ? "" : "; use --insecure"),
                         where);
         case Failure::cancelled:
             throw Error(ErrorKind::io, what + ": cancelled", where);

@@ -122,7 +122,7 @@ void Client::fetch_blob(const std::string& digest, std::uint64_t offset,
                             name());
             }
         }
-        if (!State::transient(result)) {
+        if (!s.transient(result)) {
             s.fail(result, "blob " + digest);
         }
         if (position > start) {
@@ -293,7 +293,7 @@ UploadOutcome Client::upload(const Upload& u) {
             s.bytes_uploaded += size;
             return UploadOutcome::uploaded;
         }
-        if (!State::transient(result) || attempt >= s.options.retries) {
+        if (!s.transient(result) || attempt >= s.options.retries) {
             s.fail(result, what);
         }
         // An upload session that broke is not resumed: a new one starts from the beginning.

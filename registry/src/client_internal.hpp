@@ -31,7 +31,9 @@ struct Client::State {
     // Throws the Error that describes a failed exchange; `what` names the object.
     [[noreturn]] void fail(const HttpResult& result, const std::string& what) const;
 
-    static bool transient(const HttpResult& result);
+    // Whether a retry may succeed. A refused connection or an unknown host is not, until the
+    // registry has been reached once (see reached).
+    bool transient(const HttpResult& result) const;
     // "REGISTRY/REPOSITORY", the file field of Errors.
     std::string name_for_errors() const {
         return repository.empty() ? registry : registry + "/" + repository;
@@ -46,6 +48,11 @@ struct Client::State {
     ClientOptions options;
     bool push;
     std::atomic<bool> cancelled{false};
+    // Some request got past connecting. Before that, a refused connection or an unresolved name
+    // is a registry that is not there (a typo, nothing listening): retrying only delays the
+    // error, by 7.6 s with the default retries. After it, a refused connection is likely a
+    // registry restarting in the middle of a pull, which the retries are for.
+    std::atomic<bool> reached{false};
 
     std::atomic<std::uint64_t> requests{0}, retries{0}, blobs_downloaded{0}, bytes_downloaded{0},
         blobs_uploaded{0}, bytes_uploaded{0}, blobs_mounted{0}, blobs_present{0};
@@ -64,6 +71,9 @@ struct Client::State {
         State& state_;
         std::unique_ptr<HttpSession> session_;
     };
+
+    // One request on `session`, counted; notes whether it reached the host.
+    HttpResult perform(Session& session, const HttpRequest& request);
 
   private:
     void ensure_scheme();

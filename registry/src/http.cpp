@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <exception>
 #include <mutex>
 
@@ -274,6 +275,24 @@ HttpResult HttpSession::perform(const HttpRequest& request) {
         result.failure = classify(code);
         result.message =
             error_text[0] != '\0' ? std::string(error_text) : std::string(curl_easy_strerror(code));
+        // OpenSSL reads an HTTP response as a TLS record of an unknown version: the one sign
+        // that the server speaks plain HTTP, which deserves its own advice.
+        if (result.failure == Failure::tls &&
+            result.message.find("wrong version number") != std::string::npos) {
+            result.failure = Failure::plain_http;
+        }
+        // libcurl says "Couldn't connect to server" and keeps the reason (ECONNREFUSED,
+        // EHOSTUNREACH...) apart: name the host and that reason.
+        long os_errno = 0;
+        curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+        if (code == CURLE_COULDNT_CONNECT && os_errno != 0) {
+            const std::string origin = url_origin(result.response.url);
+            const auto separator = origin.find("://");
+            const std::string host =
+                separator == std::string::npos ? result.response.url : origin.substr(separator + 3);
+            result.message =
+                "cannot connect to " + host + ": " + std::strerror(static_cast<int>(os_errno));
+        }
     }
     return result;
 }

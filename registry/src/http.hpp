@@ -62,11 +62,12 @@ struct HttpResponse {
 
 enum class Failure {
     none,
-    connect,    // could not resolve or connect (also a refused connection)
-    tls,        // handshake failed or the certificate is not trusted
-    timeout,    // connect timeout or stalled transfer
-    transfer,   // the connection broke during the exchange
-    too_large,  // a captured body exceeded max_body
+    connect,     // could not resolve or connect (also a refused connection)
+    tls,         // handshake failed or the certificate is not trusted
+    plain_http,  // a TLS handshake was answered in plain HTTP (a registry without TLS)
+    timeout,     // connect timeout or stalled transfer
+    transfer,    // the connection broke during the exchange
+    too_large,   // a captured body exceeded max_body
     cancelled,
     other,
 };

@@ -103,7 +103,7 @@ AtomicFile::AtomicFile(std::filesystem::path destination, Overwrite overwrite, m
         (dir / ("." + destination_.filename().string() + ".sifkit-XXXXXX")).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) {
-        throw_errno("cannot create a temporary file next to", destination_.string());
+        throw_errno("cannot create a temporary file in " + dir.string(), destination_.string());
     }
     temporary_ = pattern;
     registry_slot_ = register_pending(pattern);

@@ -31,6 +31,27 @@ EVP_PKEY* as_pkey(void* p) {
     throw Error(ErrorKind::invalid_input, what, origin);
 }
 
+// What a PEM text holds, by its labels: a file of the wrong kind gets an error that says what
+// it is and what to give instead, rather than OpenSSL's "not a PEM ... key".
+enum class PemKind { public_key, private_key, encrypted_private_key, other };
+
+PemKind pem_kind(std::string_view pem) {
+    if (pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
+        pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos) {
+        return PemKind::encrypted_private_key;
+    }
+    // "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY" (not OpenPGP's
+    // "PRIVATE KEY BLOCK").
+    if (pem.find(" PRIVATE KEY-----") != std::string_view::npos ||
+        pem.find("-----BEGIN PRIVATE KEY-----") != std::string_view::npos) {
+        return PemKind::private_key;
+    }
+    if (pem.find("PUBLIC KEY-----") != std::string_view::npos) {
+        return PemKind::public_key;
+    }
+    return PemKind::other;
+}
+
 void ensure_sodium() {
     if (sodium_init() < 0) {
         throw Error(ErrorKind::internal, "libsodium failed to initialise");
@@ -152,7 +173,11 @@ PublicKey PublicKey::from_pem(std::string_view pem, const std::string& origin) {
     }
     OSSL_DECODER_CTX_free(decoder);
     if (pkey == nullptr) {
-        fail(origin, "not a PEM public key");
+        const PemKind kind = pem_kind(pem);
+        fail(origin, kind == PemKind::private_key || kind == PemKind::encrypted_private_key
+                         ? "a private key; verifying needs its public key (`openssl pkey -in "
+                           "KEY -pubout` writes it)"
+                         : "not a PEM public key");
     }
     PublicKey key;
     key.pkey_ = pkey;
@@ -269,8 +294,19 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
         PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(passphrase.c_str()));
     BIO_free(bio);
     if (pkey == nullptr) {
-        fail(origin, passphrase.empty() ? "not a PEM private key (or it needs a passphrase)"
-                                        : "not a PEM private key, or wrong passphrase");
+        switch (pem_kind(pem)) {
+            case PemKind::public_key:
+                fail(origin, "a public key; signing needs the private key");
+            case PemKind::encrypted_private_key:
+                ERR_clear_error();
+                throw Error(ErrorKind::denied,
+                            passphrase.empty()
+                                ? "an encrypted private key, and no passphrase was given"
+                                : "wrong passphrase for the encrypted private key",
+                            origin);
+            default:
+                fail(origin, "not a PEM private key");
+        }
     }
     PrivateKey key;
     key.pkey_ = pkey;
@@ -281,6 +317,15 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
 
 PrivateKey PrivateKey::load(const std::filesystem::path& path, const std::string& passphrase) {
     return from_pem(detail::read_key_file(path), path.string(), passphrase);
+}
+
+PrivateKey PrivateKey::load(const std::filesystem::path& path,
+                            const PassphraseSource& ask_passphrase) {
+    const std::string pem = detail::read_key_file(path);
+    if (pem_kind(pem) != PemKind::encrypted_private_key) {
+        return from_pem(pem, path.string());
+    }
+    return from_pem(pem, path.string(), ask_passphrase().value_or(std::string()));
 }
 
 PrivateKey PrivateKey::generate(KeyType type) {

@@ -630,16 +630,27 @@ TEST_CASE("sifkit exit codes and messages; refused commands leave the image unch
         check_refused({"setprim", "3", g}, 6, good, g);
     }
     SECTION("usage errors: 2") {
-        check_refused({"list", "--bogus", g}, 2, good, "");
-        check_refused({"list"}, 2, good, "");
-        check_refused({"info", "one", g}, 2, good, "");
-        check_refused({"add", g, object.string()}, 2, good, "");  // no --datatype
-        check_refused({"add", "--datatype", "1", "--time", "soon", g, object.string()}, 2, good,
-                      "");
-        check_refused({"del", g}, 2, good, "");
-        check_refused({"frobnicate", g}, 2, good, "");
-        const auto r = run_sifkit({});
-        CHECK(r.exit_code == 2);
+        // What is wrong, then the command's usage line (cli_usage_test.cpp has the wording).
+        const auto check_usage_refused = [&](const std::vector<std::string>& args) {
+            const auto before = read_file(good);
+            const auto r = run_sifkit(args);
+            INFO(r.describe());
+            CHECK(r.exit_code == 2);
+            CHECK(r.out.empty());
+            CHECK(r.err.starts_with("sifkit: "));
+            CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+            CHECK(r.err.find("\nUsage: sifkit ") != std::string::npos);
+            CHECK((read_file(good) == before));
+        };
+        check_usage_refused({"list", "--bogus", g});
+        check_usage_refused({"list"});
+        check_usage_refused({"info", "one", g});
+        // add checks --datatype itself, to list the types: one line, as siftool's.
+        check_refused({"add", g, object.string()}, 2, good, "");
+        check_usage_refused({"add", "--datatype", "1", "--time", "soon", g, object.string()});
+        check_usage_refused({"del", g});
+        check_usage_refused({"frobnicate", g});
+        check_usage_refused({});
     }
 }
 

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include <unistd.h>
+
 namespace interop {
 
 fs::path reference_images() {
@@ -67,6 +69,37 @@ RunResult run_siftool(const std::vector<std::string>& args) {
 
 RunResult run_sifkit(const std::vector<std::string>& args, std::optional<std::string> stdin_data) {
     return run_tool(sifkit::test::sifkit_bin().string(), args, std::move(stdin_data));
+}
+
+std::optional<std::vector<std::string>> as_ordinary_user() {
+    if (::geteuid() != 0) {
+        return std::vector<std::string>{};
+    }
+    if (!sifkit::test::find_in_path("setpriv") ||
+        sifkit::test::run({"id", "-u", "sifkitbuild"}).exit_code != 0) {
+        return std::nullopt;
+    }
+    return std::vector<std::string>{"setpriv", "--reuid=sifkitbuild", "--regid=sifkitbuild",
+                                    "--clear-groups"};
+}
+
+void open_to_ordinary_user(const fs::path& dir, const std::vector<fs::path>& files) {
+    if (::geteuid() != 0) {
+        return;
+    }
+    fs::permissions(dir, fs::perms::others_read | fs::perms::others_exec, fs::perm_options::add);
+    for (const auto& file : files) {
+        fs::permissions(file, fs::perms::others_read | fs::perms::others_write,
+                        fs::perm_options::add);
+    }
+}
+
+RunResult run_sifkit_as(const std::vector<std::string>& prefix,
+                        const std::vector<std::string>& args) {
+    std::vector<std::string> argv = prefix;
+    argv.push_back(sifkit::test::sifkit_bin().string());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return sifkit::test::run(argv, tool_env());
 }
 
 json sifcheck_dump(const fs::path& image) {

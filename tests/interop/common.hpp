@@ -34,6 +34,17 @@ RunResult run_siftool(const std::vector<std::string>& args);
 RunResult run_sifkit(const std::vector<std::string>& args,
                      std::optional<std::string> stdin_data = {});
 
+// The command prefix that runs a program as an ordinary user, for checks that root's powers
+// would defeat (an unreadable file): empty when the tests are not root; setpriv to the build
+// user `sifkitbuild` when they are; nullopt when they are root and cannot drop privileges.
+std::optional<std::vector<std::string>> as_ordinary_user();
+// Lets that ordinary user into `dir` (and read and write `files` in it) when the prefix is not
+// empty: the test directories are the test user's, mode 0700.
+void open_to_ordinary_user(const fs::path& dir, const std::vector<fs::path>& files = {});
+// run_sifkit behind such a prefix.
+RunResult run_sifkit_as(const std::vector<std::string>& prefix,
+                        const std::vector<std::string>& args);
+
 // `sifcheck dump` / `sifcheck integrity` output; REQUIREs exit 0.
 json sifcheck_dump(const fs::path& image);
 json sifcheck_integrity(const fs::path& image);

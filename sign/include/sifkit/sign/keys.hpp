@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,10 @@ namespace sifkit::sign {
 enum class KeyType { ed25519, ecdsa_p256, ecdsa_p384, ecdsa_p521, rsa };
 
 std::string_view name_of(KeyType type) noexcept;
+
+// Asked when a key file's secret key is protected; nullopt: no passphrase is available (the
+// loader then fails with an Error that says so). Called at most once per key.
+using PassphraseSource = std::function<std::optional<std::string>()>;
 
 class PublicKey {
   public:
@@ -48,7 +54,12 @@ class PrivateKey {
   public:
     static PrivateKey from_pem(std::string_view pem, const std::string& origin,
                                const std::string& passphrase = {});
+    // A key's file that is a public key, or an encrypted key without (or with a wrong)
+    // passphrase, is refused saying so (the passphrase cases as ErrorKind::denied).
     static PrivateKey load(const std::filesystem::path& path, const std::string& passphrase = {});
+    // Calls `ask_passphrase` only when the key is encrypted (nullopt: there is none to be had).
+    static PrivateKey load(const std::filesystem::path& path,
+                           const PassphraseSource& ask_passphrase);
     static PrivateKey generate(KeyType type);
     // A key held by a PKCS#11 token (a smartcard, an HSM, SoftHSM), named by an RFC 7512 URI
     // ("pkcs11:token=site;object=signing;type=private"; "?module-path=LIB" picks the module,

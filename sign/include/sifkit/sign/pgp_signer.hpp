@@ -19,13 +19,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sifkit/sign/keys.hpp"
 #include "sifkit/sign/pgp.hpp"
 
 namespace sifkit::sign {
-
-// Asked when a key file's secret key is protected; nullopt: no passphrase is available (the
-// signer then fails with an Error that says so). Called at most once per signer.
-using PassphraseSource = std::function<std::optional<std::string>()>;
 
 class PgpSigner {
   public:
