@@ -14,7 +14,8 @@
 #
 # BASE is the shared corpus's Debian image (../shared/bench/make-corpus.sh into $CORPUS). Every
 # tool compresses with gzip on 2 threads (mksquashfs -processors 2, sifkit convert -j 2, build
-# --compress-threads 2). Needs root for umoci unpack and for the %post build (rootless needs a subuid range).
+# --compress-threads 2). Needs root for umoci unpack and for the %post build (rootless needs a
+# subuid range).
 #
 # Environment: SIFKIT (default <repo>/build/cli/sifkit; build Release for numbers), RUNS
 # (default 3), BENCH_DIR (default ${TMPDIR:-/tmp}/sifkit-bench-build), CORPUS.
