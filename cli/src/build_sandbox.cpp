@@ -16,6 +16,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -48,7 +50,9 @@ constexpr const char* kLabelsFile = "/.build.labels";
 // A build section's commands failed: printed here, exit code kExitBuildFailed.
 [[noreturn]] void section_failed(const Definition& def, const DefinitionSection& section,
                                  int status, const std::string& hint = {}) {
-    std::cerr << "sifkit: " << def.where(section.line) << ": %" << section.name << " failed ("
+    const bool named = section.name == "files" || section.name.starts_with("app");
+    std::cerr << "sifkit: " << def.where(section.line) << ": %" << section.name
+              << (named && !section.arguments.empty() ? " " + section.arguments : "") << " failed ("
               << (status > 128 ? "signal " + std::to_string(status - 128)
                                : "exit status " + std::to_string(status))
               << ")" << hint << "; nothing was written\n";
@@ -222,19 +226,29 @@ class SandboxBuilder {
         }
     }
 
-    void run() {
+    // The earlier stages a `%files from STAGE` may name, by name (built before this one).
+    using Stages = std::map<std::string, const SandboxBuilder*>;
+
+    void run(const Stages& stages) {
         const auto started = std::chrono::steady_clock::now();
+        prepare(stages);
+        pack(base(), started);
+    }
+
+    // Everything but the packing: what an earlier stage of a multi-stage build does.
+    void prepare(const Stages& stages) {
         run_host_section("pre", {});
-        const fs::path base = work_.path() / "base.sif";
-        build_.build_base(base, std::make_shared<const Definition>(def_.without_commands()));
-        unpack(base);
+        build_.build_base(base(), std::make_shared<const Definition>(def_.without_commands()));
+        unpack(base());
+        copy_from_stages(stages);
         run_host_section("setup", {"APPTAINER_ROOTFS=" + rootfs().string(),
                                    "SINGULARITY_ROOTFS=" + rootfs().string()});
         run_post();
         merge_post_labels(rootfs(), def_);
         run_test();
-        pack(base, started);
     }
+
+    const std::string& stage_name() const { return def_.stage; }
 
     // `sifkit build OUT.sif IN.sif`: the image's tree packed again with the options given
     // (compression, block size, time), its other objects kept.
@@ -261,6 +275,63 @@ class SandboxBuilder {
     }
 
   private:
+    fs::path base() const { return work_.path() / "base.sif"; }
+
+    // `%files from STAGE`, as Apptainer copies them (`cp -fLr`, before %setup): in a container
+    // whose root is the stage's tree, with this tree bound at /.sifkit-destination, so that
+    // links in either tree resolve inside the containers and never reach the host's files.
+    void copy_from_stages(const Stages& stages) {
+        const auto copies = oci2sif::stage_copies(def_);
+        for (const DefinitionSection& section : def_.sections) {
+            if (section.name != "files" || section.arguments.empty()) {
+                continue;
+            }
+            rootfs::SandboxRun run;
+            const SandboxBuilder* from = nullptr;
+            for (const auto& copy : copies) {
+                if (copy.section_line != section.line) {
+                    continue;
+                }
+                from = stages.at(copy.stage);
+                run.args.push_back(copy.source);
+                run.args.push_back(copy.destination);
+                run.args.push_back(copy.into ? "1" : "0");
+            }
+            if (from == nullptr) {
+                continue;
+            }
+            static constexpr const char* kCopy = R"(IFS=
+while test "$#" -gt 0; do
+    src=$1 dest=/.sifkit-destination/$2 into=$3
+    shift 3
+    n=0
+    for match in $src; do
+        test -e "$match" || test -L "$match" || { echo "no file matches $src" >&2; exit 1; }
+        n=$((n + 1))
+    done
+    test "$n" -gt 1 && into=1
+    for match in $src; do
+        if test "$into" = 1; then
+            mkdir -p "$dest" && cp -fLr -- "$match" "$dest/"
+        else
+            mkdir -p "${dest%/*}" && cp -fLr -- "$match" "$dest"
+        fi
+    done
+done)";
+            run.args.insert(run.args.begin(), {"/bin/sh", "-ec", kCopy, "sh"});
+            run.env = container_env();
+            run.binds.push_back({rootfs(), "/.sifkit-destination", false});
+            run.work = work_.path();
+            run.name = "sifkit-build-" + std::to_string(::getpid()) + "-copy-" +
+                       std::to_string(section.line);
+            const int status = rootfs::run_in_root(from->rootfs(), run);
+            note_usage();
+            if (status != 0) {
+                section_failed(def_, section, status);
+            }
+        }
+    }
+
     void pack(const fs::path& like, std::chrono::steady_clock::time_point started) {
         oci2sif::RepackOptions repack;
         repack.root = rootfs();
@@ -445,8 +516,35 @@ std::vector<std::string> own_arguments() {
 }  // namespace
 
 void run_sandbox_build(const SandboxBuild& build) {
+    // Earlier stages are built (and their commands run) only when this one copies from them;
+    // their trees stay until the image is written.
+    std::set<std::string> wanted;
+    for (const auto& copy : oci2sif::stage_copies(*build.definition)) {
+        wanted.insert(copy.stage);
+    }
+    std::vector<std::unique_ptr<SandboxBuilder>> earlier;
+    SandboxBuilder::Stages stages;
+    // A stage that a wanted one copies from is wanted too: look at them last first.
+    for (auto it = build.definition->earlier_stages.rbegin();
+         it != build.definition->earlier_stages.rend(); ++it) {
+        if (wanted.contains((*it)->stage)) {
+            for (const auto& copy : oci2sif::stage_copies(**it)) {
+                wanted.insert(copy.stage);
+            }
+        }
+    }
+    for (const auto& stage : build.definition->earlier_stages) {
+        if (!wanted.contains(stage->stage)) {
+            continue;
+        }
+        SandboxBuild stage_build = build;
+        stage_build.definition = stage;
+        earlier.push_back(std::make_unique<SandboxBuilder>(stage_build));
+        earlier.back()->prepare(stages);
+        stages[stage->stage] = earlier.back().get();
+    }
     SandboxBuilder builder(build);
-    builder.run();
+    builder.run(stages);
 }
 
 bool runs_test(const oci2sif::Definition& definition) {

@@ -229,9 +229,9 @@ void register_build(CLI::App& app) {
     add_pull_options(*cmd, o->pull);
     cmd->footer(
         "Exit codes: as convert and pull (docs/cli.md); 2 also for arguments in convert's order\n"
-        "and unset build arguments, 4 for a malformed definition file, 7 for multi-stage builds\n"
-        "and a rootless build with commands but no /etc/subuid range, 15 when a %pre, %setup,\n"
-        "%post, %appinstall or %test command fails.\n"
+        "and unset build arguments, 4 for a malformed definition file, 7 for a SIF base of a\n"
+        "definition and a rootless build with commands but no /etc/subuid range, 15 when a\n"
+        "%pre, %setup, %post, %appinstall, %test command or a %files from STAGE copy fails.\n"
         "Examples:\n"
         "  sifkit build app.sif app.def\n"
         "  sifkit build --build-arg VERSION=1.2 app.sif app.def\n"

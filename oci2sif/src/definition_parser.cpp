@@ -1,6 +1,8 @@
 // The definition-file parser: the header up to the first section, then the sections. Checks
 // everything a build relies on here, so that a build fails before it reads a byte of the image.
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "definition_lines.hpp"
@@ -81,6 +83,16 @@ bool has_commands(std::string_view body) {
     return false;
 }
 
+// "from NAME" of a `%files from NAME` section line: NAME, else empty.
+std::string stage_of(const DefinitionSection& section) {
+    std::istringstream words(section.arguments.substr(0, section.arguments.find('#')));
+    std::string from;
+    std::string name;
+    std::string extra;
+    words >> from >> name >> extra;
+    return (lower(from) == "from" && !name.empty() && extra.empty()) ? name : std::string();
+}
+
 class Parser {
   public:
     Parser(std::vector<std::string> lines, Definition& out) : lines_(std::move(lines)), def_(out) {}
@@ -132,10 +144,10 @@ class Parser {
             throw Error(ErrorKind::invalid_input, "unknown header keyword \"" + key + "\"",
                         def_.where(i + 1));
         }
-        if (key == "stage" || (key == "bootstrap" && def_.bootstrap_line != 0)) {
-            throw Error(ErrorKind::unsupported,
-                        "multi-stage builds (Stage:, a second Bootstrap:) are not supported yet",
-                        def_.where(i + 1));
+        if (key == "stage") {
+            def_.stage = std::string(value);
+            def_.stage_line = i + 1;
+            return;
         }
         if (key == "bootstrap") {
             def_.bootstrap = lower(value);
@@ -197,14 +209,14 @@ class Parser {
                             s.arguments + "\"",
                         def_.where(s.line));
         }
-        if (s.name == "files" && !s.arguments.empty()) {
-            throw Error(ErrorKind::unsupported,
-                        "%files " + s.arguments +
-                            ": files from another stage need multi-stage builds, not supported yet",
+        if (s.name == "files" && !s.arguments.empty() && stage_of(s).empty()) {
+            throw Error(ErrorKind::invalid_input,
+                        "%files takes no arguments but \"from STAGE\", not \"" + s.arguments + "\"",
                         def_.where(s.line));
         }
+        const bool named = app || s.name == "files";
         for (const auto& other : def_.sections) {
-            if (other.name == s.name && (!app || other.arguments == s.arguments)) {
+            if (other.name == s.name && (!named || other.arguments == s.arguments)) {
                 throw Error(ErrorKind::invalid_input,
                             "%" + s.name + (app ? " " + s.arguments : "") +
                                 " appears twice (first at line " + std::to_string(other.line) + ")",
@@ -224,7 +236,8 @@ class Parser {
 
 const DefinitionSection* Definition::first_command_section() const {
     for (const auto& s : sections) {
-        if (needs_sandbox(s.name) && has_commands(s.body)) {
+        if ((needs_sandbox(s.name) && has_commands(s.body)) ||
+            (s.name == "files" && !s.arguments.empty() && has_commands(s.body))) {
             return &s;
         }
     }
@@ -234,8 +247,10 @@ const DefinitionSection* Definition::first_command_section() const {
 Definition Definition::without_commands() const {
     Definition out = *this;
     std::erase_if(out.sections, [](const DefinitionSection& s) {
-        return needs_sandbox(s.name) && s.name != "appinstall";
+        return (needs_sandbox(s.name) && s.name != "appinstall") ||
+               (s.name == "files" && !s.arguments.empty());  // from an earlier stage
     });
+    out.earlier_stages.clear();
     // An app with only %appinstall still gets its /scif/apps tree, where the commands run.
     for (auto& s : out.sections) {
         if (s.name == "appinstall") {
@@ -270,7 +285,52 @@ Definition parse_definition(std::string_view text, const std::string& path,
             def.text += '\n';
         }
     }
-    Parser(std::move(lines), def).run();
+    // Apptainer splits the file at every "Bootstrap:" line: each part is a stage. Each is
+    // parsed with the other parts' lines blanked, so that messages keep the file's numbers.
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string_view t = trim(lines[i]);
+        const auto colon = t.find(':');
+        if (colon != std::string_view::npos && lower(trim(t.substr(0, colon))) == "bootstrap" &&
+            !t.starts_with('#')) {
+            starts.push_back(i);
+        }
+    }
+    if (starts.size() > 1) {
+        starts.front() = 0;  // comments before the first stage belong to it
+    } else {
+        starts.assign(1, 0);
+    }
+    starts.push_back(lines.size());
+    std::vector<std::string> earlier_names;
+    for (std::size_t k = 0; k + 1 < starts.size(); ++k) {
+        std::vector<std::string> part(lines.size());
+        std::copy(lines.begin() + static_cast<long>(starts[k]),
+                  lines.begin() + static_cast<long>(starts[k + 1]),
+                  part.begin() + static_cast<long>(starts[k]));
+        Definition stage;
+        stage.path = def.path;
+        stage.text = def.text;
+        Parser(std::move(part), stage).run();
+        for (const auto& section : stage.sections) {
+            const std::string from = section.name == "files" ? stage_of(section) : "";
+            if (!from.empty() && std::find(earlier_names.begin(), earlier_names.end(), from) ==
+                                     earlier_names.end()) {
+                throw Error(ErrorKind::invalid_input,
+                            "%files from " + from + ": no earlier stage is called " + from +
+                                " (\"Stage: " + from + "\" in its header)",
+                            def.where(section.line));
+            }
+        }
+        earlier_names.push_back(stage.stage);
+        if (k + 2 < starts.size()) {
+            def.earlier_stages.push_back(std::make_shared<const Definition>(std::move(stage)));
+        } else {
+            stage.earlier_stages = std::move(def.earlier_stages);
+            stage.warnings = std::move(def.warnings);
+            def = std::move(stage);
+        }
+    }
     return def;
 }
 

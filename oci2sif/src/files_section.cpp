@@ -1,6 +1,8 @@
 // Parsing %files/%appfiles lines and expanding their globs.
 #include "files_section.hpp"
 
+#include <sstream>
+
 #include <glob.h>
 
 #include "definition_lines.hpp"
@@ -114,10 +116,47 @@ void add_section(std::vector<FileCopy>& copies, const Definition& def,
 
 }  // namespace
 
+std::vector<StageCopy> stage_copies(const Definition& definition) {
+    std::vector<StageCopy> copies;
+    for (const auto& section : definition.sections) {
+        if (section.name != "files" || section.arguments.empty()) {
+            continue;
+        }
+        std::istringstream header(section.arguments.substr(0, section.arguments.find('#')));
+        std::string from;
+        std::string stage;
+        header >> from >> stage;
+        const auto lines = detail::split_lines(section.body);
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            const std::string where = definition.where(section.body_line + i);
+            const auto words = words_of(lines[i], where);
+            if (words.empty()) {
+                continue;
+            }
+            if (words.size() > 2) {
+                throw Error(ErrorKind::invalid_input,
+                            "a %files line is SOURCE [DESTINATION], this has " +
+                                std::to_string(words.size()) + " words",
+                            where);
+            }
+            StageCopy copy;
+            copy.stage = stage;
+            copy.source = words[0];
+            const std::string destination = words.size() == 2 ? words[1] : words[0];
+            copy.into = destination.ends_with('/');
+            copy.destination = image_path(destination, where);
+            copy.origin = where;
+            copy.section_line = section.line;
+            copies.push_back(std::move(copy));
+        }
+    }
+    return copies;
+}
+
 std::vector<FileCopy> file_copies(const Definition& definition) {
     std::vector<FileCopy> copies;
     for (const auto& section : definition.sections) {
-        if (section.name == "files") {
+        if (section.name == "files" && section.arguments.empty()) {
             add_section(copies, definition, section, "");
         } else if (section.name == "appfiles") {
             add_section(copies, definition, section, "scif/apps/" + section.arguments);

@@ -150,11 +150,14 @@ TEST_CASE("malformed files get one line naming the line", "[definition]") {
          "docker-archive, localimage, scratch are)"},
         {"MirrorURL: http://x\nBootstrap: docker\nFrom: a\n", ErrorKind::unsupported,
          "app.def:1: \"mirrorurl:\" is not used by \"Bootstrap: docker\" in sifkit"},
-        {"Bootstrap: docker\nFrom: a\nStage: one\n", ErrorKind::unsupported,
-         "app.def:3: multi-stage builds (Stage:, a second Bootstrap:) are not supported yet"},
-        {"Bootstrap: docker\nFrom: a\n%files from one\n  /x\n", ErrorKind::unsupported,
-         "app.def:3: %files from one: files from another stage need multi-stage builds, not "
-         "supported yet"},
+        {"Bootstrap: docker\nFrom: a\n%files from one\n  /x\n", ErrorKind::invalid_input,
+         "app.def:3: %files from one: no earlier stage is called one (\"Stage: one\" in its "
+         "header)"},
+        {"Bootstrap: docker\nFrom: a\n%files to one\n  /x\n", ErrorKind::invalid_input,
+         "app.def:3: %files takes no arguments but \"from STAGE\", not \"to one\""},
+        {"Bootstrap: docker\nFrom: a\nStage: b\nBootstrap: docker\nFrom: c\n%files from d\n  /x\n",
+         ErrorKind::invalid_input,
+         "app.def:6: %files from d: no earlier stage is called d (\"Stage: d\" in its header)"},
     };
     for (const auto& c : cases) {
         const auto [kind, message] = failure(c.text);
@@ -195,6 +198,36 @@ TEST_CASE("labels %post writes to $APPTAINER_LABELS are merged as Apptainer merg
           "{\n\t\"Version\": \"2\",\n\t\"from.image\": \"new\",\n\t\"from.post\": \"two "
           "words\",\n\t\"org.label-schema.build-arch\": \"amd64\"\n}");
     CHECK_THROWS_AS(merge_build_labels("[1]", "a b\n", def, "labels.json"), Error);
+}
+
+TEST_CASE("a second Bootstrap: line starts a stage; the last one makes the image", "[definition]") {
+    const Definition def = parse(
+        "# two stages\nBootstrap: docker\nFrom: gcc:13\nStage: build\n\n%post\n  make\n\n"
+        "Bootstrap: docker\nFrom: alpine\nStage: final\n\n%files from build\n"
+        "  /src/app /usr/bin/app\n  \"/src/my lib\" /usr/lib/\n%runscript\n  app\n");
+    CHECK(def.stage == "final");
+    CHECK(def.from == "alpine");
+    CHECK(def.bootstrap_line == 9);
+    REQUIRE(def.earlier_stages.size() == 1);
+    const Definition& build = *def.earlier_stages[0];
+    CHECK(build.stage == "build");
+    CHECK(build.from == "gcc:13");
+    CHECK(build.section("post")->body == "  make");
+    CHECK(build.section("runscript") == nullptr);  // sections belong to their stage
+    CHECK(def.text == build.text);                 // both record the whole file
+    const auto copies = stage_copies(def);
+    REQUIRE(copies.size() == 2);
+    CHECK(copies[0].stage == "build");
+    CHECK(copies[0].source == "/src/app");
+    CHECK(copies[0].destination == "usr/bin/app");
+    CHECK_FALSE(copies[0].into);
+    CHECK(copies[1].source == "/src/my lib");
+    CHECK(copies[1].into);
+    CHECK(copies[1].origin == "app.def:15");
+    // The copies need the sandbox; the streaming part leaves them (and the stages) out.
+    CHECK(def.first_command_section() == def.section("files"));
+    CHECK(def.without_commands().section("files") == nullptr);
+    CHECK(def.without_commands().earlier_stages.empty());
 }
 
 TEST_CASE("a definition file is told from other files by its Bootstrap header", "[definition]") {

@@ -294,3 +294,45 @@ TEST_CASE("a SIF rebuilt with other squashfs options keeps its tree and objects"
     }
     CHECK(cat(rebuilt, "/home/alice/notes.txt") == "data of alice\n");
 }
+
+TEST_CASE("multistage.def: the final image has what %files from STAGE copies, and nothing else",
+          "[build-sandbox]") {
+    const fs::path area = work_area("multistage");
+    const fs::path sif = area / "multi.sif";
+    const auto built = build(area, {sif.string(), "multistage.def"});
+    INFO(built.describe());
+    REQUIRE(built.exit_code == 0);
+    CHECK(fs::is_empty(area / "tmp"));
+    const auto tree = entries(sif);
+    CHECK(tree.at("/usr/local/bin/tool") == "-rwxr-xr-x 0/0");
+    CHECK(cat(sif, "/usr/share/tool/a.txt") == "one\n");
+    CHECK(cat(sif, "/usr/share/tool/b.txt") == "two\n");
+    CHECK(tree.count("/build-only") == 0);
+    CHECK(tree.count("/out") == 0);
+    CHECK(run_sifkit({"inspect", "--deffile", sif.string()}).out.find("Stage: build") !=
+          std::string::npos);  // the whole file is recorded
+
+    // A link in the stage's tree resolves inside that tree, never on the host: a link to a
+    // host file the stage lacks copies nothing (exit 15), and the host file stays out.
+    const fs::path def = area / "escape.def";
+    t::write_file(def,
+                  "Bootstrap: oci\nFrom: {{ LAYOUT }}:latest\nStage: one\n\n%post\n"
+                  "    ln -s /etc/debian_version /leak\n\n"
+                  "Bootstrap: oci\nFrom: {{ LAYOUT }}:latest\n\n%files from one\n"
+                  "    /leak /leak\n");
+    const auto escape = build(area, {(area / "escape.sif").string(), def.string()});
+    CHECK(escape.exit_code == 15);
+    CHECK(escape.err.find(def.string() + ":11: %files from one failed") != std::string::npos);
+    CHECK_FALSE(fs::exists(area / "escape.sif"));
+    CHECK(fs::is_empty(area / "tmp"));
+
+    // A stage that is not an earlier one: one line naming the line, exit 4.
+    t::write_file(def,
+                  "Bootstrap: oci\nFrom: {{ LAYOUT }}:latest\n\n%files from nowhere\n"
+                  "    /x /x\n");
+    const auto unknown = build(area, {(area / "unknown.sif").string(), def.string()});
+    CHECK(unknown.exit_code == 4);
+    CHECK(unknown.err == "sifkit: " + def.string() +
+                             ":4: %files from nowhere: no earlier stage is called nowhere "
+                             "(\"Stage: nowhere\" in its header)\n");
+}

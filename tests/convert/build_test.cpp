@@ -265,9 +265,6 @@ TEST_CASE("refused and malformed definition files: one line, the exit code, no o
         std::string message;
     };
     const Case cases[] = {
-        {"multistage.def", 7,
-         "multistage.def:3: multi-stage builds (Stage:, a second Bootstrap:) are not supported "
-         "yet"},
         {"oras.def", 7,
          "oras.def:1: \"Bootstrap: oras\" pulls a SIF image: building on a SIF image is not "
          "supported yet (sifkit export it to a directory and build from dir:DIR or "

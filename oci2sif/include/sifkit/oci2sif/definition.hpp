@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,11 @@ struct Definition {
     std::vector<DefinitionSection> sections;  // in file order
     // --build-arg values the file never uses (Apptainer warns about them too).
     std::vector<std::string> warnings;
+    // Multi-stage builds: each "Bootstrap:" line starts a stage. This is the last one, which
+    // makes the image; the ones before it, in file order, only feed `%files from STAGE`.
+    std::string stage;  // its "Stage:" name, if any
+    std::size_t stage_line = 0;
+    std::vector<std::shared_ptr<const Definition>> earlier_stages;
 
     // The first section with commands to run during the build (%pre and %setup run on the host,
     // %post and %appinstall in the image), or null. Only `sifkit build` runs them (its sandbox,
@@ -50,6 +56,21 @@ struct Definition {
     // "app.def:12" for messages about line `line`.
     std::string where(std::size_t line) const { return path + ":" + std::to_string(line); }
 };
+
+// One line of a `%files from STAGE` section: SOURCE (a path or glob in that stage's tree) and
+// DESTINATION (an image path, normalized; SOURCE's path when not given).
+struct StageCopy {
+    std::string stage;
+    std::string source;
+    std::string destination;
+    bool into = false;   // DESTINATION ends in '/': copies go into it under their own names
+    std::string origin;  // "app.def:12"
+    std::size_t section_line = 0;  // the line of its %files section
+};
+
+// Every `%files from STAGE` line of `definition`, in file order. Errors name the line: a stage
+// that is not an earlier one, a line with more than two words, a destination that climbs out.
+std::vector<StageCopy> stage_copies(const Definition& definition);
 
 // NAME=VALUE pairs from --build-arg and --build-arg-file; later ones replace earlier ones.
 using BuildArguments = std::map<std::string, std::string>;
