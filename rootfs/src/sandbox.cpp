@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,6 +105,15 @@ std::pair<int, int> wait_or_kill(pid_t child, const sigset_t& held,
 }  // namespace
 
 int run_in_root(const fs::path& rootfs, const SandboxRun& run) {
+    // A tree on a noexec mount (a hardened /tmp) would run nothing: say so before runc fails
+    // with "permission denied" on the command.
+    struct statvfs mount {};
+    if (::statvfs(rootfs.c_str(), &mount) == 0 && (mount.f_flag & ST_NOEXEC) != 0) {
+        throw Error(ErrorKind::unsupported,
+                    "the build's work directory is on a file system mounted noexec, where "
+                    "nothing can run; put it on another one (sifkit build --tmpdir DIR)",
+                    rootfs.string());
+    }
     const fs::path bundle = run.work / ("bundle-" + run.name);
     const fs::path state = run.work / "runc-state";
     std::error_code ec;

@@ -336,3 +336,18 @@ TEST_CASE("multistage.def: the final image has what %files from STAGE copies, an
                              ":4: %files from nowhere: no earlier stage is called nowhere "
                              "(\"Stage: nowhere\" in its header)\n");
 }
+
+TEST_CASE("a work directory on a noexec mount is refused in one line", "[build-sandbox]") {
+    const fs::path area = work_area("noexec");
+    fs::create_directories(area / "noexec");
+    // A private mount namespace: the tmpfs goes away with the command.
+    const std::string script =
+        "mount -t tmpfs -o noexec tmpfs '" + (area / "noexec").string() + "' && exec \"$@\"";
+    const auto refused = build(
+        area, {"--tmpdir", (area / "noexec").string(), (area / "out.sif").string(), "post.def"},
+        {"unshare", "-m", "sh", "-c", script, "sh"});
+    CHECK(refused.exit_code == 7);
+    CHECK(refused.err.find("mounted noexec, where nothing can run; put it on another one "
+                           "(sifkit build --tmpdir DIR)") != std::string::npos);
+    CHECK_FALSE(fs::exists(area / "out.sif"));
+}
