@@ -4,7 +4,6 @@
 #include "build_sandbox.hpp"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,7 +13,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -22,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_tree_files.hpp"
 #include "convert_options.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -43,9 +42,8 @@ using oci2sif::Definition;
 using oci2sif::DefinitionSection;
 
 constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// Where %post writes environment and labels, as Apptainer tells it (stage.go).
+// Where %post writes environment lines, as Apptainer tells it (stage.go).
 constexpr const char* kEnvironmentFile = "/.singularity.d/env/91-environment.sh";
-constexpr const char* kLabelsFile = "/.build.labels";
 
 // A build section's commands failed: printed here, exit code kExitBuildFailed.
 [[noreturn]] void section_failed(const Definition& def, const DefinitionSection& section,
@@ -96,79 +94,6 @@ std::vector<std::string> script_command(const DefinitionSection& section,
     args.insert(args.end(), params.begin(), params.end());
     args.push_back(script);
     return args;
-}
-
-// Writes a new file below `root` without following links (the tree is the image's: a name in
-// it may be a link pointing anywhere on the host).
-void write_new_file_below(const fs::path& root, const std::string& name, const std::string& text,
-                          mode_t mode) {
-    const sif::UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    const sif::UniqueFd file(
-        dir.get() < 0 ? -1
-                      : ::openat(dir.get(), name.c_str(),
-                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (file.get() < 0) {
-        throw_errno("cannot create", (root / name).string());
-    }
-    if (::write(file.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-        ::fchmod(file.get(), mode) != 0) {
-        throw_errno("cannot write", (root / name).string());
-    }
-}
-
-// Reads `path` (relative, components separated by '/') below `root` without following links;
-// nullopt when it does not exist or is not a regular file.
-std::optional<std::string> read_file_below(int root, const std::string& path) {
-    sif::UniqueFd dir(::dup(root));
-    std::size_t start = 0;
-    for (;;) {
-        const auto slash = path.find('/', start);
-        const std::string name = path.substr(start, slash - start);
-        if (slash == std::string::npos) {
-            sif::UniqueFd file(
-                ::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-            struct stat st {};
-            if (file.get() < 0 || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-                return std::nullopt;
-            }
-            std::string text;
-            char buffer[65536];
-            for (ssize_t n; (n = ::read(file.get(), buffer, sizeof buffer)) > 0;) {
-                text.append(buffer, static_cast<std::size_t>(n));
-                if (text.size() > (16U << 20)) {
-                    return std::nullopt;  // not a labels file anybody wrote by hand
-                }
-            }
-            return text;
-        }
-        dir = sif::UniqueFd(
-            ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (dir.get() < 0) {
-            return std::nullopt;
-        }
-        start = slash + 1;
-    }
-}
-
-// $APPTAINER_LABELS: merged into /.singularity.d/labels.json, then removed.
-void merge_post_labels(const fs::path& rootfs, const Definition& def) {
-    const sif::UniqueFd root(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    const auto lines = read_file_below(root.get(), std::string(kLabelsFile + 1));
-    if (!lines) {
-        return;
-    }
-    ::unlinkat(root.get(), kLabelsFile + 1, 0);
-    const std::string labels_path = ".singularity.d/labels.json";
-    const auto current = read_file_below(root.get(), labels_path);
-    const std::string merged =
-        oci2sif::merge_build_labels(current.value_or("{}"), *lines, def, "/" + labels_path);
-    const sif::UniqueFd dir(
-        ::openat(root.get(), ".singularity.d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (dir.get() < 0) {
-        throw_errno("cannot open", (rootfs / ".singularity.d").string());
-    }
-    ::unlinkat(dir.get(), "labels.json", 0);
-    write_new_file_below(rootfs / ".singularity.d", "labels.json", merged, 0644);
 }
 
 // %pre and %setup: on the host, with the caller's environment plus the build's variables.
@@ -247,8 +172,6 @@ class SandboxBuilder {
         merge_post_labels(rootfs(), def_);
         run_test();
     }
-
-    const std::string& stage_name() const { return def_.stage; }
 
     // `sifkit build OUT.sif IN.sif`: the image's tree packed again with the options given
     // (compression, block size, time), its other objects kept.
@@ -441,7 +364,7 @@ done)";
             run.env.push_back(std::string(name) + "=" + kEnvironmentFile);
         }
         for (const char* name : {"APPTAINER_LABELS", "SINGULARITY_LABELS"}) {
-            run.env.push_back(std::string(name) + "=" + kLabelsFile);
+            run.env.push_back(std::string(name) + "=" + kBuildLabelsFile);
         }
         run.binds = network_binds();
         run.work = work_.path();
@@ -479,39 +402,6 @@ done)";
     rootfs::WorkDirectory work_;
     std::uint64_t peak_usage_ = 0;
 };
-
-// The caller's line in /etc/subuid or /etc/subgid ("NAME:START:COUNT" or "UID:START:COUNT").
-bool has_subordinate_range(const char* file, const std::string& name, uid_t id) {
-    std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) {
-        const auto colon = line.find(':');
-        const std::string owner = line.substr(0, colon);
-        if (colon != std::string::npos && (owner == name || owner == std::to_string(id))) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool on_path(const std::string& tool) {
-    const char* path = std::getenv("PATH");
-    std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        if (!dir.empty() && ::access((dir + "/" + tool).c_str(), X_OK) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-std::vector<std::string> own_arguments() {
-    std::ifstream in("/proc/self/cmdline", std::ios::binary);
-    std::vector<std::string> args;
-    for (std::string arg; std::getline(in, arg, '\0');) {
-        args.push_back(arg);
-    }
-    return args;
-}
 
 }  // namespace
 
@@ -561,45 +451,6 @@ void rebuild_sif(const fs::path& image, SandboxBuild build) {
 void test_built_image(const fs::path& image, const SandboxBuild& build) {
     SandboxBuilder builder(build);
     builder.test_image(image);
-}
-
-void enter_build_user_namespace() {
-    if (::geteuid() == 0 || rootfs::in_user_namespace()) {
-        return;
-    }
-    const struct passwd* account = ::getpwuid(::getuid());
-    const std::string name = account != nullptr ? account->pw_name : std::to_string(::getuid());
-    if (!has_subordinate_range("/etc/subuid", name, ::getuid()) ||
-        !has_subordinate_range("/etc/subgid", name, ::getuid())) {
-        throw Error(ErrorKind::unsupported,
-                    "a rootless build that runs commands needs subordinate IDs for " + name +
-                        " in /etc/subuid and /etc/subgid (e.g. \"" + name +
-                        ":100000:65536\", as for Apptainer's --fakeroot) and Debian's uidmap "
-                        "package; or build as root");
-    }
-    for (const char* tool : {"unshare", "newuidmap", "newgidmap"}) {
-        if (!on_path(tool)) {
-            throw Error(ErrorKind::unsupported,
-                        std::string("a rootless build that runs commands needs ") + tool +
-                            " (Debian packages util-linux and uidmap); or build as root");
-        }
-    }
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    std::vector<std::string> args{
-        "unshare",    "--user", "--map-root-user",
-        "--map-auto", "--",     ec ? std::string("sifkit") : self.string()};
-    const auto own = own_arguments();
-    args.insert(args.end(), own.begin() + (own.empty() ? 0 : 1), own.end());
-    std::vector<char*> argv;
-    for (auto& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    ::execvp("unshare", argv.data());
-    throw Error(ErrorKind::unsupported,
-                std::string("cannot run unshare (util-linux) for a rootless build: ") +
-                    std::strerror(errno));
 }
 
 }  // namespace sifkit::cli

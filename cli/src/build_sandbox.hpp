@@ -5,9 +5,7 @@
 // with runc — and the tree is packed into OUT.sif with the objects of the first image. The work
 // directory is reported and removed at the end, also on failure and on Ctrl-C.
 //
-// Rootless: the build re-executes itself in a user namespace made by util-linux's `unshare
-// --map-root-user --map-auto` (newuidmap with the caller's /etc/subuid and /etc/subgid ranges,
-// Apptainer's --fakeroot mapping), so that files %post gives to other users keep those owners.
+// Rootless callers first enter a user namespace (build_user_namespace.hpp).
 #pragma once
 
 #include <filesystem>
@@ -50,11 +48,5 @@ bool runs_test(const oci2sif::Definition& definition);
 // prints its line and throws ReportedFailure (the caller's output is then discarded). Uses
 // `build`'s definition, tmpdir, quiet and json.
 void test_built_image(const std::filesystem::path& image, const SandboxBuild& build);
-
-// For a rootless caller, before anything else: re-executes this command in a user namespace
-// mapping the caller to root and its subordinate IDs above (does not return). Does nothing as
-// root or when already in a user namespace. A usage Error says what is missing (no range in
-// /etc/subuid, no newuidmap).
-void enter_build_user_namespace();
 
 }  // namespace sifkit::cli

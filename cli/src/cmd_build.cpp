@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "build_sandbox.hpp"
+#include "build_user_namespace.hpp"
 #include "commands.hpp"
 #include "convert_options.hpp"
 #include "registry_pull.hpp"
