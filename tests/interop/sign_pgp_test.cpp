@@ -25,7 +25,12 @@ sign::VerifyReport verify(const fs::path& image, const std::string& key,
     sign::TrustedKeys keys;
     keys.add_file(key);
     keys.apply_to(options);
-    return sign::verify_image(sif::Image::open(image), options);
+    auto report = sign::verify_image(sif::Image::open(image), options);
+    // Why, when a check on the report fails.
+    for (const auto& finding : report.findings) {
+        UNSCOPED_INFO("finding: " << finding.reason);
+    }
+    return report;
 }
 
 // The oracle's verdict (sifcheck verify exits 0 when verified).
