@@ -137,7 +137,7 @@ class SandboxBuilder {
   public:
     explicit SandboxBuilder(const SandboxBuild& build)
         : build_(build),
-          def_(*build.definition),
+          def_(*build_.definition),
           work_(work_parent(build.tmpdir), "sifkit-build") {}
 
     ~SandboxBuilder() {
@@ -397,7 +397,8 @@ done)";
         }
     }
 
-    const SandboxBuild& build_;
+    // A copy: an earlier stage's builder outlives the SandboxBuild it was made from.
+    const SandboxBuild build_;
     const Definition& def_;
     rootfs::WorkDirectory work_;
     std::uint64_t peak_usage_ = 0;
