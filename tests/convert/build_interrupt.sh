@@ -26,13 +26,14 @@ area="$(mktemp -d)"
 trap 'rm -rf "$area"' EXIT
 python3 "$repo/tests/fixtures/oci/make-fixtures.py" "$area/fx" >/dev/null
 mkdir "$area/tmp"
+# An unusual duration, so that looking for "sleep 2999" finds only this build's command.
 cat >"$area/slow.def" <<DEF
 Bootstrap: oci
 From: $area/fx/layout:latest
 
 %post
     echo started > /started
-    sleep 300
+    sleep 2999
 DEF
 
 failures=0
@@ -69,11 +70,11 @@ interrupt() {
     wait "$pid" || status=$?
     local expected=$([ "$how" = ctrl-c ] && echo 130 || echo 143)
     check '[ "$status" = "$expected" ]' "$how: sifkit ended with $status, not $expected"
-    check '[ $((SECONDS - started)) -lt 30 ]' "$how: the build did not stop at once (sleep 300)"
+    check '[ $((SECONDS - started)) -lt 30 ]' "$how: the build did not stop at once (sleep 2999)"
     check '[ -z "$(ls -A "$area/tmp")" ]' "$how: the work directory is left: $(ls -A "$area/tmp")"
     check '[ ! -e "$area/out.sif" ]' "$how: an output was written"
-    check '! pgrep -f "sleep 300" >/dev/null' "$how: the command in the container still runs"
-    pkill -f "sleep 300" || true
+    check '! pgrep -f "sleep 2999" >/dev/null' "$how: the command in the container still runs"
+    pkill -f "sleep 2999" || true
     rm -rf "$area/tmp"/*
 }
 
