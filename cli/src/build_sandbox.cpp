@@ -24,6 +24,7 @@
 #include "convert_options.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "progress_bar.hpp"
 #include "sifkit/oci2sif/repack.hpp"
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/rootfs/sandbox.hpp"
@@ -127,12 +128,6 @@ int run_on_host(const std::vector<std::string>& args, const std::vector<std::str
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-std::string human_size(std::uint64_t bytes) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-    return text;
-}
-
 class SandboxBuilder {
   public:
     explicit SandboxBuilder(const SandboxBuild& build)
@@ -146,7 +141,7 @@ class SandboxBuilder {
         if (!build_.quiet && !build_.json) {
             const bool removed = work_.remove();
             std::cerr << "sifkit: build sandbox " << work_.path().string() << ": "
-                      << human_size(peak_usage_) << " used, "
+                      << human_bytes(peak_usage_) << " used, "
                       << (removed ? "removed" : "NOT all removed") << "\n";
         }
     }

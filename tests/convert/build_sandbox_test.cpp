@@ -17,11 +17,6 @@ namespace t = sifkit::test;
 
 namespace {
 
-const fs::path& definitions() {
-    static const fs::path dir = t::repo_root() / "tests" / "fixtures" / "definitions";
-    return dir;
-}
-
 // A work area (TMPDIR of the build) whose emptiness shows the sandbox was removed.
 fs::path work_area(const std::string& name) {
     const fs::path dir = scratch() / ("sandbox-" + name);
@@ -74,13 +69,6 @@ std::map<std::string, std::string> entries(const fs::path& sif) {
         out[path] = mode + " " + owner + (target.empty() ? "" : " -> " + target);
     }
     return out;
-}
-
-std::string cat(const fs::path& sif, const std::string& path) {
-    const auto result = run_sifkit({"cat", sif.string(), path});
-    INFO(result.describe());
-    REQUIRE(result.exit_code == 0);
-    return result.out;
 }
 
 bool has_subordinate_ids(const std::string& user) {

@@ -12,11 +12,6 @@ namespace t = sifkit::test;
 
 namespace {
 
-const fs::path& definitions() {
-    static const fs::path dir = t::repo_root() / "tests" / "fixtures" / "definitions";
-    return dir;
-}
-
 // sifkit ARGS... run in the fixture directory (the %files sources are relative to it), with a
 // fixed SOURCE_DATE_EPOCH.
 RunResult build_here(const std::vector<std::string>& args) {
@@ -32,13 +27,6 @@ void build_ok(const std::vector<std::string>& args) {
     const auto result = build_here(args);
     INFO(result.describe());
     REQUIRE(result.exit_code == 0);
-}
-
-std::string cat(const fs::path& sif, const std::string& path) {
-    const auto result = run_sifkit({"cat", sif.string(), path});
-    INFO(result.describe());
-    REQUIRE(result.exit_code == 0);
-    return result.out;
 }
 
 std::string layout_arg() {

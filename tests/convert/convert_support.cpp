@@ -113,4 +113,16 @@ std::string read_text(const fs::path& path) {
     return sifkit::test::read_file(path);
 }
 
+const fs::path& definitions() {
+    static const fs::path dir = sifkit::test::repo_root() / "tests" / "fixtures" / "definitions";
+    return dir;
+}
+
+std::string cat(const fs::path& sif, const std::string& path) {
+    const auto result = run_sifkit({"cat", sif.string(), path});
+    INFO(result.describe());
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+}
+
 }  // namespace convert_test

@@ -42,6 +42,10 @@ fs::path unpack_with_umoci(const std::string& layout_ref, const std::string& nam
 bool is_runtime_addition(const std::string& path, const TreeListing& image_tree);
 
 bool running_as_root();
+// tests/fixtures/definitions: the definition files `sifkit build` tests run from.
+const fs::path& definitions();
+// `sifkit cat SIF PATH`; REQUIREs success.
+std::string cat(const fs::path& sif, const std::string& path);
 std::string read_text(const fs::path& path);
 
 }  // namespace convert_test
