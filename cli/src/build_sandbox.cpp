@@ -58,18 +58,6 @@ constexpr const char* kEnvironmentFile = "/.singularity.d/env/91-environment.sh"
     throw ReportedFailure{kExitBuildFailed};
 }
 
-fs::path work_parent(const std::string& option) {
-    if (!option.empty()) {
-        return option;
-    }
-    for (const char* name : {"SIFKIT_TMPDIR", "APPTAINER_TMPDIR", "TMPDIR"}) {
-        if (const char* value = std::getenv(name); value != nullptr && *value != '\0') {
-            return value;
-        }
-    }
-    return "/tmp";
-}
-
 // Apptainer's getSectionScriptArgs: "/bin/sh -ex" plus the section line's arguments ("-c CMD"
 // takes the script as the last word of CMD), then the script.
 std::vector<std::string> script_command(const DefinitionSection& section,
@@ -133,7 +121,7 @@ class SandboxBuilder {
     explicit SandboxBuilder(const SandboxBuild& build)
         : build_(build),
           def_(*build_.definition),
-          work_(work_parent(build.tmpdir), "sifkit-build") {}
+          work_(build_work_parent(build.tmpdir), "sifkit-build") {}
 
     ~SandboxBuilder() {
         // Reported also on failure: the disk a build used is what an admin sizes TMPDIR by.
@@ -400,6 +388,18 @@ done)";
 };
 
 }  // namespace
+
+fs::path build_work_parent(const std::string& option) {
+    if (!option.empty()) {
+        return option;
+    }
+    for (const char* name : {"SIFKIT_TMPDIR", "APPTAINER_TMPDIR", "TMPDIR"}) {
+        if (const char* value = std::getenv(name); value != nullptr && *value != '\0') {
+            return value;
+        }
+    }
+    return "/tmp";
+}
 
 void run_sandbox_build(const SandboxBuild& build) {
     // Earlier stages are built (and their commands run) only when this one copies from them;

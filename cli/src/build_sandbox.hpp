@@ -36,6 +36,10 @@ struct SandboxBuild {
 
 void run_sandbox_build(const SandboxBuild& build);
 
+// Where work directories go: `tmpdir` when given, else $SIFKIT_TMPDIR, $APPTAINER_TMPDIR,
+// $TMPDIR or /tmp.
+std::filesystem::path build_work_parent(const std::string& tmpdir);
+
 // `sifkit build OUT.sif IN.sif`: IN's tree unpacked into a work directory and packed again with
 // `build.final_options` (compression, block size, time), IN's definition file and other objects
 // kept (signatures dropped: they would not hold). `build.definition` is not used.

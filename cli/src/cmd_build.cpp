@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "build_sandbox.hpp"
+#include "build_sif_base.hpp"
 #include "build_user_namespace.hpp"
 #include "commands.hpp"
 #include "convert_options.hpp"
@@ -36,9 +37,16 @@ void convert_local(const BuildCommand& o, const std::string& source,
     options.source = source;
     options.output = output;
     options.architecture = o.arch;
-    options.definition = std::move(definition);
     options.before_publish = std::move(before_publish);
     cli.apply(options);
+    // A SIF base image is unpacked first (build_sif_base.hpp); it lives until the conversion
+    // has read it.
+    std::optional<SifBase> sif_base;
+    if (definition && builds_on_sif(*definition)) {
+        sif_base.emplace(*definition, o.tmpdir, o.pull);
+        sif_base->apply(options);
+    }
+    options.definition = std::move(definition);
     run_conversion(options, cli);
 }
 
@@ -75,42 +83,21 @@ ConvertCliOptions base_image_options(const ConvertCliOptions& user) {
     return cli;
 }
 
-Error sif_base_unsupported(const std::string& what, const std::string& file) {
-    return Error(ErrorKind::unsupported,
-                 (what.empty() ? "" : what + ": ") +
-                     "building on a SIF image is not supported yet (sifkit export it to a "
-                     "directory and build from dir:DIR or \"Bootstrap: localimage\" with the "
-                     "directory)",
-                 file);
-}
-
-// The source convert reads for a local bootstrap ("" for scratch); the refusals of bootstraps
-// sifkit cannot build on.
+// The source convert reads for a local bootstrap ("" for scratch and for SIF bases, which
+// SifBase sets).
 std::string local_base_source(const oci2sif::Definition& def) {
     const std::string& agent = def.bootstrap;
-    if (agent == "oras") {
-        throw sif_base_unsupported("\"Bootstrap: oras\" pulls a SIF image",
-                                   def.where(def.bootstrap_line));
+    if (agent == "scratch" || builds_on_sif(def)) {
+        return "";
     }
     if (agent == "localimage") {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(def.from, ec)) {
-            throw sif_base_unsupported("\"From: " + def.from + "\" is not a directory",
-                                       def.where(def.from_line));
-        }
-        return "dir:" + def.from;
-    }
-    if (agent == "scratch") {
-        return "";
+        return "dir:" + def.from;  // a sandbox directory
     }
     return agent + ":" + def.from;  // oci, oci-archive, docker-archive: the transport
 }
 
 // A definition file whose sections run commands (cli/src/build_sandbox.hpp).
 void build_with_sandbox(const BuildCommand& o, std::shared_ptr<const oci2sif::Definition> def) {
-    if (def->bootstrap != "docker") {
-        local_base_source(*def);  // refusals first, before any namespace or work directory
-    }
     enter_build_user_namespace();
     SandboxBuild build;
     build.definition = def;
@@ -153,8 +140,9 @@ void build_definition(const BuildCommand& o) {
         build_with_sandbox(o, def);
         return;
     }
-    if (test_hook(o, def)) {
-        enter_build_user_namespace();  // %test runs in the image: unpacked with its owners
+    if (test_hook(o, def) || builds_on_sif(*def)) {
+        // %test runs in the image, and a SIF base is unpacked: both with their owners.
+        enter_build_user_namespace();
     }
     const std::string& agent = def->bootstrap;
     if (agent == "docker") {

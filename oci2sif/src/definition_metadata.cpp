@@ -99,17 +99,7 @@ void apply_definition(MetadataInput& input, const Definition& definition) {
 
 std::string merge_build_labels(std::string_view labels_json, std::string_view lines,
                                const Definition& definition, const std::string& file) {
-    const nlohmann::json current = nlohmann::json::parse(labels_json, nullptr, false);
-    if (current.is_discarded() || !current.is_object()) {
-        throw Error(ErrorKind::invalid_input, "labels.json is not a JSON object", file);
-    }
-    std::map<std::string, std::string> labels;
-    for (const auto& [key, value] : current.items()) {
-        if (!value.is_string()) {
-            throw Error(ErrorKind::invalid_input, "label \"" + key + "\" is not a string", file);
-        }
-        labels[key] = value.get<std::string>();
-    }
+    std::map<std::string, std::string> labels = detail::parse_labels_json(labels_json, file);
     std::map<std::string, bool> kept;  // %labels keys: the definition's word wins
     if (const DefinitionSection* section = definition.section("labels")) {
         for (const auto& [key, value] : labels_of(section->body)) {

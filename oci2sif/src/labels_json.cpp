@@ -167,6 +167,22 @@ std::string labels_json(const MetadataInput& input) {
     return go_json_object(labels);
 }
 
+std::map<std::string, std::string> parse_labels_json(std::string_view text,
+                                                     const std::string& file) {
+    const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+        throw Error(ErrorKind::invalid_input, "labels.json is not a JSON object", file);
+    }
+    std::map<std::string, std::string> labels;
+    for (const auto& [key, value] : json.items()) {
+        if (!value.is_string()) {
+            throw Error(ErrorKind::invalid_input, "label \"" + key + "\" is not a string", file);
+        }
+        labels[key] = value.get<std::string>();
+    }
+    return labels;
+}
+
 std::string go_json_object(const std::map<std::string, std::string>& object) {
     // Invalid UTF-8 becomes U+FFFD, as in Go (which writes it as the escape \ufffd).
     const nlohmann::json json(object);

@@ -24,6 +24,11 @@ std::string rfc3339_utc(std::int64_t unix_seconds);
 // tab-indented, no final newline, <, > and & escaped as \u003c, \u003e, \u0026.
 std::string labels_json(const MetadataInput& input);
 
+// An image's labels.json read back: invalid_input Error naming `file` when it is not a JSON object
+// of strings.
+std::map<std::string, std::string> parse_labels_json(std::string_view text,
+                                                     const std::string& file);
+
 // A string map as Go's json.MarshalIndent(map, "", "\t") writes it (the format of both
 // labels.json files: the image's and a SCIF app's).
 std::string go_json_object(const std::map<std::string, std::string>& object);

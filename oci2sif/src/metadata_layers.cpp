@@ -1,13 +1,17 @@
 #include "metadata_layers.hpp"
 
+#include <algorithm>
+
 #include "definition_metadata.hpp"
+#include "labels_json.hpp"
 #include "sifkit/sif/types.hpp"
 #include "singularity_metadata.hpp"
 
 namespace sifkit::oci2sif {
 
 MetadataLayers metadata_layers(const ImageConfig& config, const std::string& deffile,
-                               std::int64_t mtime, const Definition* definition) {
+                               std::int64_t mtime, const Definition* definition,
+                               const BaseImageMetadata* base) {
     MetadataInput input;
     input.env = config.env();
     input.entrypoint = config.entrypoint();
@@ -27,6 +31,19 @@ MetadataLayers metadata_layers(const ImageConfig& config, const std::string& def
     input.deffile = deffile;
     if (definition != nullptr) {
         apply_definition(input, *definition);
+    }
+    if (base != nullptr) {
+        input.keep_image_files = true;
+        if (base->labels_json) {
+            const std::string file = base->origin + ": /.singularity.d/labels.json";
+            for (auto& label : detail::parse_labels_json(*base->labels_json, file)) {
+                input.labels.push_back(std::move(label));
+            }
+            std::sort(input.labels.begin(), input.labels.end());
+        }
+        input.base_environment = base->environment;
+        input.base_deffile = base->deffile;
+        input.base_history_entries = base->history_entries;
     }
 
     std::vector<std::pair<Entry, std::string>> above;

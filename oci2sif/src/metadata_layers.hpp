@@ -7,6 +7,7 @@
 
 #include "image_config.hpp"
 #include "memory_entries.hpp"
+#include "sifkit/oci2sif/convert.hpp"
 #include "sifkit/oci2sif/definition.hpp"
 
 namespace sifkit::oci2sif {
@@ -17,7 +18,9 @@ struct MetadataLayers {
 };
 
 // `definition`: the definition file being built (its sections replace or add files), or null.
+// `base`: with a definition, the /.singularity.d of its SIF base image, which is kept.
 MetadataLayers metadata_layers(const ImageConfig& config, const std::string& deffile,
-                               std::int64_t mtime, const Definition* definition = nullptr);
+                               std::int64_t mtime, const Definition* definition = nullptr,
+                               const BaseImageMetadata* base = nullptr);
 
 }  // namespace sifkit::oci2sif

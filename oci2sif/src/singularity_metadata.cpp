@@ -33,41 +33,79 @@ MetadataEntry data_file(std::string path, std::string text) {
 }
 
 void add_scripts(std::vector<MetadataEntry>& entries, const std::string& dir,
-                 const std::vector<detail::ScriptFile>& scripts) {
+                 const std::vector<detail::ScriptFile>& scripts, bool only_if_missing) {
     for (const auto& file : scripts) {
         entries.push_back(script(dir + "/" + file.name, file.text));
+        entries.back().only_if_missing = only_if_missing;
     }
 }
 
+// An entry the definition did not ask for: on a SIF base it only fills a gap, the base's own
+// file stays.
+MetadataEntry generated(MetadataEntry entry, const MetadataInput& input) {
+    entry.only_if_missing = input.keep_image_files;
+    return entry;
+}
+
+// 90-environment.sh: Apptainer appends %environment to the file it already has (the base
+// image's, or the default one), after a blank line.
+MetadataEntry environment_script(const MetadataInput& input, const std::string& default_text) {
+    std::string text = input.base_environment.value_or(default_text);
+    if (input.environment.empty()) {
+        return generated(script(kMetadataDir + "/env/90-environment.sh", std::move(text)), input);
+    }
+    text += "\n" + input.environment + "\n";
+    return script(kMetadataDir + "/env/90-environment.sh", std::move(text));
+}
+
 // /.singularity.d is sifkit's to write: its directories and files replace what the image has,
-// as Apptainer overwrites them when it builds from an OCI source.
+// as Apptainer overwrites them when it builds from an OCI source. On a SIF base only what the
+// definition sets replaces the base's files (MetadataInput::keep_image_files).
 void add_metadata_tree(std::vector<MetadataEntry>& entries, const MetadataInput& input) {
-    entries.push_back(directory(kMetadataDir, false));
-    entries.push_back(directory(kMetadataDir + "/actions", false));
-    add_scripts(entries, kMetadataDir + "/actions", detail::action_scripts());
-    entries.push_back(directory(kMetadataDir + "/env", false));
-    auto env_scripts = detail::base_env_scripts();
-    for (auto& file : env_scripts) {
-        // Apptainer appends %environment to the file it already has, after a blank line.
-        if (file.name == "90-environment.sh" && !input.environment.empty()) {
-            file.text += "\n" + input.environment + "\n";
+    const bool keep = input.keep_image_files;
+    entries.push_back(directory(kMetadataDir, keep));
+    entries.push_back(directory(kMetadataDir + "/actions", keep));
+    add_scripts(entries, kMetadataDir + "/actions", detail::action_scripts(), keep);
+    entries.push_back(directory(kMetadataDir + "/env", keep));
+    std::vector<detail::ScriptFile> env_scripts;
+    for (auto& file : detail::base_env_scripts()) {
+        if (file.name == "90-environment.sh") {
+            entries.push_back(environment_script(input, file.text));
+        } else {
+            env_scripts.push_back(std::move(file));
         }
     }
+    add_scripts(entries, kMetadataDir + "/env", env_scripts, keep);
     if (input.from_definition) {
-        env_scripts.push_back({"94-appsbase.sh", scif_apps_env(input.apps)});
+        entries.push_back(script(kMetadataDir + "/env/94-appsbase.sh", scif_apps_env(input.apps)));
     }
-    add_scripts(entries, kMetadataDir + "/env", env_scripts);
-    entries.push_back(script(kMetadataDir + "/env/10-docker2singularity.sh",
-                             detail::docker_env_script(input.env)));
+    entries.push_back(generated(script(kMetadataDir + "/env/10-docker2singularity.sh",
+                                       detail::docker_env_script(input.env)),
+                                input));
     // Where the runtime binds host libraries (GPU drivers); 99-base.sh puts it on the path.
-    entries.push_back(directory(kMetadataDir + "/libs", false));
+    entries.push_back(directory(kMetadataDir + "/libs", keep));
     entries.push_back(data_file(kMetadataDir + "/Singularity", input.deffile));
+    if (input.base_deffile) {
+        // Apptainer's insertDefinition: the base's definition file is kept in the history.
+        entries.push_back(directory(kMetadataDir + "/bootstrap_history", true));
+        entries.push_back(data_file(kMetadataDir + "/bootstrap_history/Apptainer" +
+                                        std::to_string(input.base_history_entries),
+                                    *input.base_deffile));
+    }
     entries.push_back(data_file(kMetadataDir + "/labels.json", detail::labels_json(input)));
-    entries.push_back(
-        script(kMetadataDir + "/runscript",
-               input.runscript.value_or(detail::oci_runscript(input.entrypoint, input.cmd))));
-    entries.push_back(script(kMetadataDir + "/startscript",
-                             input.startscript.value_or(detail::default_startscript())));
+    if (input.runscript) {
+        entries.push_back(script(kMetadataDir + "/runscript", *input.runscript));
+    } else {
+        entries.push_back(generated(
+            script(kMetadataDir + "/runscript", detail::oci_runscript(input.entrypoint, input.cmd)),
+            input));
+    }
+    if (input.startscript) {
+        entries.push_back(script(kMetadataDir + "/startscript", *input.startscript));
+    } else {
+        entries.push_back(
+            generated(script(kMetadataDir + "/startscript", detail::default_startscript()), input));
+    }
     if (input.test) {
         entries.push_back(script(kMetadataDir + "/test", *input.test));
     }

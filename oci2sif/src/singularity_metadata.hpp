@@ -4,6 +4,7 @@
 // sifkit deliberately differs from Apptainer, is described in docs/singularity-metadata.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,15 @@ struct MetadataInput {
     // apps), as Apptainer's build does.
     bool from_definition = false;
     std::vector<AppInput> apps;  // in the order they first appear in the file
+
+    // The base image is a SIF whose /.singularity.d is kept (BaseImageMetadata in convert.hpp):
+    // generated files the definition does not set fill gaps only, %environment is appended to
+    // `base_environment` when the base has that file, and the base's definition file is kept
+    // as /.singularity.d/bootstrap_history/Apptainer<history_entries>.
+    bool keep_image_files = false;
+    std::optional<std::string> base_environment;
+    std::optional<std::string> base_deffile;
+    std::size_t base_history_entries = 0;
 };
 
 struct MetadataEntry {

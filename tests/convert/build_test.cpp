@@ -246,6 +246,58 @@ TEST_CASE("every local bootstrap builds", "[build]") {
     }
 }
 
+TEST_CASE("localimage-sif.def: a SIF base keeps its /.singularity.d, the sections add to it",
+          "[build]") {
+    const fs::path& base = full_image();
+    const fs::path sif = scratch() / "on-sif.sif";
+    build_ok({"build", "-q", "--build-arg", "BASE=" + base.string(), sif.string(),
+              "localimage-sif.def"});
+    // What the definition does not set is the base's, byte for byte.
+    for (const char* kept :
+         {"/.singularity.d/runscript", "/.singularity.d/startscript", "/.singularity.d/test",
+          "/.singularity.d/runscript.help", "/.singularity.d/env/10-docker2singularity.sh",
+          "/scif/apps/tool/scif/runscript", "/opt/app/hello.txt"}) {
+        INFO(kept);
+        CHECK(cat(sif, kept) == cat(base, kept));
+    }
+    CHECK(cat(sif, "/.singularity.d/env/90-environment.sh") ==
+          cat(base, "/.singularity.d/env/90-environment.sh") + "\n    export LAYER=second\n");
+    CHECK(cat(sif, "/.singularity.d/bootstrap_history/Apptainer0") ==
+          cat(base, "/.singularity.d/Singularity"));
+    const std::string deffile = cat(sif, "/.singularity.d/Singularity");
+    CHECK(deffile.find("Bootstrap: localimage\nFrom: " + base.string() + "\n") !=
+          std::string::npos);
+    const auto labels = nlohmann::json::parse(cat(sif, "/.singularity.d/labels.json"));
+    const auto base_labels = nlohmann::json::parse(cat(base, "/.singularity.d/labels.json"));
+    CHECK(labels["Author"] == base_labels["Author"]);
+    CHECK(labels["Layer"] == "second");
+    CHECK(labels["org.label-schema.usage.singularity.deffile.bootstrap"] == "localimage");
+    // The partition keeps the base's architecture; the image runs the base's runscript.
+    const auto run = run_sifkit({"inspect", "--runscript", sif.string()});
+    CHECK(run.out.find("from the runscript") != std::string::npos);
+
+    // A second build on this one: the history grows.
+    const fs::path again = scratch() / "on-sif-again.sif";
+    build_ok({"build", "-q", "--build-arg", "BASE=" + sif.string(), again.string(),
+              "localimage-sif.def"});
+    CHECK(cat(again, "/.singularity.d/bootstrap_history/Apptainer0") ==
+          cat(base, "/.singularity.d/Singularity"));
+    CHECK(cat(again, "/.singularity.d/bootstrap_history/Apptainer1") == deffile);
+    CHECK(cat(again, "/.singularity.d/env/90-environment.sh") ==
+          cat(sif, "/.singularity.d/env/90-environment.sh") + "\n    export LAYER=second\n");
+
+    // What is not a SIF with a root file system: one line naming it, nothing written.
+    const fs::path dir = scratch() / "not-sif";
+    fs::create_directories(dir);
+    t::write_file(dir / "fake.sif", "not a SIF at all");
+    const auto refused = build_here({"build", "--build-arg", "BASE=" + (dir / "fake.sif").string(),
+                                     (dir / "out.sif").string(), "localimage-sif.def"});
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.err.find((dir / "fake.sif").string()) != std::string::npos);
+    CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+    CHECK(!fs::exists(dir / "out.sif"));
+}
+
 TEST_CASE("refused and malformed definition files: one line, the exit code, no output", "[build]") {
     struct Case {
         std::string def;
@@ -253,10 +305,6 @@ TEST_CASE("refused and malformed definition files: one line, the exit code, no o
         std::string message;
     };
     const Case cases[] = {
-        {"oras.def", 7,
-         "oras.def:1: \"Bootstrap: oras\" pulls a SIF image: building on a SIF image is not "
-         "supported yet (sifkit export it to a directory and build from dir:DIR or "
-         "\"Bootstrap: localimage\" with the directory)"},
         {"malformed.def", 4,
          "malformed.def:3: header line is not \"Keyword: value\": This line is no header"},
         {"unset-argument.def", 2,

@@ -35,7 +35,7 @@ printf 'Bootstrap: docker\nFrom: alpine:3\n' >recipe.def
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(855)))' >sig.bin
 
 # docs/build.md's definition files: greet.def over the layout with a file to copy, post.def with
-# %post and %test, failing.def whose %post fails.
+# %post and %test, failing.def whose %post fails, layered.def on a SIF base (base.sif).
 mkdir files
 printf 'hello from %%files\n' >files/greeting.txt
 cat >greet.def <<'DEF'
@@ -72,6 +72,7 @@ From: layout:latest
 %test
     test "$(cat /built)" = "made by %post"
 DEF
+printf 'Bootstrap: localimage\nFrom: base.sif\n\n%%environment\n    export SECOND=layer\n' >layered.def
 printf 'Bootstrap: oci\nFrom: layout:latest\n\n%%post\n    echo "made by %%post" > /built\n    false\n' >failing.def
 
 # The public part of the reference library's OpenPGP test key (`key import` examples).

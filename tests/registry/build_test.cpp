@@ -85,3 +85,35 @@ TEST_CASE("a definition file with Bootstrap: docker builds on the registry image
     // The image's own files came from the registry.
     CHECK(!file_in(out, "/etc/hostname").empty());
 }
+
+TEST_CASE("a definition file with Bootstrap: oras builds on the SIF the registry holds",
+          "[build]") {
+    Registry& reg = seeded();
+    Env env;
+    const fs::path definitions = t::repo_root() / "tests" / "fixtures" / "definitions";
+    const fs::path base = env.dir / "base.sif";
+    sifkit_in(env, definitions,
+              {"build", "-q", "--insecure", "--build-arg", "REGISTRY=" + reg.host(), base.string(),
+               "docker.def"});
+    sifkit_in(
+        env, definitions,
+        {"push", "-q", "--insecure", base.string(), "oras://" + reg.host() + "/sifs/base:v1"});
+
+    const fs::path out = env.dir / "on-oras.sif";
+    sifkit_in(env, definitions,
+              {"build", "-q", "--insecure", "--build-arg", "REGISTRY=" + reg.host(), out.string(),
+               "oras.def"});
+    // The base's runscript is kept (the definition has none), %post ran on the base's tree.
+    CHECK(file_in(out, "/.singularity.d/runscript") == "#!/bin/sh\n\n    echo from a registry\n");
+    CHECK(file_in(out, "/post.txt") == "on " + file_in(base, "/etc/hostname"));
+    CHECK(file_in(out, "/.singularity.d/env/90-environment.sh") ==
+          file_in(base, "/.singularity.d/env/90-environment.sh") + "\n    export LAYER=second\n");
+    const auto labels = nlohmann::json::parse(file_in(out, "/.singularity.d/labels.json"));
+    CHECK(labels["Built-With"] == "sifkit");  // the base's
+    CHECK(labels["Layer"] == "second");
+    CHECK(labels["org.label-schema.usage.singularity.deffile.bootstrap"] == "oras");
+    CHECK(file_in(out, "/.singularity.d/bootstrap_history/Apptainer0") ==
+          file_in(base, "/.singularity.d/Singularity"));
+    CHECK(file_in(out, "/.singularity.d/Singularity").starts_with("# A SIF base image"));
+    CHECK(leftovers(env.dir.path()).empty());
+}

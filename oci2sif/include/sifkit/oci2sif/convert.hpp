@@ -52,6 +52,21 @@ struct ConfigChanges {
 // layers as squashfs; docs/oci-sif.md).
 enum class OutputFormat { sif, oci_sif };
 
+// The /.singularity.d files of a SIF image that a definition file builds on ("Bootstrap:
+// localimage" with a SIF, "Bootstrap: oras"), read by the caller from its unpacked tree, which is
+// the conversion's dir: source. As Apptainer's local packer keeps a SIF base's files
+// (makeBaseEnv without overwriting), the conversion then changes only what the sections set:
+// %environment is appended to the base's 90-environment.sh, %labels are merged into its labels,
+// its definition file moves to bootstrap_history/ApptainerN, and every other generated file
+// (runscript, actions, env scripts) is written only where the base has none.
+struct BaseImageMetadata {
+    std::string origin;                      // the base image, for messages
+    std::optional<std::string> labels_json;  // its labels.json
+    std::optional<std::string> environment;  // its env/90-environment.sh
+    std::optional<std::string> deffile;      // its Singularity
+    std::size_t history_entries = 0;         // names already in its bootstrap_history
+};
+
 struct ConvertOptions {
     OutputFormat format = OutputFormat::sif;
     // OCI-SIF only: one squashfs layer per source layer (whiteouts in overlayfs form) instead
@@ -71,6 +86,8 @@ struct ConvertOptions {
     // its %files copied in above the image, its sections written into /.singularity.d and
     // /scif (docs/build.md). "Bootstrap: scratch" needs no source. Null: a plain conversion.
     std::shared_ptr<const Definition> definition;
+    // With `definition`: the base image is a SIF, unpacked at the dir: `source`.
+    std::optional<BaseImageMetadata> base_metadata;
     std::filesystem::path output;
     bool overwrite = false;               // replace an existing output (otherwise refuse)
     std::optional<std::string> platform;  // os/arch[/variant]; nullopt: this machine's
