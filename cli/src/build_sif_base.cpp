@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "build_base_trust.hpp"
 #include "build_sandbox.hpp"
 #include "build_tree_files.hpp"
 #include "output.hpp"
@@ -75,6 +76,7 @@ SifBase::SifBase(const oci2sif::Definition& definition, const std::string& tmpdi
     }
     {
         const sif::Image sif = sif::Image::open(image);
+        check_base_signatures(sif, image_, definition);
         const sif::Descriptor* primary = sif.primary_partition();
         if (primary == nullptr) {
             throw Error(ErrorKind::unsupported,

@@ -113,6 +113,11 @@ class Parser {
                         def_.where(def_.bootstrap_line));
         }
         // Checked after the whole header: the keyword may come before "Bootstrap:".
+        if (def_.fingerprints_line != 0 && def_.bootstrap != "oras" &&
+            def_.bootstrap != "localimage") {
+            other_key_ = "fingerprints";
+            other_key_line_ = def_.fingerprints_line;
+        }
         if (other_key_line_ != 0) {
             throw Error(ErrorKind::unsupported,
                         "\"" + other_key_ + ":\" is not used by \"Bootstrap: " + def_.bootstrap +
@@ -162,9 +167,41 @@ class Parser {
         } else if (key == "from") {
             def_.from = std::string(value);
             def_.from_line = i + 1;
+        } else if (key == "fingerprints") {
+            fingerprints(value, i + 1);
         } else if (other_key_line_ == 0) {
             other_key_ = key;
             other_key_line_ = i + 1;
+        }
+    }
+
+    // "Fingerprints: FP[, FP...]": OpenPGP fingerprints, 40 hex digits each (Apptainer's
+    // checkSIFFingerprint compares whole fingerprints).
+    void fingerprints(std::string_view value, std::size_t line) {
+        def_.fingerprints_line = line;
+        std::size_t start = 0;
+        while (start <= value.size()) {
+            const auto comma = value.find(',', start);
+            const std::string_view item = trim(value.substr(start, comma - start));
+            const bool hex =
+                item.size() == 40 &&
+                item.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+            if (!hex) {
+                throw Error(ErrorKind::invalid_input,
+                            "\"Fingerprints:\" takes OpenPGP fingerprints of 40 hex digits, "
+                            "separated by commas: \"" +
+                                std::string(item) + "\" is not one",
+                            def_.where(line));
+            }
+            std::string upper(item);
+            for (char& c : upper) {
+                c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+            }
+            def_.fingerprints.push_back(std::move(upper));
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            start = comma + 1;
         }
     }
 

@@ -2,6 +2,10 @@
 // the files the sections put into the image (read back with `sifkit cat` and unsquashfs), the
 // Def.FILE object, inspect, every local bootstrap, the build arguments, and the one-line errors
 // (exit codes, no output left) for refused, malformed and swapped input.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -14,13 +18,40 @@ namespace {
 
 // sifkit ARGS... run in the fixture directory (the %files sources are relative to it), with a
 // fixed SOURCE_DATE_EPOCH.
-RunResult build_here(const std::vector<std::string>& args) {
+RunResult build_here(const std::vector<std::string>& args,
+                     const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv{t::sifkit_bin().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     t::RunOptions options;
     options.cwd = definitions();
     options.env = {"SOURCE_DATE_EPOCH=1700000000"};
+    options.env.insert(options.env.end(), env.begin(), env.end());
     return t::run(argv, options);
+}
+
+// A throwaway OpenPGP signing key made by gpg in `home`: its fingerprint; the secret key is
+// written to DIR/NAME.sec.asc and the certificate to DIR/NAME.asc.
+std::string make_gpg_key(const fs::path& home, const std::string& name) {
+    t::RunOptions options;
+    options.env = {"GNUPGHOME=" + home.string()};
+    const std::string uid = name + " <" + name + "@test>";
+    const auto made = t::run(
+        {"gpg", "--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "never"},
+        options);
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    const auto listed = t::run({"gpg", "--with-colons", "--list-keys", name + "@test"}, options);
+    const auto at = listed.out.find("\nfpr:");
+    REQUIRE(at != std::string::npos);
+    const auto line_end = listed.out.find('\n', at + 1);
+    const std::string line = listed.out.substr(at + 1, line_end - at - 1);
+    const std::string fingerprint = line.substr(line.size() - 41, 40);
+    const auto secret =
+        t::run({"gpg", "--batch", "--armor", "--export-secret-keys", name + "@test"}, options);
+    t::write_file(home.parent_path() / (name + ".sec.asc"), secret.out);
+    const auto pub = t::run({"gpg", "--armor", "--export", name + "@test"}, options);
+    t::write_file(home.parent_path() / (name + ".asc"), pub.out);
+    return fingerprint;
 }
 
 void build_ok(const std::vector<std::string>& args) {
@@ -296,6 +327,78 @@ TEST_CASE("localimage-sif.def: a SIF base keeps its /.singularity.d, the section
     CHECK(refused.err.find((dir / "fake.sif").string()) != std::string::npos);
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
     CHECK(!fs::exists(dir / "out.sif"));
+}
+
+TEST_CASE("Fingerprints: the SIF base must be signed by every key it lists", "[build]") {
+    const fs::path dir = scratch() / "fingerprints";
+    fs::create_directories(dir / "gnupg");
+    fs::permissions(dir / "gnupg", fs::perms::owner_all, fs::perm_options::replace);
+    const std::string signer = make_gpg_key(dir / "gnupg", "signer");
+    const std::string other = make_gpg_key(dir / "gnupg", "other");
+    const fs::path signed_sif = dir / "signed.sif";
+    fs::copy_file(full_image(), signed_sif);
+    const auto sign =
+        run_sifkit({"sign", "--pgp-key", (dir / "signer.sec.asc").string(), signed_sif.string()});
+    INFO(sign.describe());
+    REQUIRE(sign.exit_code == 0);
+    const std::string keyring = "SIFKIT_KEYRING=" + (dir / "keyring").string();
+    for (const char* name : {"signer.asc", "other.asc"}) {
+        const auto imported =
+            t::run({t::sifkit_bin().string(), "key", "import", (dir / name).string()},
+                   t::RunOptions{std::nullopt, {keyring}, std::nullopt});
+        REQUIRE(imported.exit_code == 0);
+    }
+    const auto build_on = [&](const fs::path& base, const std::string& fingerprints,
+                              const std::string& ring = {}) {
+        const fs::path def = dir / "on.def";
+        t::write_file(def,
+                      "Bootstrap: localimage\nFrom: " + base.string() + "\n" +
+                          (fingerprints.empty() ? "" : "Fingerprints: " + fingerprints + "\n"));
+        fs::remove(dir / "out.sif");
+        return build_here({"build", "-q", (dir / "out.sif").string(), def.string()},
+                          {ring.empty() ? keyring : ring});
+    };
+    const auto lower = [](std::string text) {
+        for (char& c : text) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        return text;
+    };
+
+    // Signed by the listed key (any case, as Apptainer accepts it): built.
+    CHECK(build_on(signed_sif, lower(signer)).exit_code == 0);
+    CHECK(fs::exists(dir / "out.sif"));
+    // Also listing a key that did not sign: exit 12, one line naming the line, nothing written.
+    const auto both = build_on(signed_sif, signer + ", " + other);
+    CHECK(both.exit_code == 12);
+    CHECK(both.err.starts_with("sifkit: " + (dir / "on.def").string() + ":3: the base image "));
+    CHECK(std::count(both.err.begin(), both.err.end(), '\n') == 1);
+    CHECK(!fs::exists(dir / "out.sif"));
+    // An unsigned base: exit 10.
+    CHECK(build_on(full_image(), signer).exit_code == 10);
+    // A key the keyring does not hold: exit 5, naming the keyring.
+    const auto unknown = build_on(signed_sif, signer, "SIFKIT_KEYRING=" + (dir / "empty").string());
+    CHECK(unknown.exit_code == 5);
+    CHECK(unknown.err.find("is not in the keyring") != std::string::npos);
+    // A tampered base (one byte of the partition): exit 11.
+    const fs::path tampered = dir / "tampered.sif";
+    fs::copy_file(signed_sif, tampered);
+    {
+        std::fstream file(tampered, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(static_cast<std::streamoff>(fs::file_size(tampered) / 2));
+        file.put('\x5a');
+    }
+    CHECK(build_on(tampered, signer).exit_code == 11);
+    // Without the header, signatures that do not verify warn and the build goes on.
+    const auto warned = build_on(signed_sif, "", "SIFKIT_KEYRING=" + (dir / "empty").string());
+    CHECK(warned.exit_code == 0);
+    CHECK(warned.err.find("warning: " + signed_sif.string() + ": the base image's signatures") !=
+          std::string::npos);
+    // A malformed fingerprint names its line (exit 4); other bootstraps refuse the header (7).
+    CHECK(build_on(signed_sif, "1234").exit_code == 4);
+    t::write_file(dir / "oci.def", "Bootstrap: oci\nFrom: x\nFingerprints: " + signer + "\n");
+    CHECK(build_here({"build", (dir / "out.sif").string(), (dir / "oci.def").string()}).exit_code ==
+          7);
 }
 
 TEST_CASE("refused and malformed definition files: one line, the exit code, no output", "[build]") {

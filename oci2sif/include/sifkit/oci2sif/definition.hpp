@@ -35,6 +35,10 @@ struct Definition {
     std::string from;       // empty for scratch
     std::size_t bootstrap_line = 0;
     std::size_t from_line = 0;
+    // "Fingerprints:" (a SIF base only): the OpenPGP fingerprints, upper-case hex, that must all
+    // have signed the base image (checked by sifkit build before it is used).
+    std::vector<std::string> fingerprints;
+    std::size_t fingerprints_line = 0;
     std::vector<DefinitionSection> sections;  // in file order
     // --build-arg values the file never uses (Apptainer warns about them too).
     std::vector<std::string> warnings;
