@@ -10,6 +10,9 @@
 #                                                   %help: streams as convert does)
 #   build, %post     sifkit build OUT post.def     (the same plus a %post that writes a file and
 #                                                   a %test: sandbox, runc, repack)
+#   build on a SIF   sifkit build OUT on-sif.def   (plain.def's sections on "Bootstrap: localimage"
+#                                                   of BASE converted to a SIF: unpacked, then
+#                                                   converted as a directory)
 #   umoci+mksquashfs umoci unpack BASE DIR && mksquashfs DIR OUT        (no runtime files, no SIF)
 #
 # BASE is the shared corpus's Debian image (../shared/bench/make-corpus.sh into $CORPUS). Every
@@ -74,6 +77,11 @@ bench_measure "$runs" null "$sifkit" build -q --compress-threads 2 out.sif plain
 row "build, no %post" "$baseline"
 bench_measure "$runs" null "$sifkit" build -q --compress-threads 2 out.sif post.def
 row "build, %post" "$baseline"
+"$sifkit" convert -q -j 2 "oci:$base" base.sif
+printf '%s\n' "$common" | sed -e 's/^Bootstrap: oci$/Bootstrap: localimage/' \
+    -e "s|^From: .*|From: $bench_work/base.sif|" >on-sif.def
+bench_measure "$runs" null "$sifkit" build -q --compress-threads 2 out.sif on-sif.def
+row "build on a SIF" "$baseline"
 # Old trees are moved aside and deleted at the end: creating files right after deleting many is
 # slow on these disks.
 n=0
