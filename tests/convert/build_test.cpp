@@ -320,6 +320,30 @@ TEST_CASE("localimage-sif.def: a SIF base keeps its /.singularity.d, the section
     // What is not a SIF with a root file system: one line naming it, nothing written.
     const fs::path dir = scratch() / "not-sif";
     fs::create_directories(dir);
+
+    // A hostile base whose bootstrap_history is a link to the host's /etc: the history goes
+    // into a directory of the image, never through the link.
+    const fs::path hostile = dir / "hostile-root";
+    fs::create_directories(hostile / ".singularity.d");
+    fs::create_symlink("/etc", hostile / ".singularity.d" / "bootstrap_history");
+    const fs::path hostile_sif = dir / "hostile.sif";
+    REQUIRE(
+        run_sifkit({"convert", "-q", "dir:" + hostile.string(), hostile_sif.string()}).exit_code ==
+        0);
+    const fs::path on_hostile = dir / "on-hostile.sif";
+    build_ok({"build", "-q", "--build-arg", "BASE=" + hostile_sif.string(), on_hostile.string(),
+              "localimage-sif.def"});
+    CHECK(cat(on_hostile, "/.singularity.d/bootstrap_history/Apptainer0") ==
+          cat(hostile_sif, "/.singularity.d/Singularity"));
+    const std::string listed = run_sifkit({"ls", "-l", on_hostile.string(), "/.singularity.d"}).out;
+    const auto history = listed.find(" bootstrap_history\n");
+    REQUIRE(history != std::string::npos);
+    CHECK(listed[listed.rfind('\n', history) + 1] == 'd');  // a directory, not the link
+    CHECK(!fs::exists("/etc/Apptainer0"));
+    fs::remove(hostile_sif);
+    fs::remove(on_hostile);
+    fs::remove_all(hostile);
+
     t::write_file(dir / "fake.sif", "not a SIF at all");
     const auto refused = build_here({"build", "--build-arg", "BASE=" + (dir / "fake.sif").string(),
                                      (dir / "out.sif").string(), "localimage-sif.def"});
