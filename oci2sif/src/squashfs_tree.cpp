@@ -158,26 +158,26 @@ void SquashfsWriter::write_tree(Tree& tree) {
             write_directory(directory, children, path,
                             parent != nullptr ? parent->inode->number : root_parent);
         });
-    check(sqfs_meta_writer_flush(inode_table_), "writing the inode table");
-    check(sqfs_meta_writer_flush(directory_table_), "writing the directory table");
+    check(sqfs_meta_writer_flush(inode_table_.get()), "writing the inode table");
+    check(sqfs_meta_writer_flush(directory_table_.get()), "writing the directory table");
     super_.root_inode_ref = root.inode->reference;
     super_.directory_table_start = file->get_size(file);
-    check(sqfs_meta_write_write_to_file(directory_table_), "writing the directory table");
+    check(sqfs_meta_write_write_to_file(directory_table_.get()), "writing the directory table");
 }
 
 void SquashfsWriter::write_directory(Node& node, const std::vector<Node*>& children,
                                      const std::string& path, std::uint32_t parent_number) {
-    check(sqfs_dir_writer_begin(directories_, 0), "starting a directory");
+    check(sqfs_dir_writer_begin(directories_.get(), 0), "starting a directory");
     std::string name;  // libsquashfs wants NUL-terminated names; the tree keeps them bare
     for (const Node* child : children) {
         name.assign(child->name());
-        check(sqfs_dir_writer_add_entry(directories_, name.c_str(), child->inode->number,
+        check(sqfs_dir_writer_add_entry(directories_.get(), name.c_str(), child->inode->number,
                                         child->inode->reference, full_mode(*child->inode)),
               "writing a directory entry");
     }
-    check(sqfs_dir_writer_end(directories_), "finishing a directory");
+    check(sqfs_dir_writer_end(directories_.get()), "finishing a directory");
     const std::uint32_t xattr = xattr_index(*node.inode, path);
-    InodePtr inode(sqfs_dir_writer_create_inode(directories_, 0, xattr, parent_number));
+    InodePtr inode(sqfs_dir_writer_create_inode(directories_.get(), 0, xattr, parent_number));
     if (!inode) {
         throw std::bad_alloc();
     }
@@ -189,15 +189,16 @@ void SquashfsWriter::write_directory(Node& node, const std::vector<Node*>& child
     inode->base.mode = full_mode(*node.inode);
     inode->base.mod_time = squashfs_time(node.inode->mtime);
     inode->base.inode_number = node.inode->number;
-    check(sqfs_id_table_id_to_index(ids_, node.inode->uid, &inode->base.uid_idx),
+    check(sqfs_id_table_id_to_index(ids_.get(), node.inode->uid, &inode->base.uid_idx),
           "recording a user ID");
-    check(sqfs_id_table_id_to_index(ids_, node.inode->gid, &inode->base.gid_idx),
+    check(sqfs_id_table_id_to_index(ids_.get(), node.inode->gid, &inode->base.gid_idx),
           "recording a group ID");
     sqfs_u64 block = 0;
     sqfs_u32 offset = 0;
-    sqfs_meta_writer_get_position(inode_table_, &block, &offset);
+    sqfs_meta_writer_get_position(inode_table_.get(), &block, &offset);
     node.inode->reference = (block << 16) | offset;
-    check(sqfs_meta_writer_write_inode(inode_table_, inode.get()), "writing a directory inode");
+    check(sqfs_meta_writer_write_inode(inode_table_.get(), inode.get()),
+          "writing a directory inode");
     node.inode->written = true;
 }
 
@@ -263,9 +264,9 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
     generic->base.mode = full_mode(inode);
     generic->base.mod_time = squashfs_time(inode.mtime);
     generic->base.inode_number = inode.number;
-    check(sqfs_id_table_id_to_index(ids_, inode.uid, &generic->base.uid_idx),
+    check(sqfs_id_table_id_to_index(ids_.get(), inode.uid, &generic->base.uid_idx),
           "recording a user ID");
-    check(sqfs_id_table_id_to_index(ids_, inode.gid, &generic->base.gid_idx),
+    check(sqfs_id_table_id_to_index(ids_.get(), inode.gid, &generic->base.gid_idx),
           "recording a group ID");
     const std::uint32_t xattr = xattr_index(inode, path);
     if (xattr != kNoXattrs) {
@@ -273,9 +274,9 @@ void SquashfsWriter::write_inode(Inode& inode, const std::string& path) {
     }
     sqfs_u64 block = 0;
     sqfs_u32 offset = 0;
-    sqfs_meta_writer_get_position(inode_table_, &block, &offset);
+    sqfs_meta_writer_get_position(inode_table_.get(), &block, &offset);
     inode.reference = (block << 16) | offset;
-    check(sqfs_meta_writer_write_inode(inode_table_, generic.get()), "writing an inode");
+    check(sqfs_meta_writer_write_inode(inode_table_.get(), generic.get()), "writing an inode");
     inode.written = true;
 }
 
@@ -283,10 +284,11 @@ std::uint32_t SquashfsWriter::xattr_index(const Inode& inode, const std::string&
     if (!inode.details || inode.details->xattrs.empty()) {
         return kNoXattrs;
     }
-    check(sqfs_xattr_writer_begin(xattrs_, 0), "starting extended attributes");
+    check(sqfs_xattr_writer_begin(xattrs_.get(), 0), "starting extended attributes");
     std::size_t stored = 0;
     for (const auto& [key, value] : inode.details->xattrs) {
-        const int rc = sqfs_xattr_writer_add(xattrs_, key.c_str(), value.data(), value.size());
+        const int rc =
+            sqfs_xattr_writer_add(xattrs_.get(), key.c_str(), value.data(), value.size());
         if (rc == SQFS_ERROR_UNSUPPORTED) {
             warnings_.push_back(
                 "xattr " + key + " on " + path +
@@ -297,7 +299,7 @@ std::uint32_t SquashfsWriter::xattr_index(const Inode& inode, const std::string&
         ++stored;
     }
     std::uint32_t index = kNoXattrs;
-    check(sqfs_xattr_writer_end(xattrs_, &index), "finishing extended attributes");
+    check(sqfs_xattr_writer_end(xattrs_.get(), &index), "finishing extended attributes");
     return stored == 0 ? kNoXattrs : index;
 }
 

@@ -110,10 +110,16 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
                                std::int64_t mkfs_time)
     : output_(&output), file_(std::make_unique<SqfsOutput>(output)) {
     check_squashfs_options(options);
-    const std::uint32_t block_size = options.block_size;
+    create_compressors(options);
+    write_super_block(options, mkfs_time);
+    create_tables();
+    start_block_processor(options);
+}
+
+void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
     const SQFS_COMPRESSOR id = compressor_id(options.compressor);
     sqfs_compressor_config_t config{};
-    if (sqfs_compressor_config_init(&config, id, block_size, 0) != 0) {
+    if (sqfs_compressor_config_init(&config, id, options.block_size, 0) != 0) {
         throw Error(ErrorKind::unsupported, std::string("compressor ") +
                                                 std::string(name_of(options.compressor)) +
                                                 " is not available in this libsquashfs");
@@ -127,107 +133,106 @@ SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions&
         if (!options.level) {
             config.level = SQFS_LZO_DEFAULT_LEVEL;
         }
-        compressor_ = create_lzo_compressor(config);
+        compressor_.reset(create_lzo_compressor(config));
     } else if (id == SQFS_COMP_GZIP) {
-        compressor_ = create_deflate_compressor(config);
+        compressor_.reset(create_deflate_compressor(config));
     }
-    if (compressor_ == nullptr) {
+    if (!compressor_) {
         sqfs_compressor_t* inner = nullptr;
         const int rc = sqfs_compressor_create(&config, &inner);
-        if (rc == 0) {
-            compressor_ = wrap_compressor(inner, bounded_codec());
-            if (compressor_ == nullptr) {
-                throw std::bad_alloc();
-            }
-        } else {
+        if (rc != 0) {
             throw Error(rc == SQFS_ERROR_UNSUPPORTED ? ErrorKind::unsupported : ErrorKind::usage,
                         std::string("cannot use compressor ") +
                             std::string(name_of(options.compressor)) +
                             (options.level ? " at level " + std::to_string(*options.level) : "") +
                             ": " + describe_status(rc));
         }
+        compressor_.reset(wrap_compressor(inner, bounded_codec()));  // destroys inner on failure
+        if (!compressor_) {
+            throw std::bad_alloc();
+        }
     }
     sqfs_compressor_config_t unpack = config;
     unpack.flags = static_cast<sqfs_u16>(unpack.flags | SQFS_COMP_FLAG_UNCOMPRESS);
     if (id == SQFS_COMP_LZO) {
-        decompressor_ = create_lzo_compressor(unpack);
-        if (decompressor_ == nullptr) {
+        decompressor_.reset(create_lzo_compressor(unpack));
+        if (!decompressor_) {
             throw std::bad_alloc();
         }
     } else {
-        check(sqfs_compressor_create(&unpack, &decompressor_), "creating the decompressor");
+        sqfs_compressor_t* decompressor = nullptr;
+        check(sqfs_compressor_create(&unpack, &decompressor), "creating the decompressor");
+        decompressor_.reset(decompressor);
     }
+}
 
-    check(sqfs_super_init(&super_, block_size, clamp_time(mkfs_time), id),
+void SquashfsWriter::write_super_block(const SquashfsOptions& options, std::int64_t mkfs_time) {
+    check(sqfs_super_init(&super_, options.block_size, clamp_time(mkfs_time),
+                          compressor_id(options.compressor)),
           "initialising the super block");
     sqfs_file_t* file = file_->file();
     check(sqfs_super_write(&super_, file), "writing the super block");
-    const int options_size = compressor_->write_options(compressor_, file);
+    const int options_size = compressor_->write_options(compressor_.get(), file);
     if (options_size < 0) {
         check(options_size, "writing compressor options");
     }
     if (options_size > 0) {
         super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
     }
+}
 
-    block_writer_ = sqfs_block_writer_create(file, SQFS_DEVBLK_SIZE, 0);
-    fragments_ = sqfs_frag_table_create(0);
-    ids_ = sqfs_id_table_create(0);
-    xattrs_ = sqfs_xattr_writer_create(0);
-    inode_table_ = sqfs_meta_writer_create(file, compressor_, 0);
+void SquashfsWriter::create_tables() {
+    sqfs_file_t* file = file_->file();
+    block_writer_.reset(sqfs_block_writer_create(file, SQFS_DEVBLK_SIZE, 0));
+    fragments_.reset(sqfs_frag_table_create(0));
+    ids_.reset(sqfs_id_table_create(0));
+    xattrs_.reset(sqfs_xattr_writer_create(0));
+    inode_table_.reset(sqfs_meta_writer_create(file, compressor_.get(), 0));
     // Directory entries point at inodes and directory inodes at their entries; the entries are
     // kept in memory and written after the inode table, where squashfs wants them.
-    directory_table_ = sqfs_meta_writer_create(file, compressor_, SQFS_META_WRITER_KEEP_IN_MEMORY);
-    if (block_writer_ == nullptr || fragments_ == nullptr || ids_ == nullptr ||
-        xattrs_ == nullptr || inode_table_ == nullptr || directory_table_ == nullptr) {
+    directory_table_.reset(
+        sqfs_meta_writer_create(file, compressor_.get(), SQFS_META_WRITER_KEEP_IN_MEMORY));
+    if (!block_writer_ || !fragments_ || !ids_ || !xattrs_ || !inode_table_ || !directory_table_) {
         throw std::bad_alloc();
     }
-    directories_ = sqfs_dir_writer_create(directory_table_, SQFS_DIR_WRITER_CREATE_EXPORT_TABLE);
-    if (directories_ == nullptr) {
+    directories_.reset(
+        sqfs_dir_writer_create(directory_table_.get(), SQFS_DIR_WRITER_CREATE_EXPORT_TABLE));
+    if (!directories_) {
         throw std::bad_alloc();
     }
+}
 
-    unsigned jobs =
+void SquashfsWriter::start_block_processor(const SquashfsOptions& options) {
+    const unsigned jobs =
         options.jobs != 0 ? options.jobs : std::max(1U, std::thread::hardware_concurrency());
     sqfs_block_processor_desc_t desc{};
     desc.size = sizeof desc;
-    desc.max_block_size = block_size;
+    desc.max_block_size = options.block_size;
     desc.num_workers = jobs;
     // Blocks in flight: enough to keep every worker busy, few enough to bound memory
     // (each is at most one block plus its compressed copy).
     desc.max_backlog = 4 * jobs + 4;
-    desc.cmp = compressor_;
-    desc.wr = block_writer_;
-    desc.tbl = fragments_;
-    desc.file = file;  // read back fragment candidates: deduplicate only true equals
-    desc.uncmp = decompressor_;
-    check(sqfs_block_processor_create_ex(&desc, &processor_), "starting the block processor");
+    desc.cmp = compressor_.get();
+    desc.wr = block_writer_.get();
+    desc.tbl = fragments_.get();
+    desc.file = file_->file();  // read back fragment candidates: deduplicate only true equals
+    desc.uncmp = decompressor_.get();
+    sqfs_block_processor_t* processor = nullptr;
+    check(sqfs_block_processor_create_ex(&desc, &processor), "starting the block processor");
+    processor_.reset(processor);
 }
 
 SquashfsWriter::~SquashfsWriter() {
-    // The processor first: its workers may still hold blocks and inode pointers. After a
-    // failure it still holds queued blocks that libsquashfs 1.2's destroy does not free all
-    // of (LeakSanitizer finds them), so drain the queue into a discarded output first.
-    if (processor_ != nullptr && !blocks_drained_) {
+    // After a failure the processor still holds queued blocks that libsquashfs 1.2's destroy
+    // does not free all of (LeakSanitizer finds them), so drain the queue into a discarded
+    // output first. The members then go in the order their declarations give.
+    if (processor_ && !blocks_drained_) {
         file_->discard();
         if (file_open_) {
-            sqfs_block_processor_end_file(processor_);
+            sqfs_block_processor_end_file(processor_.get());
         }
-        sqfs_block_processor_finish(processor_);
+        sqfs_block_processor_finish(processor_.get());
     }
-    sqfs_destroy(processor_);
-    for (sqfs_inode_generic_t* inode : file_inodes_) {
-        std::free(inode);
-    }
-    sqfs_destroy(directories_);
-    sqfs_destroy(directory_table_);
-    sqfs_destroy(inode_table_);
-    sqfs_destroy(xattrs_);
-    sqfs_destroy(ids_);
-    sqfs_destroy(fragments_);
-    sqfs_destroy(block_writer_);
-    sqfs_destroy(decompressor_);
-    sqfs_destroy(compressor_);
 }
 
 void SquashfsWriter::check(int status, const char* what) {
@@ -239,7 +244,7 @@ void SquashfsWriter::check(int status, const char* what) {
 std::uint32_t SquashfsWriter::begin_file() {
     // The block processor is only told on the first byte: an empty file has no data and needs
     // no processor inode (64 bytes each until the end; images hold many empty files).
-    file_inodes_.push_back(nullptr);
+    file_inodes_.add();
     file_started_ = false;
     return static_cast<std::uint32_t>(file_inodes_.size() - 1);
 }
@@ -249,34 +254,36 @@ void SquashfsWriter::append(std::span<const std::byte> data) {
         return;
     }
     if (!file_started_) {
-        check(sqfs_block_processor_begin_file(processor_, &file_inodes_.back(), nullptr, 0),
+        check(sqfs_block_processor_begin_file(processor_.get(), &file_inodes_.last(), nullptr, 0),
               "starting a file");
         file_started_ = true;
         file_open_ = true;
     }
-    check(sqfs_block_processor_append(processor_, data.data(), data.size()), "writing file data");
+    check(sqfs_block_processor_append(processor_.get(), data.data(), data.size()),
+          "writing file data");
 }
 
 void SquashfsWriter::end_file() {
     if (file_open_) {
         file_open_ = false;
-        check(sqfs_block_processor_end_file(processor_), "finishing a file");
+        check(sqfs_block_processor_end_file(processor_.get()), "finishing a file");
     }
 }
 
 void SquashfsWriter::finish(Tree& tree) {
     sqfs_file_t* file = file_->file();
     blocks_drained_ = true;
-    check(sqfs_block_processor_finish(processor_), "writing data blocks");
+    check(sqfs_block_processor_finish(processor_.get()), "writing data blocks");
     write_tree(tree);
-    check(sqfs_frag_table_write(fragments_, file, &super_, compressor_),
+    check(sqfs_frag_table_write(fragments_.get(), file, &super_, compressor_.get()),
           "writing the fragment table");
-    check(sqfs_dir_writer_write_export_table(directories_, file, compressor_,
+    check(sqfs_dir_writer_write_export_table(directories_.get(), file, compressor_.get(),
                                              tree.root().inode->number,
                                              tree.root().inode->reference, &super_),
           "writing the export table");
-    check(sqfs_id_table_write(ids_, file, &super_, compressor_), "writing the ID table");
-    check(sqfs_xattr_writer_flush(xattrs_, file, &super_, compressor_),
+    check(sqfs_id_table_write(ids_.get(), file, &super_, compressor_.get()),
+          "writing the ID table");
+    check(sqfs_xattr_writer_flush(xattrs_.get(), file, &super_, compressor_.get()),
           "writing extended attributes");
     super_.bytes_used = file->get_size(file);
     check(sqfs_super_write(&super_, file), "writing the super block");

@@ -8,7 +8,6 @@
 #include <sqfs/super.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "layer_merge.hpp"
 #include "sifkit/oci2sif/convert.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sqfs_handles.hpp"
 #include "sqfs_output.hpp"
 
 namespace sifkit::oci2sif {
@@ -53,22 +53,29 @@ class SquashfsWriter final : public FileDataSink {
     void write_inode(Inode& inode, const std::string& path);
     std::uint32_t xattr_index(const Inode& inode, const std::string& path);
 
+    // Set-up, in the order the constructor runs it.
+    void create_compressors(const SquashfsOptions& options);
+    void write_super_block(const SquashfsOptions& options, std::int64_t mkfs_time);
+    void create_tables();
+    void start_block_processor(const SquashfsOptions& options);
+
     sif::ObjectWriter* output_;
     std::unique_ptr<SqfsOutput> file_;
     sqfs_super_t super_{};
-    sqfs_compressor_t* compressor_ = nullptr;
-    sqfs_compressor_t* decompressor_ = nullptr;
-    sqfs_block_writer_t* block_writer_ = nullptr;
-    sqfs_frag_table_t* fragments_ = nullptr;
-    sqfs_block_processor_t* processor_ = nullptr;
-    sqfs_id_table_t* ids_ = nullptr;
-    sqfs_xattr_writer_t* xattrs_ = nullptr;
-    sqfs_meta_writer_t* inode_table_ = nullptr;
-    sqfs_meta_writer_t* directory_table_ = nullptr;
-    sqfs_dir_writer_t* directories_ = nullptr;
-    // File inodes the block processor fills in (nullptr: an empty file); a deque keeps their
-    // addresses stable because the processor holds a pointer to each slot until it is finished.
-    std::deque<sqfs_inode_generic_t*> file_inodes_;
+    // Declared in the order they depend on each other, so that they are destroyed the other way
+    // round: the processor first (its workers use everything else), the compressor last.
+    SqfsPtr<sqfs_compressor_t> compressor_;
+    SqfsPtr<sqfs_compressor_t> decompressor_;
+    SqfsPtr<sqfs_block_writer_t> block_writer_;
+    SqfsPtr<sqfs_frag_table_t> fragments_;
+    SqfsPtr<sqfs_id_table_t> ids_;
+    SqfsPtr<sqfs_xattr_writer_t> xattrs_;
+    SqfsPtr<sqfs_meta_writer_t> inode_table_;
+    SqfsPtr<sqfs_meta_writer_t> directory_table_;
+    SqfsPtr<sqfs_dir_writer_t> directories_;
+    // File inodes the block processor fills in (nullptr: an empty file).
+    InodeSlots<sqfs_inode_generic_t> file_inodes_;
+    SqfsPtr<sqfs_block_processor_t> processor_;
     bool file_started_ = false;  // the processor has the current file
     std::uint64_t inode_count_ = 0;
     bool file_open_ = false;       // between begin_file() and end_file()
