@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 
 namespace sifkit::oci2sif {
 
@@ -40,22 +41,7 @@ SharedFile::~SharedFile() {
 }
 
 std::size_t SharedFile::read_at(std::uint64_t offset, std::span<std::byte> data) const {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n =
-            ::pread(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("read failed", name_, offset + done);
-        }
-        if (n == 0) {
-            break;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return done;
+    return sif::read_full_at(fd_, offset, data, name_);
 }
 
 RangeSource::RangeSource(std::shared_ptr<const SharedFile> file, std::uint64_t begin,

@@ -191,11 +191,9 @@ ConvertResult Conversion::run() {
         Tree tree;
         LayerMerger merger(tree, squashfs);
         merger.limit_entries(options_.max_entries, "--max-entries");
-        MetadataLayers metadata =
-            metadata_layers(source_.config, deffile, time, options_.definition.get(),
-                            options_.definition && options_.base_metadata
-                                ? &*options_.base_metadata
-                                : nullptr);
+        MetadataLayers metadata = metadata_layers(
+            source_.config, deffile, time, options_.definition.get(),
+            options_.definition && options_.base_metadata ? &*options_.base_metadata : nullptr);
         // Levels, top down: sifkit's metadata, the %files copies, the image's layers.
         const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1)) +
                         (copies.empty() ? 0 : 1);

@@ -3,8 +3,8 @@
 // Apptainer's build writes them (internal/pkg/build/stage.go, metadata.go, apps/apps.go).
 #pragma once
 
+#include "metadata_input.hpp"
 #include "sifkit/oci2sif/definition.hpp"
-#include "singularity_metadata.hpp"
 
 namespace sifkit::oci2sif {
 

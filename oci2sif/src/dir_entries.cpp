@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -98,16 +99,7 @@ class DirEntries final : public EntryStream {
         if (fd_ < 0) {
             return 0;
         }
-        while (true) {
-            const ssize_t n = ::read(fd_, data.data(), data.size());
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n < 0) {
-                throw_errno("read failed", current_);
-            }
-            return static_cast<std::size_t>(n);
-        }
+        return sif::read_some(fd_, data, current_);
     }
 
   private:

@@ -10,6 +10,7 @@
 
 #include "files_section.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/tree_limits.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 
@@ -45,16 +46,7 @@ class HostFileEntries final : public EntryStream {
         if (!data_) {
             return 0;
         }
-        while (true) {
-            const ssize_t n = ::read(data_.get(), data.data(), data.size());
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n < 0) {
-                throw_errno("cannot read \"" + current_ + "\"", origin_);
-            }
-            return static_cast<std::size_t>(n);
-        }
+        return sif::read_some(data_.get(), data, origin_, "cannot read \"" + current_ + "\"");
     }
 
   private:

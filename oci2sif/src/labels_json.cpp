@@ -5,10 +5,10 @@
 
 #include <array>
 #include <chrono>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/time_text.hpp"
 
 namespace sifkit::oci2sif::detail {
 namespace {
@@ -149,12 +149,8 @@ std::string label_schema_build_date(std::int64_t unix_seconds) {
 }
 
 std::string rfc3339_utc(std::int64_t unix_seconds) {
-    const UtcTime t = utc_time(unix_seconds);
-    // Large enough for any value the fields can hold, so GCC cannot suspect truncation.
-    std::array<char, 96> text{};
-    std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", t.year, t.month,
-                  t.day, t.hours, t.minutes, t.seconds);
-    return text.data();
+    utc_time(unix_seconds);  // refuses the years RFC 3339 cannot write
+    return sif::utc_rfc3339(unix_seconds);
 }
 
 std::string labels_json(const MetadataInput& input) {

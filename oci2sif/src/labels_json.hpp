@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "singularity_metadata.hpp"
+#include "metadata_input.hpp"
 
 namespace sifkit::oci2sif::detail {
 

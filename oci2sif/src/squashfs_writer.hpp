@@ -14,7 +14,7 @@
 
 #include "fs_tree.hpp"
 #include "layer_merge.hpp"
-#include "sifkit/oci2sif/convert.hpp"
+#include "sifkit/oci2sif/squashfs_options.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sqfs_handles.hpp"
 #include "sqfs_output.hpp"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/image.hpp"
 
 namespace sifkit::sif {
@@ -73,17 +74,8 @@ void Image::copy_to_fd(const Descriptor& descriptor, int fd, const std::string& 
     while (remaining > 0) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffer.size()));
         storage_->read_exact(position, std::span<std::byte>(buffer.data(), n));
-        std::size_t written = 0;
-        while (written < n) {
-            const ssize_t w = ::write(fd, buffer.data() + written, n - written);
-            if (w < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                throw_errno("cannot write object " + std::to_string(descriptor.id), target);
-            }
-            written += static_cast<std::size_t>(w);
-        }
+        write_full(fd, std::span<const std::byte>(buffer.data(), n), target,
+                   "cannot write object " + std::to_string(descriptor.id));
         position += n;
         remaining -= n;
     }

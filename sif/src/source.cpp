@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 
 namespace sifkit::sif {
 
@@ -39,22 +40,8 @@ FileSource::~FileSource() {
 }
 
 std::size_t FileSource::read(std::span<std::byte> data) {
-    std::size_t done = 0;
     // Fill the buffer where possible: pipes deliver little at a time.
-    while (done < data.size()) {
-        const ssize_t n = ::read(fd_, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("read failed", name_);
-        }
-        if (n == 0) {
-            break;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return done;
+    return read_full(fd_, data, name_);
 }
 
 std::size_t MemorySource::read(std::span<std::byte> data) {

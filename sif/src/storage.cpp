@@ -7,23 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <limits>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "update_locks.hpp"
 
 namespace sifkit::sif {
-namespace {
-
-off_t to_off(std::uint64_t offset, const std::string& name) {
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
-        throw Error(ErrorKind::invalid_image, "offset beyond the largest file offset", name,
-                    offset);
-    }
-    return static_cast<off_t>(offset);
-}
-
-}  // namespace
 
 void Storage::read_exact(std::uint64_t offset, std::span<std::byte> data) {
     const std::size_t got = read_at(offset, data);
@@ -55,10 +44,8 @@ std::unique_ptr<FileStorage> FileStorage::open(const std::filesystem::path& path
         storage->device_ = st.st_dev;
         storage->inode_ = st.st_ino;
         // Blocks while another sifkit process updates the same image.
-        while (::flock(fd, LOCK_EX) != 0) {
-            if (errno != EINTR) {
-                throw_errno("cannot lock for update", storage->name_);
-            }
+        if (retry_on_eintr([fd] { return ::flock(fd, LOCK_EX); }) != 0) {
+            throw_errno("cannot lock for update", storage->name_);
         }
     }
     return storage;
@@ -93,41 +80,15 @@ std::uint64_t FileStorage::size() {
 }
 
 std::size_t FileStorage::read_at(std::uint64_t offset, std::span<std::byte> data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n =
-            ::pread(fd_, data.data() + done, data.size() - done, to_off(offset + done, name_));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("read failed", name_, offset + done);
-        }
-        if (n == 0) {
-            break;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return done;
+    return read_full_at(fd_, offset, data, name_);
 }
 
 void FileStorage::write_at(std::uint64_t offset, std::span<const std::byte> data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n =
-            ::pwrite(fd_, data.data() + done, data.size() - done, to_off(offset + done, name_));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("write failed", name_, offset + done);
-        }
-        done += static_cast<std::size_t>(n);
-    }
+    write_full_at(fd_, offset, data, name_);
 }
 
 void FileStorage::truncate(std::uint64_t size) {
-    if (::ftruncate(fd_, to_off(size, name_)) != 0) {
+    if (::ftruncate(fd_, file_offset(size, name_)) != 0) {
         throw_errno("cannot truncate", name_, size);
     }
 }

@@ -18,22 +18,10 @@
 
 #include "sifkit/oci2sif/blob_store.hpp"
 #include "sifkit/oci2sif/definition.hpp"
+#include "sifkit/oci2sif/squashfs_options.hpp"
 #include "sifkit/sif/uuid.hpp"
 
 namespace sifkit::oci2sif {
-
-enum class Compressor { gzip, zstd, xz, lz4, lzo };
-
-// "gzip", "zstd"...; nullopt for other names.
-std::optional<Compressor> parse_compressor(std::string_view name) noexcept;
-std::string_view name_of(Compressor compressor) noexcept;
-
-struct SquashfsOptions {
-    Compressor compressor = Compressor::gzip;
-    std::optional<int> level;           // nullopt: the compressor's default (gzip 9, zstd 15...)
-    std::uint32_t block_size = 131072;  // power of two, 4 KiB .. 1 MiB
-    unsigned jobs = 0;                  // compression threads; 0 = every core
-};
 
 // Edits to the image config on the way, as `buildah config` makes them.
 struct ConfigChanges {
