@@ -63,12 +63,22 @@ class Conversion {
     ConvertResult run();
 
   private:
+    ConvertResult write_native_sif(std::int64_t time, sif::Arch arch);
     ConvertResult write_oci_sif(std::int64_t time);
     ConvertResult publish(sif::Image& image, sif::AtomicFile& output);
     sif::AtomicFile::Overwrite overwrite_mode() const noexcept {
         return options_.overwrite ? sif::AtomicFile::Overwrite::replace
                                   : sif::AtomicFile::Overwrite::refuse;
     }
+    struct SquashfsStats {
+        std::uint64_t entries = 0;
+        std::uint64_t files = 0;
+        std::uint64_t inodes = 0;
+        std::uint64_t second_passes = 0;
+    };
+    // The one place a squashfs image is written: a merge that `fill` feeds, then the tables.
+    SquashfsStats write_squashfs(sif::ObjectWriter& writer, std::int64_t mkfs_time,
+                                 const std::function<void(LayerMerger&)>& fill);
     // Writes one squashfs OCI.Blob filled by `fill` and returns its descriptor.
     BlobDescriptor squashfs_blob(sif::Image& image, std::int64_t time,
                                  const std::function<void(LayerMerger&)>& fill);
@@ -110,15 +120,7 @@ ConvertResult Conversion::run() {
     } else {
         source_ = open_source(options_.source, source_options);
     }
-    ConfigEdits edits;
-    edits.env = options_.changes.env;
-    edits.labels = options_.changes.labels;
-    edits.entrypoint = options_.changes.entrypoint;
-    edits.cmd = options_.changes.cmd;
-    edits.working_dir = options_.changes.working_dir;
-    edits.author = options_.changes.author;
-    edits.user = options_.changes.user;
-    apply_edits(source_.config, edits);
+    apply_edits(source_.config, options_.changes);
 
     const auto arch = sif::Arch::from_go_name(source_.config.architecture);
     if (!arch) {
@@ -136,8 +138,13 @@ ConvertResult Conversion::run() {
         }
         return write_oci_sif(options_.time.value_or(sif::kUnsetTime));
     }
-    const std::int64_t time =
-        options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime));
+    return write_native_sif(
+        options_.time.value_or(source_.config.created.value_or(sif::kUnsetTime)), *arch);
+}
+
+// The native SIF, as Apptainer builds it: the definition file, oci-config.json and the squashfs
+// root file system with the runtime metadata (/.singularity.d) merged in.
+ConvertResult Conversion::write_native_sif(std::int64_t time, sif::Arch arch) {
     // A definition file is recorded as it was built from; otherwise the one Apptainer would
     // have written for the source.
     const std::string deffile =
@@ -165,7 +172,7 @@ ConvertResult Conversion::run() {
     create.launch_script = std::string(kLaunchScript);
     create.id = sif::Uuid{};  // replaced by the content ID at the end
     create.time = time;
-    create.arch = *arch;
+    create.arch = arch;
     sif::Image image = sif::Image::create(output.storage(), create);
     const sif::UpdateOptions at_time{time};
 
@@ -184,19 +191,15 @@ ConvertResult Conversion::run() {
     sif::ObjectSpec partition;
     partition.type = sif::DataType::partition;
     partition.extra =
-        sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system, *arch};
+        sif::PartitionInfo{sif::FsType::squashfs, sif::PartType::primary_system, arch};
     sif::ObjectWriter writer = image.begin_object(partition, at_time);
-    {
-        SquashfsWriter squashfs(writer, options_.squashfs, time);
-        Tree tree;
-        LayerMerger merger(tree, squashfs);
-        merger.limit_entries(options_.max_entries, "--max-entries");
-        MetadataLayers metadata = metadata_layers(
-            source_.config, deffile, time, options_.definition.get(),
-            options_.definition && options_.base_metadata ? &*options_.base_metadata : nullptr);
-        // Levels, top down: sifkit's metadata, the %files copies, the image's layers.
-        const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1)) +
-                        (copies.empty() ? 0 : 1);
+    MetadataLayers metadata = metadata_layers(
+        source_.config, deffile, time, options_.definition.get(),
+        options_.definition && options_.base_metadata ? &*options_.base_metadata : nullptr);
+    // Levels, top down: sifkit's metadata, the %files copies, the image's layers.
+    const int top = static_cast<int>(std::max<std::size_t>(source_.layers.size(), 1)) +
+                    (copies.empty() ? 0 : 1);
+    const SquashfsStats stats = write_squashfs(writer, time, [&](LayerMerger& merger) {
         merger.merge(top, metadata.above, LayerRole::runtime);
         if (!copies.empty()) {
             auto files = host_file_entries(std::move(copies), time);
@@ -208,18 +211,11 @@ ConvertResult Conversion::run() {
         }
         merge_layers(merger);
         merger.merge(-1, metadata.below, LayerRole::gap_filler);
-        merger.finish();
-        report(merger.take_warnings());
-        if (observer_ != nullptr) {
-            observer_->phase("writing squashfs tables");
-        }
-        squashfs.finish(tree);
-        report(squashfs.take_warnings());
-        result_.entries = merger.stats().entries;
-        result_.files = merger.stats().files;
-        result_.inodes = squashfs.inode_count();
-        result_.layers_read_twice = merger.stats().second_passes;
-    }
+    });
+    result_.entries = stats.entries;
+    result_.files = stats.files;
+    result_.inodes = stats.inodes;
+    result_.layers_read_twice = stats.second_passes;
     result_.squashfs_bytes = writer.size();
     writer.commit();
 
@@ -293,21 +289,10 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
     spec.extra = sif::OciDigest{"sha256:" + std::string(64, '0')};
     sif::ObjectWriter writer = image.begin_object(spec, sif::UpdateOptions{time});
     const std::int64_t mkfs_time = time == sif::kUnsetTime ? 0 : time;
-    const std::uint64_t files_before = result_.files;
-    {
-        SquashfsWriter squashfs(writer, options_.squashfs, mkfs_time);
-        Tree tree;
-        LayerMerger merger(tree, squashfs);
-        merger.limit_entries(options_.max_entries, "--max-entries");
-        fill(merger);
-        merger.finish();
-        report(merger.take_warnings());
-        squashfs.finish(tree);
-        report(squashfs.take_warnings());
-        result_.entries += merger.stats().entries;
-        result_.files = files_before + merger.stats().files;
-        result_.inodes += squashfs.inode_count();
-    }
+    const SquashfsStats stats = write_squashfs(writer, mkfs_time, fill);
+    result_.entries += stats.entries;
+    result_.files += stats.files;
+    result_.inodes += stats.inodes;
     // The blob's digest goes into its descriptor: hash what was written, then publish.
     Sha256 hasher;
     std::vector<std::byte> buffer(1 << 20);
@@ -324,6 +309,25 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
     result_.squashfs_bytes += size;
     writer.commit(sif::Extra{sif::OciDigest{digest}});
     return BlobDescriptor{kSquashfsLayerType, digest, size};
+}
+
+Conversion::SquashfsStats Conversion::write_squashfs(
+    sif::ObjectWriter& writer, std::int64_t mkfs_time,
+    const std::function<void(LayerMerger&)>& fill) {
+    SquashfsWriter squashfs(writer, options_.squashfs, mkfs_time);
+    Tree tree;
+    LayerMerger merger(tree, squashfs);
+    merger.limit_entries(options_.max_entries, "--max-entries");
+    fill(merger);
+    merger.finish();
+    report(merger.take_warnings());
+    if (observer_ != nullptr) {
+        observer_->phase("writing squashfs tables");
+    }
+    squashfs.finish(tree);
+    report(squashfs.take_warnings());
+    return SquashfsStats{merger.stats().entries, merger.stats().files, squashfs.inode_count(),
+                         merger.stats().second_passes};
 }
 
 void Conversion::add_document(sif::Image& image, sif::DataType type, const std::string& text,

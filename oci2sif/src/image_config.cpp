@@ -111,11 +111,7 @@ std::string ImageConfig::runtime_json() const {
     return runtime.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-bool ConfigEdits::empty() const noexcept {
-    return env.empty() && labels.empty() && !entrypoint && !cmd && !working_dir && !author && !user;
-}
-
-void apply_edits(ImageConfig& config, const ConfigEdits& edits) {
+void apply_edits(ImageConfig& config, const ConfigChanges& edits) {
     Json& runtime = config.runtime;
     if (!edits.env.empty()) {
         std::vector<std::string> env = config.env();

@@ -12,6 +12,8 @@
 
 #include "json_document.hpp"
 
+#include "sifkit/oci2sif/convert.hpp"
+
 namespace sifkit::oci2sif {
 
 struct ImageConfig {
@@ -45,22 +47,10 @@ struct ImageConfig {
     std::string runtime_json() const;
 };
 
-// Changes to the config on the way (`buildah config` semantics): an --env NAME=VALUE replaces an
-// existing NAME or is appended; labels are set; entrypoint/cmd/workdir/author replace.
-struct ConfigEdits {
-    std::vector<std::string> env;     // "NAME=VALUE"
-    std::vector<std::string> labels;  // "KEY=VALUE"
-    std::optional<std::vector<std::string>> entrypoint;
-    std::optional<std::vector<std::string>> cmd;
-    std::optional<std::string> working_dir;
-    std::optional<std::string> author;
-    std::optional<std::string> user;
-
-    bool empty() const noexcept;
-};
-
-// Applies the edits; a usage Error for malformed NAME=VALUE items.
-void apply_edits(ImageConfig& config, const ConfigEdits& edits);
+// Applies ConfigChanges (convert.hpp), with `buildah config` semantics: an --env NAME=VALUE
+// replaces an existing NAME or is appended; labels are set; entrypoint/cmd/workdir/author/user
+// replace. A usage Error for malformed NAME=VALUE items.
+void apply_edits(ImageConfig& config, const ConfigChanges& edits);
 
 // Parses an RFC 3339 time ("2023-11-14T22:13:20.5+01:00") to seconds; nullopt when malformed.
 std::optional<std::int64_t> parse_rfc3339(std::string_view text);

@@ -60,7 +60,7 @@ TEST_CASE("malformed configs are refused with the field named") {
 TEST_CASE("config edits follow buildah config") {
     auto config = ImageConfig::parse(
         R"({"config":{"Env":["PATH=/bin","MODE=dev"],"Labels":{"a":"1"}}})", "c");
-    ConfigEdits edits;
+    ConfigChanges edits;
     edits.env = {"MODE=prod", "NEW=x=y"};
     edits.labels = {"b=2", "a=3"};
     edits.entrypoint = std::vector<std::string>{"/bin/app"};
@@ -72,7 +72,7 @@ TEST_CASE("config edits follow buildah config") {
     CHECK(config.entrypoint() == std::vector<std::string>{"/bin/app"});
     CHECK(config.cmd().empty());
     CHECK(config.working_dir() == "/app");
-    ConfigEdits bad;
+    ConfigChanges bad;
     bad.env = {"=nope"};
     CHECK_THROWS_AS(apply_edits(config, bad), Error);
 }
