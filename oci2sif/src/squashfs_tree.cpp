@@ -47,19 +47,11 @@ std::uint16_t full_mode(const Inode& inode) {
     return static_cast<std::uint16_t>(type_bits_of(inode.type) | (inode.mode & 07777U));
 }
 
-std::uint32_t squashfs_time(std::int64_t time) {
-    return static_cast<std::uint32_t>(
-        std::clamp<std::int64_t>(time, 0, std::numeric_limits<std::uint32_t>::max()));
-}
-
 std::uint32_t encode_device(std::uint32_t major, std::uint32_t minor) {
     return (minor & 0xFFU) | ((major & 0xFFFU) << 8) | ((minor & 0xFFF00U) << 12);
 }
 
-struct FreeInode {
-    void operator()(sqfs_inode_generic_t* inode) const noexcept { std::free(inode); }
-};
-using InodePtr = std::unique_ptr<sqfs_inode_generic_t, FreeInode>;
+using InodePtr = squashfs::MemoryPtr<sqfs_inode_generic_t>;
 
 InodePtr allocate_inode(std::size_t extra) {
     auto* inode =
@@ -111,6 +103,12 @@ void walk_post_order(const Tree& tree, Node& root, OnChild on_child, OnLeave on_
 }
 
 }  // namespace
+
+std::uint32_t squashfs_time(std::int64_t time) {
+    // Squashfs stores unsigned 32-bit seconds: times before 1970 become 0, after 2106 the max.
+    return static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(time, 0, std::numeric_limits<std::uint32_t>::max()));
+}
 
 void SquashfsWriter::write_tree(Tree& tree) {
     sqfs_file_t* file = file_->file();

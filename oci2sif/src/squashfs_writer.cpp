@@ -19,33 +19,11 @@
 #include "deflate_compressor.hpp"
 #include "lzo_compressor.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/squashfs/status.hpp"
 #include "wrapped_compressor.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
-
-const char* describe_status(int status) {
-    switch (status) {
-        case SQFS_ERROR_ALLOC:
-            return "out of memory";
-        case SQFS_ERROR_IO:
-            return "I/O error";
-        case SQFS_ERROR_COMPRESSOR:
-            return "compressor error";
-        case SQFS_ERROR_OVERFLOW:
-            return "a size or count overflows the squashfs format";
-        case SQFS_ERROR_OUT_OF_BOUNDS:
-            return "out of bounds";
-        case SQFS_ERROR_UNSUPPORTED:
-            return "unsupported";
-        case SQFS_ERROR_ARG_INVALID:
-            return "invalid argument";
-        case SQFS_ERROR_SEQUENCE:
-            return "calls out of sequence";
-        default:
-            return "internal error";
-    }
-}
 
 SQFS_COMPRESSOR compressor_id(Compressor compressor) {
     switch (compressor) {
@@ -78,12 +56,6 @@ std::pair<int, int> level_range(Compressor compressor) {
             break;
     }
     return {0, 0};  // lz4 has no levels in squashfs
-}
-
-std::uint32_t clamp_time(std::int64_t time) {
-    // Squashfs stores unsigned 32-bit seconds: times before 1970 become 0, after 2106 the max.
-    return static_cast<std::uint32_t>(
-        std::clamp<std::int64_t>(time, 0, std::numeric_limits<std::uint32_t>::max()));
 }
 
 }  // namespace
@@ -145,7 +117,7 @@ void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
                         std::string("cannot use compressor ") +
                             std::string(name_of(options.compressor)) +
                             (options.level ? " at level " + std::to_string(*options.level) : "") +
-                            ": " + describe_status(rc));
+                            ": " + squashfs::describe_status(rc, squashfs::Use::writing));
         }
         compressor_.reset(wrap_compressor(inner, bounded_codec()));  // destroys inner on failure
         if (!compressor_) {
@@ -167,7 +139,7 @@ void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
 }
 
 void SquashfsWriter::write_super_block(const SquashfsOptions& options, std::int64_t mkfs_time) {
-    check(sqfs_super_init(&super_, options.block_size, clamp_time(mkfs_time),
+    check(sqfs_super_init(&super_, options.block_size, squashfs_time(mkfs_time),
                           compressor_id(options.compressor)),
           "initialising the super block");
     sqfs_file_t* file = file_->file();
@@ -237,7 +209,8 @@ SquashfsWriter::~SquashfsWriter() {
 
 void SquashfsWriter::check(int status, const char* what) {
     if (status != 0) {
-        file_->fail(std::string("squashfs: ") + what + ": " + describe_status(status));
+        file_->fail(std::string("squashfs: ") + what + ": " +
+                    squashfs::describe_status(status, squashfs::Use::writing));
     }
 }
 

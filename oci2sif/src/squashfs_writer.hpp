@@ -16,10 +16,13 @@
 #include "layer_merge.hpp"
 #include "sifkit/oci2sif/squashfs_options.hpp"
 #include "sifkit/sif/image.hpp"
-#include "sqfs_handles.hpp"
+#include "sifkit/squashfs/handles.hpp"
 #include "sqfs_output.hpp"
 
 namespace sifkit::oci2sif {
+
+// Seconds as squashfs stores them (unsigned 32 bits): clamped to 1970..2106.
+std::uint32_t squashfs_time(std::int64_t time);
 
 // Refuses (usage Error) block sizes and levels the squashfs format cannot record, before any
 // work is done.
@@ -64,18 +67,18 @@ class SquashfsWriter final : public FileDataSink {
     sqfs_super_t super_{};
     // Declared in the order they depend on each other, so that they are destroyed the other way
     // round: the processor first (its workers use everything else), the compressor last.
-    SqfsPtr<sqfs_compressor_t> compressor_;
-    SqfsPtr<sqfs_compressor_t> decompressor_;
-    SqfsPtr<sqfs_block_writer_t> block_writer_;
-    SqfsPtr<sqfs_frag_table_t> fragments_;
-    SqfsPtr<sqfs_id_table_t> ids_;
-    SqfsPtr<sqfs_xattr_writer_t> xattrs_;
-    SqfsPtr<sqfs_meta_writer_t> inode_table_;
-    SqfsPtr<sqfs_meta_writer_t> directory_table_;
-    SqfsPtr<sqfs_dir_writer_t> directories_;
+    squashfs::SqfsPtr<sqfs_compressor_t> compressor_;
+    squashfs::SqfsPtr<sqfs_compressor_t> decompressor_;
+    squashfs::SqfsPtr<sqfs_block_writer_t> block_writer_;
+    squashfs::SqfsPtr<sqfs_frag_table_t> fragments_;
+    squashfs::SqfsPtr<sqfs_id_table_t> ids_;
+    squashfs::SqfsPtr<sqfs_xattr_writer_t> xattrs_;
+    squashfs::SqfsPtr<sqfs_meta_writer_t> inode_table_;
+    squashfs::SqfsPtr<sqfs_meta_writer_t> directory_table_;
+    squashfs::SqfsPtr<sqfs_dir_writer_t> directories_;
     // File inodes the block processor fills in (nullptr: an empty file).
-    InodeSlots<sqfs_inode_generic_t> file_inodes_;
-    SqfsPtr<sqfs_block_processor_t> processor_;
+    squashfs::InodeSlots<sqfs_inode_generic_t> file_inodes_;
+    squashfs::SqfsPtr<sqfs_block_processor_t> processor_;
     bool file_started_ = false;  // the processor has the current file
     std::uint64_t inode_count_ = 0;
     bool file_open_ = false;       // between begin_file() and end_file()

@@ -13,7 +13,7 @@
 
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/tree_limits.hpp"
-#include "sqfs_status.hpp"
+#include "sifkit/squashfs/status.hpp"
 
 namespace sifkit::rootfs {
 namespace {
@@ -44,16 +44,6 @@ std::uint32_t link_count(const sqfs_inode_generic_t& inode) {
 }
 
 }  // namespace
-
-void FreeWithSqfs::operator()(void* pointer) const noexcept {
-    sqfs_free(pointer);
-}
-
-void DestroySqfs::operator()(void* object) const noexcept {
-    if (object != nullptr) {
-        sqfs_destroy(object);
-    }
-}
 
 bool is_directory(const sqfs_inode_generic_t& inode) noexcept {
     return inode.base.type == SQFS_INODE_DIR || inode.base.type == SQFS_INODE_EXT_DIR;
@@ -135,7 +125,7 @@ void SquashfsLayer::check(int status, const std::string& what) {
     // libsquashfs sizes some allocations from the image (a file's block list from its size,
     // directory indexes from their counts) before it can check them, so a failed
     // allocation while reading is, in practice, an image that claims impossible sizes.
-    corrupt(what + ": " + describe_sqfs_status(status));
+    corrupt(what + ": " + squashfs::describe_status(status, squashfs::Use::reading));
 }
 
 void SquashfsLayer::corrupt(const std::string& what) const {
@@ -169,11 +159,11 @@ std::unique_ptr<SquashfsLayer> SquashfsLayer::open(const sif::Image& image,
 
     const int super_status = sqfs_super_read(&s.super_, file);
     if (super_status != 0 && !s.io_error_) {
-        throw Error(
-            ErrorKind::invalid_image,
-            "object " + std::to_string(object.id) +
-                " is not a readable squashfs file system: " + describe_sqfs_status(super_status),
-            image.name());
+        throw Error(ErrorKind::invalid_image,
+                    "object " + std::to_string(object.id) +
+                        " is not a readable squashfs file system: " +
+                        squashfs::describe_status(super_status, squashfs::Use::reading),
+                    image.name());
     }
     s.check(super_status, "reading the super block");
     if (s.super_.bytes_used > static_cast<std::uint64_t>(object.size)) {
@@ -263,7 +253,7 @@ std::vector<std::pair<std::string, InodePtr>> SquashfsLayer::children(
             break;
         }
         check(rc, "reading directory " + dir_path);
-        std::unique_ptr<sqfs_dir_entry_t, FreeWithSqfs> entry(raw);
+        squashfs::MemoryPtr<sqfs_dir_entry_t> entry(raw);
         std::string name(reinterpret_cast<const char*>(entry->name),
                          static_cast<std::size_t>(entry->size) + 1);
         if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
@@ -369,11 +359,11 @@ std::vector<std::pair<std::string, std::string>> SquashfsLayer::xattrs(std::uint
         sqfs_xattr_entry_t* raw_key = nullptr;
         check(sqfs_xattr_reader_read_key(xattrs_.get(), &raw_key),
               "reading the extended attributes of " + path);
-        std::unique_ptr<sqfs_xattr_entry_t, FreeWithSqfs> key(raw_key);
+        squashfs::MemoryPtr<sqfs_xattr_entry_t> key(raw_key);
         sqfs_xattr_value_t* raw_value = nullptr;
         check(sqfs_xattr_reader_read_value(xattrs_.get(), key.get(), &raw_value),
               "reading the extended attributes of " + path);
-        std::unique_ptr<sqfs_xattr_value_t, FreeWithSqfs> value(raw_value);
+        squashfs::MemoryPtr<sqfs_xattr_value_t> value(raw_value);
         const char* prefix =
             sqfs_get_xattr_prefix(static_cast<SQFS_XATTR_TYPE>(key->type & SQFS_XATTR_PREFIX_MASK));
         if (prefix == nullptr) {

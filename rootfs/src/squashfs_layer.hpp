@@ -11,6 +11,7 @@
 #include <sqfs/io.h>
 #include <sqfs/super.h>
 #include <sqfs/xattr_reader.h>
+#include "sifkit/squashfs/handles.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -26,16 +27,8 @@
 
 namespace sifkit::rootfs {
 
-struct FreeWithSqfs {
-    void operator()(void* pointer) const noexcept;
-};
-using InodePtr = std::unique_ptr<sqfs_inode_generic_t, FreeWithSqfs>;
-
-struct DestroySqfs {
-    void operator()(void* object) const noexcept;
-};
-template <typename T>
-using SqfsPtr = std::unique_ptr<T, DestroySqfs>;
+using squashfs::SqfsPtr;
+using InodePtr = squashfs::MemoryPtr<sqfs_inode_generic_t>;
 
 bool is_directory(const sqfs_inode_generic_t& inode) noexcept;
 FileType type_of(const sqfs_inode_generic_t& inode) noexcept;

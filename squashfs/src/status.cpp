@@ -1,25 +1,29 @@
-#include "sqfs_status.hpp"
+#include "sifkit/squashfs/status.hpp"
 
 #include <sqfs/error.h>
 
-namespace sifkit::rootfs {
+namespace sifkit::squashfs {
 
-const char* describe_sqfs_status(int status) noexcept {
+const char* describe_status(int status, Use use) noexcept {
+    const bool reading = use == Use::reading;
     switch (status) {
         case SQFS_ERROR_ALLOC:
-            return "it needs more memory than there is (sizes in the image are impossible)";
+            return reading
+                       ? "it needs more memory than there is (sizes in the image are impossible)"
+                       : "out of memory";
         case SQFS_ERROR_IO:
             return "I/O error";
         case SQFS_ERROR_COMPRESSOR:
-            return "data does not decompress";
+            return reading ? "data does not decompress" : "compressor error";
         case SQFS_ERROR_CORRUPTED:
             return "corrupted";
         case SQFS_ERROR_UNSUPPORTED:
-            return "unsupported feature";
+            return reading ? "unsupported feature" : "unsupported";
         case SQFS_ERROR_OVERFLOW:
-            return "a size or count overflows";
+            return reading ? "a size or count overflows"
+                           : "a size or count overflows the squashfs format";
         case SQFS_ERROR_OUT_OF_BOUNDS:
-            return "a reference points outside the file system";
+            return reading ? "a reference points outside the file system" : "out of bounds";
         case -9:  // SQFS_ERROR_SUPER_MAGIC
             return "no squashfs magic";
         case -10:  // SQFS_ERROR_SUPER_VERSION
@@ -43,4 +47,4 @@ const char* describe_sqfs_status(int status) noexcept {
     }
 }
 
-}  // namespace sifkit::rootfs
+}  // namespace sifkit::squashfs
