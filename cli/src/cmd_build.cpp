@@ -8,6 +8,7 @@
 #include "build_user_namespace.hpp"
 #include "commands.hpp"
 #include "convert_options.hpp"
+#include "output.hpp"
 #include "registry_pull.hpp"
 #include "sifkit/oci2sif/convert.hpp"
 #include "sifkit/oci2sif/definition.hpp"
@@ -158,6 +159,7 @@ void build_definition(const BuildCommand& o) {
 }
 
 void run(const BuildCommand& o) {
+    refuse_stdout_for_sif(o.output);
     check_argument_order("build", o.source, o.output);
     switch (source_form(o.source)) {
         case SourceForm::registry: {
@@ -217,10 +219,6 @@ void register_build(CLI::App& app) {
                     "Architecture of a dir:/tar:/scratch image (default: this machine)");
     add_pull_options(*cmd, o->pull);
     cmd->footer(
-        "Exit codes: as convert and pull (docs/cli.md); 2 also for arguments in convert's order\n"
-        "and unset build arguments, 4 for a malformed definition file, 7 for a SIF base of a\n"
-        "definition and a rootless build with commands but no /etc/subuid range, 15 when a\n"
-        "%pre, %setup, %post, %appinstall, %test command or a %files from STAGE copy fails.\n"
         "Examples:\n"
         "  sifkit build app.sif app.def\n"
         "  sifkit build --build-arg VERSION=1.2 app.sif app.def\n"

@@ -20,6 +20,7 @@ struct ConvertCommand {
 };
 
 void run(ConvertCommand o) {
+    refuse_stdout_for_sif(o.output);
     // `convert SOURCE DIR`: the image goes into DIR, as cp puts a copy there.
     o.output = output_in_directory(o.output, default_sif_name(o.source));
     switch (source_form(o.source)) {
@@ -63,7 +64,13 @@ void register_convert(CLI::App& app) {
                     "SIF image to write (an existing directory: SOURCE's name .sif in it)")
         ->required();
     cmd->add_option("--arch", o->arch, "Architecture of a dir:/tar: image (default: this machine)");
-    o->convert.add_to(*cmd, "-j,--jobs");
+    // -j/--jobs is convert's old name of --compress-threads (pull's and build's -j are
+    // downloads, --downloads here): kept, so that scripts keep working.
+    o->convert.add_to(*cmd, "--compress-threads,-j,--jobs");
+    cmd->get_option("--compress-threads")
+        ->description(
+            "Squashfs compression threads (default: every core); -j/--jobs: the old name, kept "
+            "(pull's and build's -j is --downloads)");
     cmd->add_option("--downloads", o->pull.jobs, "docker://: concurrent blob downloads")
         ->capture_default_str();
     cmd->add_flag("--no-cache", o->pull.no_cache, "docker://, oras://: do not use the blob cache");

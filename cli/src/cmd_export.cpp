@@ -1,6 +1,7 @@
 // sifkit export: the root file system as a directory or a tar stream, or the image as an OCI
 // layout, oci-archive or docker-archive (sifkit::rootfs does the work).
 #include "commands.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "sifkit/rootfs/image_root.hpp"
@@ -57,6 +58,9 @@ void run(const ExportOptions& o) {
                     o.destination);
     }
     const sif::Image image = sif::Image::open(o.image);
+    // The image is read about once, whatever the format: its size is the work to do.
+    IoProgress progress("export " + o.image, file_size_or_zero(o.image), IoProgress::Counter::read,
+                        !o.quiet);
     if (o.format == "dir") {
         const rootfs::SquashfsImage fs = rootfs::open_root(image);
         rootfs::UnpackOptions options;
@@ -65,6 +69,7 @@ void run(const ExportOptions& o) {
         options.setuid = !o.no_setuid;
         options.xattrs = !o.no_xattrs;
         const rootfs::UnpackReport report = rootfs::unpack_to_directory(fs, o.destination, options);
+        progress.stop();
         report_unpack_skips(report, o.destination);
         report_replaced_tree_left(o.destination, report.replaced_tree_left);
         if (!o.quiet) {
@@ -104,6 +109,7 @@ void run(const ExportOptions& o) {
     options.overwrite = o.force;
     options.tag = o.tag;
     const rootfs::OciExportResult result = rootfs::export_oci(image, o.destination, options);
+    progress.stop();
     report_replaced_tree_left(o.destination, result.replaced_tree_left);
     if (!o.quiet) {
         write_stdout(o.destination + ": manifest " + result.manifest_digest + ", " +

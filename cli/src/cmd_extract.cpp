@@ -1,6 +1,7 @@
 // sifkit extract: one object's raw bytes (or the root file system's partition) to a file or
 // standard output, streamed.
 #include "commands.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/sif/error.hpp"
@@ -26,6 +27,8 @@ void run(const ExtractOptions& o) {
     if (o.output == "-" && d.type() == sif::DataType::partition) {
         refuse_binary_on_terminal("a partition", o.force);
     }
+    IoProgress progress("extract " + o.image, static_cast<std::uint64_t>(d.size),
+                        IoProgress::Counter::read, true);
     write_object(image, d, o.output, o.force);
 }
 

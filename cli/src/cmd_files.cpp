@@ -15,6 +15,8 @@ struct LsOptions {
     std::string path = "/";
     bool long_form = false;
     bool recursive = false;
+    bool all = false;        // -a: accepted as GNU ls users type it; nothing is ever hidden
+    bool directory = false;  // -d: the directory itself, not its contents
 };
 
 struct CatOptions {
@@ -82,7 +84,7 @@ void run_ls(const LsOptions& o) {
     const rootfs::SquashfsImage fs = rootfs::open_root(image);
     Printer out;
     const rootfs::FileInfo top = fs.stat(o.path, true);
-    if (top.type != rootfs::FileType::directory) {
+    if (top.type != rootfs::FileType::directory || o.directory) {
         const rootfs::FileInfo self = fs.stat(o.path, false);  // a link shows as the link
         out.add(line(self, self.path, o.long_form));
     } else if (o.recursive) {
@@ -123,7 +125,13 @@ void register_ls(CLI::App& app) {
     cmd->add_option("PATH", o->path, "Directory or file inside the image (default /)");
     cmd->add_flag("-l", o->long_form, "Long form: mode, uid/gid, size, time (UTC), name");
     cmd->add_flag("-R", o->recursive, "Everything below PATH, with full paths");
-    cmd->footer("Examples:\n  sifkit ls app.sif /etc\n  sifkit ls -lR app.sif /usr/local");
+    cmd->add_flag("-a", o->all,
+                  "Accepted for GNU ls habits (ls -la): every entry is always listed, dot files "
+                  "included");
+    cmd->add_flag("-d", o->directory, "List PATH itself, not its contents (as ls -d)");
+    cmd->footer(
+        "Examples:\n  sifkit ls app.sif /etc\n  sifkit ls -lR app.sif /usr/local\n  sifkit ls -ld "
+        "app.sif /tmp");
     cmd->callback([o] { run_ls(*o); });
 }
 

@@ -3,6 +3,9 @@
 // `apptainer inspect`. The reading is sifkit::rootfs::read_metadata. Given an image source
 // (docker://, oci:, oci-archive:, docker-archive:) instead, what `skopeo inspect` shows
 // (source_inspect.cpp).
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -27,7 +30,8 @@ struct ImageInspectOptions {
     bool deffile = false;
     bool config = false;
     bool json = false;
-    SourceInspectOptions source;  // --raw, --platform, --no-tags and the registry options
+    std::string json_format = "sifkit";  // or "apptainer": apptainer inspect --json's layout
+    SourceInspectOptions source;         // --raw, --platform, --no-tags and the registry options
 };
 
 std::string with_newline(std::string text) {
@@ -108,6 +112,43 @@ void print_json_report(const rootfs::ImageMetadata& m, const ImageInspectOptions
     print_json(out);
 }
 
+// `apptainer inspect --json`'s layout, for scripts written against it:
+// {"data": {"attributes": {...}}, "type": "container"}, where a section the image lacks is left
+// out (Apptainer's omitempty) and texts lose their final newlines, as Apptainer trims them.
+void print_apptainer_json(const rootfs::ImageMetadata& m, const ImageInspectOptions& o, bool all) {
+    nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
+    const auto trimmed = [](std::string text) {
+        while (!text.empty() && text.back() == '\n') {
+            text.pop_back();
+        }
+        return text;
+    };
+    if ((all || o.environment) && !m.environment.empty()) {
+        for (const auto& [path, content] : m.environment) {
+            attributes["environment"][path] = trimmed(content);
+        }
+    }
+    if ((all || o.labels) && !m.labels.empty()) {
+        for (const auto& [key, value] : m.labels) {
+            attributes["labels"][key] = value;
+        }
+    }
+    const auto text = [&](bool selected, const char* name, const std::optional<std::string>& v) {
+        if ((all || selected) && v && !trimmed(*v).empty()) {
+            attributes[name] = trimmed(*v);
+        }
+    };
+    text(o.runscript, "runscript", m.runscript);
+    text(o.test, "test", m.test);
+    text(o.helpfile, "helpfile", m.help);
+    text(o.deffile, "deffile", m.deffile);
+    text(o.startscript, "startscript", m.startscript);
+    nlohmann::ordered_json out;
+    out["data"]["attributes"] = attributes;
+    out["type"] = "container";
+    print_json(out);
+}
+
 std::string labels_text(const rootfs::ImageMetadata& m) {
     std::string out;
     for (const auto& [key, value] : m.labels) {
@@ -142,34 +183,38 @@ void print_text_report(const rootfs::ImageMetadata& m, const ImageInspectOptions
         write_stdout(out);
         return;
     }
-    if (o.labels) {
-        out += labels_text(m);
+    // Each selected section the image has, in this order; a section it lacks prints nothing,
+    // as in `apptainer inspect` (and is null in --json). With several selections each section
+    // starts with a "=== NAME ===" line, so that they can be told apart.
+    std::vector<std::pair<std::string, std::string>> sections;
+    if (o.labels && !m.labels.empty()) {
+        sections.emplace_back("labels", labels_text(m));
     }
-    if (o.environment) {
+    if (o.environment && !m.environment.empty()) {
+        std::string text;
         for (const auto& [path, content] : m.environment) {
-            out += "=== " + path + " ===\n" + with_newline(content);
+            text += "=== " + path + " ===\n" + with_newline(content);
         }
+        sections.emplace_back("environment", text);
     }
-    const auto section = [&out](const std::optional<std::string>& text, const char* what) {
-        out += text ? with_newline(*text) : std::string("# no ") + what + "\n";
+    const auto add = [&sections](bool selected, const char* name,
+                                 const std::optional<std::string>& text) {
+        if (selected && text) {
+            sections.emplace_back(name, with_newline(*text));
+        }
     };
-    if (o.runscript) {
-        section(m.runscript, "runscript");
+    add(o.runscript, "runscript", m.runscript);
+    add(o.startscript, "startscript", m.startscript);
+    add(o.test, "test", m.test);
+    add(o.helpfile, "helpfile", m.help);
+    add(o.deffile, "deffile", m.deffile);
+    if (o.config && m.config) {
+        sections.emplace_back("config", config_json(m.config).dump(2) + "\n");
     }
-    if (o.startscript) {
-        section(m.startscript, "startscript");
-    }
-    if (o.test) {
-        section(m.test, "test script");
-    }
-    if (o.helpfile) {
-        section(m.help, "help file");
-    }
-    if (o.deffile) {
-        section(m.deffile, "definition file");
-    }
-    if (o.config) {
-        out += m.config ? config_json(m.config).dump(2) + "\n" : "# no OCI config\n";
+    const int selected = o.labels + o.environment + o.runscript + o.startscript + o.test +
+                         o.helpfile + o.deffile + o.config;
+    for (const auto& [name, text] : sections) {
+        out += selected > 1 ? "=== " + name + " ===\n" + text : text;
     }
     write_stdout(out);
 }
@@ -200,7 +245,12 @@ void register_image_inspect(CLI::App& app) {
     cmd->add_flag("--sif", o->source.sif,
                   "oras://: the SIF's header and descriptors (read with ranged requests)");
     o->source.registry.add_to(*cmd);
-    cmd->add_flag("--json", o->json, "Print JSON; labels and config as JSON objects");
+    cmd->add_flag("-j,--json", o->json, "Print JSON; labels and config as JSON objects");
+    cmd->add_option("--json-format", o->json_format,
+                    "JSON layout: sifkit (the default; docs/cli.md) or apptainer (apptainer "
+                    "inspect --json's {\"data\":{\"attributes\":{...}},\"type\":\"container\"}); "
+                    "implies --json")
+        ->check(CLI::IsMember({"sifkit", "apptainer"}));
     cmd->footer(
         "Without a selection: format, architecture, partitions, signatures (listed, not\n"
         "verified) and labels; with --json, everything. For a source: what `skopeo inspect`\n"
@@ -211,6 +261,12 @@ void register_image_inspect(CLI::App& app) {
         "  sifkit inspect --raw --platform linux/arm64 oci:layout:latest");
     cmd->callback([o] {
         if (is_inspect_source(o->image)) {
+            if (o->json_format == "apptainer") {
+                throw Error(ErrorKind::usage,
+                            "--json-format apptainer applies to SIF images; a source's --json "
+                            "is skopeo's",
+                            o->image);
+            }
             o->source.config = o->config;
             o->source.json = o->json;
             run_source_inspect(o->image, o->source);
@@ -227,7 +283,9 @@ void register_image_inspect(CLI::App& app) {
         const rootfs::ImageMetadata metadata = rootfs::read_metadata(image);
         const bool all = !(o->labels || o->environment || o->runscript || o->startscript ||
                            o->test || o->helpfile || o->deffile || o->config);
-        if (o->json) {
+        if (o->json_format == "apptainer") {
+            print_apptainer_json(metadata, *o, all);
+        } else if (o->json) {
             print_json_report(metadata, *o, all);
         } else {
             print_text_report(metadata, *o, all);

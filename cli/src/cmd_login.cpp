@@ -67,7 +67,6 @@ void register_login(CLI::App& app) {
     cmd->footer(
         "Writes $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json, else\n"
         "~/.config/containers/auth.json (or --authfile), in the format podman and docker use.\n"
-        "Exit codes: 0 stored; 2 usage; 3 network or I/O error; 8 credentials refused.\n"
         "Example:\n  echo \"$TOKEN\" | sifkit login -u ci --password-stdin registry.example");
     cmd->callback([o] {
         registry::Credentials creds;
@@ -92,9 +91,7 @@ void register_login(CLI::App& app) {
     CLI::App* logout = app.add_subcommand("logout", "Remove a registry's credentials");
     logout->add_option("REGISTRY", out->registry, "HOST[:PORT]")->required();
     logout->add_option("--authfile", out->options.authfile, "Auth file (default: as login)");
-    logout->footer(
-        "Exit codes: 0 removed; 5 no credentials stored for the registry.\n"
-        "Example:\n  sifkit logout registry.example");
+    logout->footer("Example:\n  sifkit logout registry.example");
     logout->callback([out] {
         const auto file = registry::logout(out->registry, out->options.auth_file());
         if (!file) {

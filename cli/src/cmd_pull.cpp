@@ -22,10 +22,6 @@ void register_pull(CLI::App& app) {
                     "Write OUTPUT only if a signature by a key in this directory verifies");
     add_pull_options(*cmd, *o);
     cmd->footer(
-        "Exit codes: 0 pulled; 2 usage; 3 network or I/O error; 4 corrupt image (digest, size);\n"
-        "5 no such image, tag or platform; 6 OUTPUT exists; 7 unsupported; 8 access denied;\n"
-        "10, 11, 12 --verify-key, --cosign-key: not signed, invalid, untrusted (OUTPUT not "
-        "written).\n"
         "Examples:\n"
         "  sifkit pull docker://debian:bookworm debian.sif\n"
         "  sifkit pull --platform linux/arm64 docker://quay.io/team/app@sha256:... app.sif\n"

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "convert_options.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "registry_options.hpp"
@@ -89,8 +90,11 @@ void run(const PushCommand& o) {
     }
     options.mount_from = o.mount_from;
     options.use_cache = !o.no_cache;
+    // The file is read to be hashed and again to be sent (unless the registry has it): no total.
+    IoProgress progress("push " + o.image, 0, IoProgress::Counter::read, !o.quiet && !o.json);
     const registry::PushResult r =
         o.format == "oci" ? push_as_oci(options) : registry::push(options);
+    progress.stop();
     if (o.json) {
         nlohmann::ordered_json out;
         out["image"] = o.image;
@@ -138,9 +142,6 @@ void register_push(CLI::App& app) {
     cmd->add_flag("--json", o->json, "Print the summary as JSON");
     o->registry.add_to(*cmd);
     cmd->footer(
-        "Exit codes: 0 pushed; 2 usage; 3 network or I/O error; 4 not a SIF file (or a\n"
-        "corrupt root file system, --format oci); 5 no root file system (--format oci);\n"
-        "7 unsupported; 8 access denied.\n"
         "Examples:\n"
         "  sifkit push app.sif oras://registry.example/hpc/app:v2\n"
         "  sifkit push --format oci app.sif docker://registry.example/hpc/app:v2\n"

@@ -1,6 +1,7 @@
 // sifkit sign: DSSE and OpenPGP signatures compatible with the reference library.
 #include "certificate_options.hpp"
 #include "commands.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
 #include "sifkit/sif/error.hpp"
@@ -126,8 +127,12 @@ void register_sign(CLI::App& app) {
         options.objects = o->objects;
         options.time = o->time.resolve();
         sif::Image image = sif::Image::open(o->image, sif::OpenMode::read_write);
+        // Not with --gpg-key: gpg-agent's pinentry may need the terminal meanwhile.
+        IoProgress progress("sign " + o->image, file_size_or_zero(o->image),
+                            IoProgress::Counter::read, o->gpg_keys.empty());
         const auto added = sign::sign_image(image, options);
         image.sync();
+        progress.stop();
         // One DSSE envelope (for every --key together) and one object per OpenPGP key a group.
         const std::size_t per_group = (keys.empty() ? 0 : 1) + signers.size();
         write_stdout("signed " + std::to_string(added.size() / per_group) +

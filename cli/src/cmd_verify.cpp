@@ -1,13 +1,17 @@
 // sifkit verify / stage: check signatures against trusted keys; stage also copies the image,
 // verifying the copy's bytes in the same read.
+#include <sys/stat.h>
+
 #include <iostream>
+
 #include "commands.hpp"
 #include "convert_options.hpp"
 #include "exit_codes.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
-#include "sifkit/sif/image.hpp"
-
+#include "progress_bar.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/image.hpp"
 #include "sifkit/sign/stage.hpp"
 #include "sifkit/sign/stage_cache.hpp"
 #include "verify_report.hpp"
@@ -15,11 +19,11 @@
 namespace sifkit::cli {
 namespace {
 
-constexpr const char* kExitCodes =
-    "Exit codes: 0 verified, 10 not signed, 11 signature invalid or image tampered,\n"
-    "12 signed but by no trusted key, or --certificate not trusted (chain, usage, time, revoked),\n"
-    "13 --ocsp-verify: no OCSP answer, 14 refused by the --ecl execution control list,\n"
-    "4 unreadable or corrupt image (or a malformed --ecl file), 2 usage error.\n";
+// The size of the image being staged (its descriptor may be a helper's, --source-fd).
+std::uint64_t source_size(int fd) {
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
 
 struct StageCliOptions {
     std::string image;
@@ -83,11 +87,11 @@ void register_verify(CLI::App& app) {
         app.add_subcommand("verify", "Verify an image's signatures against trusted keys");
     cmd->add_option("SIF_PATH", o->image, "Image to verify")->required();
     o->verify.add_to(*cmd);
-    cmd->footer(std::string(kExitCodes) +
-                "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
-                "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json\n"
-                "  sifkit verify image.sif --certificate signer.pem --certificate-roots root.pem "
-                "--certificate-intermediates ca.pem --crl ca.crl");
+    cmd->footer(
+        "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
+        "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json\n"
+        "  sifkit verify image.sif --certificate signer.pem --certificate-roots root.pem "
+        "--certificate-intermediates ca.pem --crl ca.crl");
     cmd->callback([o] {
         sign::TrustedKeys keys;
         std::optional<sign::Ecl> ecl;
@@ -97,7 +101,10 @@ void register_verify(CLI::App& app) {
             // Where Apptainer looks: the directory of the image's path, symbolic links resolved.
             options.ecl_directory = std::filesystem::canonical(o->image).parent_path();
         }
+        IoProgress progress("verify " + o->image, file_size_or_zero(o->image),
+                            IoProgress::Counter::read, true);
         const sign::VerifyReport report = sign::verify_image(image, options);
+        progress.stop();
         std::string outcome;
         nlohmann::ordered_json fields = nlohmann::ordered_json::object();
         o->verify.describe_certificate(outcome, fields);
@@ -132,11 +139,10 @@ void register_stage(CLI::App& app) {
                     "Refuse images larger than SIZE (bytes, or K, M, G) before anything is "
                     "copied (exit 9)");
     o->verify.add_to(*cmd);
-    cmd->footer(std::string(kExitCodes) + "6 DEST exists (without --force), " +
-                "9 not enough space at the destination or larger than --max-size.\n" +
-                "Examples:\n  sifkit stage incoming/image.sif /srv/images/image.sif --key "
-                "site-signing.pub\n  sifkit stage /shared/app.sif --cache-dir /local/sifkit "
-                "--keys-dir /etc/sifkit/keys");
+    cmd->footer(
+        "Examples:\n  sifkit stage incoming/image.sif /srv/images/image.sif --key "
+        "site-signing.pub\n  sifkit stage /shared/app.sif --cache-dir /local/sifkit "
+        "--keys-dir /etc/sifkit/keys");
     cmd->callback([o] {
         // `stage IMAGE DIR/`: the copy goes into DIR under the image's name, as cp puts it.
         o->destination = output_in_directory(o->destination,
@@ -170,8 +176,11 @@ void register_stage(CLI::App& app) {
             options.ecl_directory = sign::directory_of_open_file(source.fd());
         }
         if (!cached) {
+            IoProgress progress("stage " + o->image, source_size(source.fd()),
+                                IoProgress::Counter::read, true);
             const sign::StageResult result =
                 sign::stage_image(source, o->destination, options, overwrite, limits);
+            progress.stop();
             std::string outcome = "staged to " + o->destination;
             if (!result.written) {
                 outcome = o->destination + ": not written" +
@@ -197,10 +206,14 @@ void register_stage(CLI::App& app) {
         cache_options.rehash = o->rehash;
         cache_options.limits = limits;
         cache_options.on_wait = [&] {
+            clear_status_line();
             std::cerr << "sifkit: " << o->image
                       << ": another sifkit stage is staging this image; waiting for it\n";
         };
+        IoProgress progress("stage " + o->image, source_size(source.fd()),
+                            IoProgress::Counter::read, true);
         const sign::CacheStageResult result = cache.stage(source, options, cache_options);
+        progress.stop();
         if (result.verified && !o->destination.empty()) {
             sign::link_staged_copy(result.entry, o->destination, overwrite);
         }

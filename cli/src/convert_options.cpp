@@ -84,7 +84,8 @@ void ConvertCliOptions::add_to(CLI::App& command, const std::string& threads_opt
     command.add_option("--level", level, "Compression level (default: the compressor's, gzip 9)");
     command.add_option("--block-size", block_size, "Squashfs block size, 4K..1M")
         ->capture_default_str();
-    command.add_option(threads_option, threads, "Compression threads (default: every core)");
+    command.add_option(threads_option, threads,
+                       "Squashfs compression threads (default: every core)");
     command.add_option("--env", env, "Set NAME=VALUE in the image environment (repeatable)");
     command.add_option("--label", labels, "Set label KEY=VALUE (repeatable)");
     command.add_option("--entrypoint", entrypoint,
@@ -201,10 +202,16 @@ void add_conversion_json(nlohmann::ordered_json& out, const oci2sif::ConvertResu
 std::string conversion_summary(const oci2sif::ConvertResult& result, double seconds) {
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.1f s", seconds);
-    return result.output.string() + ": " + std::to_string(result.layers) + " layer(s), " +
-           std::to_string(result.inodes) + " inodes (" + std::to_string(result.files) +
-           " files), " + human_bytes(result.bytes_in) + " in, " + human_bytes(result.sif_bytes) +
-           " out, " + elapsed;
+    // dir: and tar: sources are one root file system, not layers: no "0 layer(s)".
+    const std::string what = result.layers == 0 ? std::string("root file system")
+                                                : std::to_string(result.layers) + " layer(s)";
+    // A directory is read in place: no stored bytes "in".
+    const std::string in = result.layers == 0 && result.bytes_in == 0
+                               ? std::string()
+                               : human_bytes(result.bytes_in) + " in, ";
+    return result.output.string() + ": " + what + ", " + std::to_string(result.inodes) +
+           " inodes (" + std::to_string(result.files) + " files), " + in +
+           human_bytes(result.sif_bytes) + " out, " + elapsed;
 }
 
 }  // namespace sifkit::cli

@@ -57,7 +57,8 @@ std::uint64_t parse_size(const std::string& text, const std::string& option);
 
 // The JSON summary fields of a conversion (docs/cli.md, `convert --json`).
 void add_conversion_json(nlohmann::ordered_json& out, const oci2sif::ConvertResult& result);
-// "OUT.sif: 3 layer(s), 6060 inodes (4734 files), 67.7 MiB in, 41.9 MiB out, 4.8 s"
+// "OUT.sif: 3 layer(s), 6060 inodes (4734 files), 67.7 MiB in, 41.9 MiB out, 4.8 s" ("root file
+// system" instead of the layers for dir: and tar: sources)
 std::string conversion_summary(const oci2sif::ConvertResult& result, double seconds);
 
 }  // namespace sifkit::cli

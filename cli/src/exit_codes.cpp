@@ -27,4 +27,31 @@ int exit_code_for(ErrorKind kind) noexcept {
     return kExitInternal;
 }
 
+namespace {
+
+constexpr ExitCodeMeaning kTable[] = {
+    {kExitOk, "success"},
+    {kExitInternal, "internal error (a bug in sifkit; please report it)"},
+    {kExitUsage, "usage error: bad command, option or argument"},
+    {kExitIo, "I/O error: a file cannot be opened, read or written, or the network failed"},
+    {kExitInvalid, "invalid image or input (corrupt, truncated, malformed)"},
+    {kExitNotFound, "not found: no such object, path in the image, tag, repository or platform"},
+    {kExitConflict, "conflict: the output exists (see --force), a full descriptor table, ..."},
+    {kExitUnsupported, "unsupported by this version"},
+    {kExitDenied, "access denied (registry credentials, a key's passphrase)"},
+    {kExitNoSpace, "not enough space at the destination, or larger than --max-size"},
+    {kExitNotSigned, "not signed"},
+    {kExitSignatureInvalid, "a signature is invalid or the image was changed after signing"},
+    {kExitUntrusted, "signed, but by no trusted key (or the certificate is not trusted)"},
+    {kExitRevocationUnknown, "revocation status unknown (no OCSP answer)"},
+    {kExitEclRefused, "refused by the execution control list (--ecl)"},
+    {kExitBuildFailed, "a command of the definition file failed"},
+};
+
+}  // namespace
+
+std::span<const ExitCodeMeaning> exit_code_table() noexcept {
+    return kTable;
+}
+
 }  // namespace sifkit::cli

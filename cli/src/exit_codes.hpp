@@ -1,6 +1,9 @@
 // Exit codes of the sifkit command (documented in docs/cli.md; scripts branch on them).
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::cli {
@@ -38,5 +41,14 @@ struct VerifyFailed {
 using ReportedFailure = VerifyFailed;
 
 int exit_code_for(ErrorKind kind) noexcept;
+
+// One line of the exit-code table of docs/cli.md, as `--help` shows it.
+struct ExitCodeMeaning {
+    int code;
+    std::string_view meaning;
+};
+// Every exit code, in order: the one table `sifkit --help` shows whole and each command's
+// `--help` shows the rows it can return (exit_code_help.cpp).
+std::span<const ExitCodeMeaning> exit_code_table() noexcept;
 
 }  // namespace sifkit::cli

@@ -9,8 +9,10 @@
 #include "cli11.hpp"
 
 #include "commands.hpp"
+#include "exit_code_help.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "progress_bar.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
@@ -20,6 +22,7 @@ namespace {
 
 // An interrupted command must not leave a half-written output behind.
 extern "C" void on_terminating_signal(int signal_number) {
+    sifkit::cli::clear_status_line_on_signal();  // Ctrl-C leaves a clean line
     sifkit::sif::remove_pending_temporary_files();
     sifkit::rootfs::remove_pending_output_directories();  // export/bundle trees being built
     std::signal(signal_number, SIG_DFL);
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
     sifkit::cli::register_stage(app);
     sifkit::cli::register_help(app);
     sifkit::cli::register_version(app);
+    sifkit::cli::add_exit_code_footers(app);
 
     if (const auto refused = sifkit::cli::reject_unknown_command(app, argc, argv)) {
         return *refused;

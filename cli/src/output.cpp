@@ -34,6 +34,15 @@ std::string output_in_directory(const std::string& output, const std::string& fi
     return (std::filesystem::path(output) / file_name).string();
 }
 
+void refuse_stdout_for_sif(const std::string& output) {
+    if (output == "-") {
+        throw Error(ErrorKind::usage,
+                    "a SIF image cannot be written to standard output (\"-\"): it is written "
+                    "with seeks and renamed into place; give a file name (./- for a file named "
+                    "\"-\")");
+    }
+}
+
 bool is_closed_stdout_pipe(const Error& error) {
     if (error.kind() != ErrorKind::io || error.file() != kStdoutName) {
         return false;

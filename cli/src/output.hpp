@@ -18,6 +18,10 @@ inline constexpr const char* kStdoutName = "<stdout>";
 // a copy into a directory is named as cp names it.
 std::string output_in_directory(const std::string& output, const std::string& file_name);
 
+// Refuses (a usage Error) "-" as the OUTPUT of a command that writes a SIF image (convert, pull,
+// build): a SIF is written with seeks and renamed into place, so it cannot stream to standard
+// output, and a file silently named "-" is not what `-` means to add, extract and export.
+void refuse_stdout_for_sif(const std::string& output);
 // Writes all of `text` to standard output; an io Error on failure (e.g. a closed pipe).
 void write_stdout(std::string_view text);
 // True when `error` is a failed write to standard output because its reader has gone

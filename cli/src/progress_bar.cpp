@@ -2,10 +2,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 
 namespace sifkit::cli {
+namespace {
+
+constexpr char kClearLine[] = "\r\033[K";
+// Whether a status line is on the terminal now; read by the signal handler.
+std::atomic<bool> g_line_drawn{false};
+
+}  // namespace
 
 std::string human_bytes(std::uint64_t bytes) {
     static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -20,8 +29,83 @@ std::string human_bytes(std::uint64_t bytes) {
     return text;
 }
 
+void EtaEstimator::restart(std::chrono::steady_clock::time_point now) {
+    start_ = now;
+    sample_time_ = now;
+    sample_done_ = 0;
+    rate_ = 0;
+    started_ = true;
+}
+
+std::optional<double> EtaEstimator::update(std::chrono::steady_clock::time_point now,
+                                           std::uint64_t done, std::uint64_t total) {
+    if (!started_) {
+        restart(now);
+    }
+    const double since_sample = std::chrono::duration<double>(now - sample_time_).count();
+    if (since_sample >= 1.0 && done >= sample_done_) {
+        const double current = static_cast<double>(done - sample_done_) / since_sample;
+        // The first rate counts whole; then each second weighs 30 %.
+        rate_ = rate_ == 0 ? current : 0.3 * current + 0.7 * rate_;
+        sample_time_ = now;
+        sample_done_ = done;
+    }
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (total == 0 || done >= total || rate_ <= 0 || elapsed < 2.0 ||
+        static_cast<double>(done) < 0.03 * static_cast<double>(total)) {
+        return std::nullopt;
+    }
+    return static_cast<double>(total - done) / rate_;
+}
+
+std::string progress_cells(std::uint64_t done, std::uint64_t total) {
+    const double fraction =
+        total == 0 ? 0.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+    constexpr int kWidth = 20;
+    const int filled = static_cast<int>(fraction * kWidth);
+    return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(kWidth - filled), ' ') + "] ";
+}
+
+std::string eta_text(double seconds) {
+    const auto total = static_cast<long>(seconds + 0.5);
+    char text[32];
+    if (total >= 3600) {
+        std::snprintf(text, sizeof text, "ETA %ldh%02ldm", total / 3600, (total / 60) % 60);
+    } else if (total >= 60) {
+        std::snprintf(text, sizeof text, "ETA %ldm%02lds", total / 60, total % 60);
+    } else {
+        std::snprintf(text, sizeof text, "ETA %lds", total);
+    }
+    return text;
+}
+
+bool stderr_is_terminal() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
+
+void draw_status_line(const std::string& line) {
+    std::cerr << kClearLine << line << std::flush;
+    g_line_drawn = true;
+}
+
+void clear_status_line() {
+    if (g_line_drawn.exchange(false)) {
+        std::cerr << kClearLine << std::flush;
+    }
+}
+
+void clear_status_line_on_signal() noexcept {
+    if (g_line_drawn.exchange(false)) {
+        [[maybe_unused]] const ssize_t n =
+            ::write(STDERR_FILENO, kClearLine, sizeof kClearLine - 1);
+    }
+}
+
 ProgressBar::ProgressBar(bool enabled)
-    : enabled_(enabled && ::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+    : enabled_(enabled && stderr_is_terminal()), start_(std::chrono::steady_clock::now()) {
+    eta_.restart(start_);
+}
 
 ProgressBar::~ProgressBar() {
     clear();
@@ -58,9 +142,8 @@ void ProgressBar::warning(const std::string& message) {
 }
 
 void ProgressBar::clear() {
-    if (enabled_ && drawn_) {
-        std::cerr << "\r\033[K" << std::flush;
-        drawn_ = false;
+    if (enabled_) {
+        clear_status_line();
     }
 }
 
@@ -77,22 +160,14 @@ void ProgressBar::draw(bool force) {
     const double rate = seconds > 0 ? static_cast<double>(bytes_) / seconds : 0.0;
     std::string line = label_ + "  " + human_bytes(bytes_);
     if (total_ > 0) {
-        const double fraction =
-            std::min(1.0, static_cast<double>(bytes_) / static_cast<double>(total_));
-        constexpr int kWidth = 20;
-        const int filled = static_cast<int>(fraction * kWidth);
-        line = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-               std::string(static_cast<std::size_t>(kWidth - filled), ' ') + "] " + line + " / " +
-               human_bytes(total_);
-        if (rate > 0 && bytes_ < total_) {
-            const auto eta = static_cast<long>(static_cast<double>(total_ - bytes_) / rate);
-            line += "  ETA " + std::to_string(eta) + "s";
+        line = progress_cells(bytes_, total_) + line + " / " + human_bytes(total_);
+        if (const auto eta = eta_.update(now, bytes_, total_)) {
+            line += "  " + eta_text(*eta);
         }
     }
     line += "  " + std::to_string(files_) + " files  " +
             human_bytes(static_cast<std::uint64_t>(rate)) + "/s";
-    std::cerr << "\r\033[K" << line << std::flush;
-    drawn_ = true;
+    draw_status_line(line);
 }
 
 }  // namespace sifkit::cli

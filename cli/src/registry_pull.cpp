@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.hpp"
+#include "io_progress.hpp"
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "sifkit/registry/cosign.hpp"
@@ -103,6 +104,7 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
 }  // namespace
 
 void run_pull(const PullRequest& o) {
+    refuse_stdout_for_sif(o.output);
     registry::PullOptions options;
     options.reference = o.reference;
     options.convert.output = o.output;
@@ -138,7 +140,11 @@ void run_pull(const PullRequest& o) {
 
     const auto start = std::chrono::steady_clock::now();
     ProgressBar progress(!o.convert.quiet && !o.convert.json);
+    // oras:// downloads one file and converts nothing: the bytes written show its progress.
+    IoProgress download("pull " + o.reference, 0, IoProgress::Counter::written,
+                        o.reference.starts_with("oras://") && !o.convert.quiet && !o.convert.json);
     registry::PullResult result = registry::pull(options, &progress);
+    download.stop();
     progress.clear();
     if (result.conversion) {
         result.conversion->output = o.output;
@@ -168,7 +174,10 @@ void run_pull(const PullRequest& o) {
 }
 
 void add_pull_options(CLI::App& command, PullRequest& request) {
-    command.add_option("-j,--jobs", request.jobs, "Concurrent blob downloads")
+    command
+        .add_option("--downloads,-j,--jobs", request.jobs,
+                    "Concurrent blob downloads (-j/--jobs: the old name; convert's -j is "
+                    "compression threads, --compress-threads here)")
         ->capture_default_str();
     command.add_flag("--no-cache", request.no_cache,
                      "Do not use the blob cache ($SIFKIT_CACHEDIR, default ~/.cache/sifkit)");

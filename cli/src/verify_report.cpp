@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -59,6 +61,45 @@ std::string text_line(const sign::SignatureFinding& f) {
                "not protect the header or descriptors)\n";
     }
     return out.str();
+}
+
+// What to do about the two verdicts that follow the reference's rules but surprise: a group
+// signed again by a key not given (every signature of a group must verify), and a signature
+// made with `sign --object` checked as a whole group (it must cover the group exactly).
+std::vector<std::string> hints(const sign::VerifyReport& report) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+        const sign::SignatureFinding& f = report.findings[i];
+        if (f.task != "group" || f.signature_id == 0) {
+            continue;
+        }
+        if (f.status == sign::VerifyStatus::untrusted) {
+            for (const sign::SignatureFinding& other : report.findings) {
+                if (other.task == f.task && other.task_id == f.task_id &&
+                    other.status == sign::VerifyStatus::verified && other.signature_id != 0) {
+                    out.push_back("group " + std::to_string(f.task_id) + ": signature " +
+                                  std::to_string(other.signature_id) + " verified, but signature " +
+                                  std::to_string(f.signature_id) +
+                                  " is by a key not given, and every signature of a group must "
+                                  "verify (the reference's rule; --require any does not relax "
+                                  "it): also trust that signer's key (--key, --keys-dir)");
+                    break;
+                }
+            }
+        }
+        if (f.reason.ends_with(": object not signed") && !f.objects.empty()) {
+            std::string selection;
+            for (const auto id : f.objects) {
+                selection += " --object " + std::to_string(id);
+            }
+            out.push_back("group " + std::to_string(f.task_id) + ": signature " +
+                          std::to_string(f.signature_id) + " signs objects " + join_ids(f.objects) +
+                          " only (sign --object), not the whole group, and a group's signature "
+                          "must cover the group exactly: verify what it signs with" +
+                          selection);
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -162,6 +203,7 @@ void print_report(const std::string& image, const sign::VerifyReport& report, bo
                                      {"insecure", f.insecure},
                                      {"legacy_signatures", f.legacy_signatures}});
         }
+        j["hints"] = hints(report);
         for (const auto& [field, value] : extra.items()) {
             j[field] = value;
         }
@@ -173,6 +215,9 @@ void print_report(const std::string& image, const sign::VerifyReport& report, bo
     for (const auto& f : report.findings) {
         text += text_line(f);
         insecure = insecure || f.insecure;
+    }
+    for (const std::string& hint : hints(report)) {
+        text += "  hint: " + hint + "\n";
     }
     text += image + ": " + std::string(sign::name_of(report.status));
     if (insecure && report.status == sign::VerifyStatus::verified) {

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <vector>
 
 #include "byte_sources.hpp"
@@ -85,7 +87,15 @@ class DirectoryStore final : public BlobStore {
             return std::nullopt;
         }
         struct stat st {};
-        if (::stat((directory_ / *clean).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        const auto full = directory_ / *clean;
+        if (::stat(full.c_str(), &st) != 0) {
+            // Only a file that is not there is "missing"; a directory we may not search is not.
+            if (errno == ENOENT || errno == ENOTDIR) {
+                return std::nullopt;
+            }
+            throw_errno("cannot open", full.string());
+        }
+        if (!S_ISREG(st.st_mode)) {
             return std::nullopt;
         }
         return static_cast<std::uint64_t>(st.st_size);
@@ -118,10 +128,7 @@ class DirectoryStore final : public BlobStore {
 }  // namespace
 
 std::unique_ptr<BlobStore> open_directory_store(const std::filesystem::path& directory) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(directory, ec)) {
-        throw Error(ErrorKind::not_found, "not a directory", directory.string());
-    }
+    require_readable_directory(directory.string());
     return std::make_unique<DirectoryStore>(directory);
 }
 

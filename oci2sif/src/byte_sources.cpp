@@ -26,6 +26,13 @@ std::shared_ptr<SharedFile> SharedFile::open(const std::filesystem::path& path) 
         errno = saved;
         throw_errno("cannot stat", name);
     }
+    if (S_ISDIR(st.st_mode)) {
+        // A directory is a path that names the wrong thing: the same line and exit code as a
+        // missing one, with the reason.
+        ::close(fd);
+        errno = EISDIR;
+        throw_errno("cannot open", name);
+    }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
         throw Error(ErrorKind::invalid_input, "not a regular file", name);

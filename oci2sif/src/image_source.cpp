@@ -122,14 +122,11 @@ ImageSource open_source(std::string_view reference, const SourceOptions& options
         case ImageSource::Kind::directory:
         case ImageSource::Kind::tarball: {
             source.path = std::string(rest);
-            std::error_code ec;
-            const bool is_dir = std::filesystem::is_directory(source.path, ec);
-            if (source.kind == ImageSource::Kind::directory && !is_dir) {
-                throw Error(ErrorKind::not_found, "not a directory", source.path.string());
+            if (source.kind == ImageSource::Kind::directory) {
+                require_readable_directory(source.path.string());
             }
-            if (source.kind == ImageSource::Kind::tarball &&
-                !std::filesystem::is_regular_file(source.path, ec)) {
-                throw Error(ErrorKind::not_found, "not a regular file", source.path.string());
+            if (source.kind == ImageSource::Kind::tarball) {
+                require_readable_file(source.path.string());
             }
             source.config =
                 ImageConfig::scratch(options.architecture.empty() ? Platform::host().architecture

@@ -69,6 +69,10 @@ void check_squashfs_options(const SquashfsOptions& options) {
     }
     if (options.level) {
         const auto [low, high] = level_range(options.compressor);
+        if (low == high && *options.level != low) {
+            throw Error(ErrorKind::usage, std::string(name_of(options.compressor)) +
+                                              " has no compression levels; leave out --level");
+        }
         if (*options.level < low || *options.level > high) {
             throw Error(ErrorKind::usage, std::string(name_of(options.compressor)) +
                                               " levels are " + std::to_string(low) + ".." +

@@ -153,6 +153,18 @@ void BlobCache::Claim::release() noexcept {
         complete_fd = -1;
     }
     if (partial_fd >= 0) {
+        // A claim given up with nothing worth resuming — before its first byte, or for a blob
+        // the cache meanwhile holds complete (a pull ends by cancelling the downloads it no
+        // longer needs, such as a config blob it already has) — removes its file while the
+        // lock is still held, so that `cache list` shows no stale "partial download" after a
+        // successful pull. One with bytes of a blob not yet cached stays, to be resumed.
+        struct stat st {};
+        struct stat complete {};
+        const bool pointless = ::fstat(partial_fd, &st) == 0 &&
+                               (st.st_size == 0 || ::stat(blob_.c_str(), &complete) == 0);
+        if (pointless && same_file(partial_fd, partial_)) {
+            ::unlink(partial_.c_str());
+        }
         ::close(partial_fd);  // also drops the lock
         partial_fd = -1;
     }

@@ -59,6 +59,38 @@ TEST_CASE("a claimed download becomes a blob by rename, resumable until then") {
     CHECK(complete.partial_fd == -1);
 }
 
+TEST_CASE("a claim given up before its first byte leaves no partial download") {
+    t::TempDir dir;
+    const r::BlobCache cache(dir.path());
+    const auto never = [] {};
+    {
+        auto claim = cache.claim(kDigest, never);
+        REQUIRE(claim.partial_fd >= 0);
+        CHECK(fs::exists(cache.partial_path(kDigest)));
+    }
+    CHECK_FALSE(fs::exists(cache.partial_path(kDigest)));
+    CHECK(cache.list().empty());
+    // One with bytes is kept, to be resumed.
+    {
+        auto claim = cache.claim(kDigest, never);
+        write_all(claim.partial_fd, kData.substr(0, 3));
+    }
+    REQUIRE(cache.list().size() == 1);
+    CHECK(cache.list()[0].partial);
+    CHECK(cache.list()[0].size == 3);
+    // One whose blob the cache meanwhile holds complete (a cancelled download of a blob the
+    // pull had from elsewhere) has nothing to resume either.
+    {
+        auto claim = cache.claim(kDigest, never);
+        CHECK(claim.partial_size == 3);
+        write_all(claim.partial_fd, kData.substr(3, 2));
+        cache.put(kDigest, kData);
+    }
+    CHECK_FALSE(fs::exists(cache.partial_path(kDigest)));
+    REQUIRE(cache.list().size() == 1);
+    CHECK_FALSE(cache.list()[0].partial);
+}
+
 TEST_CASE("a claim waits while another holder has the partial file") {
     t::TempDir dir;
     const r::BlobCache cache(dir.path());

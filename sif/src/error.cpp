@@ -1,5 +1,9 @@
 #include "sifkit/sif/error.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -63,6 +67,43 @@ void throw_errno(const std::string& detail, const std::string& file,
                  std::optional<std::uint64_t> offset) {
     const int saved = errno;
     throw Error(ErrorKind::io, detail + ": " + std::strerror(saved), file, offset);
+}
+
+namespace {
+
+// Opens `path` read-only (O_DIRECTORY when a directory is wanted) and checks its type; throws
+// the "cannot open" Error with the reason.
+void require_readable(const std::string& path, bool directory) {
+    const int fd =
+        ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (directory ? O_DIRECTORY : 0));
+    if (fd < 0) {
+        throw_errno("cannot open", path);
+    }
+    struct stat st {};
+    const int stat_result = ::fstat(fd, &st);
+    const int saved = errno;
+    ::close(fd);
+    if (stat_result != 0) {
+        errno = saved;
+        throw_errno("cannot open", path);
+    }
+    if (!directory && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        throw_errno("cannot open", path);
+    }
+    if (!directory && !S_ISREG(st.st_mode)) {
+        throw Error(ErrorKind::io, "cannot open: not a regular file", path);
+    }
+}
+
+}  // namespace
+
+void require_readable_directory(const std::string& path) {
+    require_readable(path, true);
+}
+
+void require_readable_file(const std::string& path) {
+    require_readable(path, false);
 }
 
 }  // namespace sifkit

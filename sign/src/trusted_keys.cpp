@@ -51,10 +51,8 @@ void TrustedKeys::add_file(const std::filesystem::path& path) {
 }
 
 void TrustedKeys::add_directory(const std::filesystem::path& dir) {
+    require_readable_directory(dir.string());
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-        throw Error(ErrorKind::not_found, "not a directory of keys", dir.string());
-    }
     std::vector<std::filesystem::directory_entry> entries;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
         entries.push_back(entry);

@@ -133,8 +133,10 @@ TEST_CASE("bad arguments are usage errors", "[errors]") {
         CHECK(result.exit_code == 2);
         CHECK_FALSE(fs::exists(out));
     }
+    // A missing source is an I/O error naming the path and the reason, as for every transport.
     const auto missing = run_sifkit({"convert", "oci:/nonexistent/layout", out});
-    CHECK(missing.exit_code == 5);
+    CHECK(missing.exit_code == 3);
+    CHECK(missing.err == "sifkit: /nonexistent/layout: cannot open: No such file or directory\n");
 }
 
 TEST_CASE("an interrupted conversion leaves nothing behind", "[errors]") {

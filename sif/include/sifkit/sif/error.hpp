@@ -60,4 +60,11 @@ class Error : public std::exception {
 [[noreturn]] void throw_errno(const std::string& detail, const std::string& file,
                               std::optional<std::uint64_t> offset = std::nullopt);
 
+// The one check of a path an input must be: an existing directory, or an existing regular file,
+// that this process may read. Otherwise the io Error "PATH: cannot open: REASON" (strerror:
+// "No such file or directory", "Permission denied", "Not a directory", "Is a directory"), so that
+// every transport and file argument reports one cause with one line and one exit code.
+void require_readable_directory(const std::string& path);
+void require_readable_file(const std::string& path);
+
 }  // namespace sifkit
