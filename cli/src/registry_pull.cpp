@@ -14,6 +14,7 @@
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sign/certificate.hpp"
 #include "sifkit/sign/cosign.hpp"
 #include "sifkit/sign/verify.hpp"
 #include "verify_report.hpp"
@@ -72,6 +73,28 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
     for (const auto& path : o.cosign_keys) {
         keys.push_back(sign::PublicKey::load(path));
     }
+    std::string subject;
+    if (!o.cosign_certificate.empty()) {
+        // A site PKI: the certificate's key is trusted only once the certificate chains to
+        // the roots (X509_verify_cert), may sign code and is valid now.
+        if (o.cosign_certificate_roots.empty()) {
+            throw Error(ErrorKind::usage, "--cosign-certificate needs --cosign-certificate-roots");
+        }
+        sign::CertificateTrustOptions trust;
+        trust.certificate = o.cosign_certificate;
+        trust.roots = o.cosign_certificate_roots;
+        trust.intermediates = o.cosign_certificate_intermediates;
+        sign::CertificateVerdict certificate = sign::check_certificate(trust);
+        if (certificate.status != sign::CertificateStatus::trusted || !certificate.key) {
+            std::fprintf(stderr,
+                         "sifkit: %s: cosign: certificate %s not trusted: %s; %s not written\n",
+                         ref.to_string().c_str(), o.cosign_certificate.c_str(),
+                         certificate.reason.c_str(), o.output.c_str());
+            throw VerifyFailed{kExitUntrusted};
+        }
+        subject = certificate.subject;
+        keys.push_back(std::move(*certificate.key));
+    }
     std::vector<const sign::PublicKey*> trusted;
     for (const auto& key : keys) {
         trusted.push_back(&key);
@@ -96,6 +119,9 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
     auto& labels = options.convert.changes.labels;
     labels.push_back("org.sifkit.cosign.manifest-digest=" + lookup.digest);
     labels.push_back("org.sifkit.cosign.key=" + verdict.key);
+    if (!subject.empty()) {
+        labels.push_back("org.sifkit.cosign.certificate-subject=" + subject);
+    }
     labels.push_back("org.sifkit.cosign.signature=" + verdict.signature);
     labels.push_back("org.sifkit.cosign.payload=" + verdict.payload);
 }
@@ -112,8 +138,12 @@ void run_pull(const PullRequest& o) {
     options.jobs = std::max(1U, o.jobs);
     options.convert.definition = o.definition;
     options.convert.before_publish = o.before_publish;
-    if (!o.cosign_keys.empty()) {
+    if (!o.cosign_keys.empty() || !o.cosign_certificate.empty()) {
         check_cosign(o, options);
+    } else if (!o.cosign_certificate_roots.empty() || !o.cosign_certificate_intermediates.empty()) {
+        throw Error(ErrorKind::usage,
+                    "--cosign-certificate-roots and --cosign-certificate-intermediates go with "
+                    "--cosign-certificate");
     }
 
     // With --verify-key the image is pulled to a temporary file next to OUTPUT, verified there,
@@ -175,6 +205,15 @@ void add_pull_options(CLI::App& command, PullRequest& request) {
     command.add_option("--cosign-key", request.cosign_keys,
                        "Convert a docker:// image only if its cosign signature verifies with this "
                        "public key (cosign.pub; repeatable)");
+    command.add_option("--cosign-certificate", request.cosign_certificate,
+                       "Convert a docker:// image only if its cosign signature verifies with this "
+                       "certificate's key (PEM), the certificate chaining to "
+                       "--cosign-certificate-roots");
+    command.add_option("--cosign-certificate-roots", request.cosign_certificate_roots,
+                       "PEM file of the trusted roots of --cosign-certificate");
+    command.add_option("--cosign-certificate-intermediates",
+                       request.cosign_certificate_intermediates,
+                       "PEM pool of intermediates between --cosign-certificate and its roots");
     request.convert.add_to(command, "--compress-threads");
     request.registry.add_to(command);
 }

@@ -2,6 +2,7 @@
 // exactly the manifest digest being pulled; otherwise nothing is written (exit 10, 11 or 12 as
 // verify uses them). The signatures are written by cosign_sign.py from the documented format and
 // signed by the openssl CLI, so that sifkit's check meets an independent signer.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "registry_support.hpp"
@@ -154,4 +155,51 @@ TEST_CASE("pull --cosign-key finds signatures through the OCI 1.1 referrers API,
     r = pull(proxy.host(), "tagged", "tagged.sif");
     INFO(r.describe());
     CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("pull --cosign-certificate trusts the signing key of a certificate of the site PKI",
+          "[cosign]") {
+    Registry& reg = seeded();
+    Env env;
+    // A throwaway PKI (root, intermediate, code-signing leaves) from the x509 tests' script.
+    t::TempDir pki{"sifkit-cosign-pki"};
+    const auto made = t::run({"bash", (t::repo_root() / "tests" / "x509" / "make-ca.sh").string(),
+                              pki.path().string(), "1", "2"});
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    const std::string digest = fresh_repository(reg, "certified");
+    cosign_sign(reg, "certified", digest, pki / "good.key");
+    const auto pull = [&](const std::string& leaf, const std::string& name) {
+        return run_sifkit(
+            env, {"pull", "-q", "--insecure", "--cosign-certificate", (pki / leaf).string(),
+                  "--cosign-certificate-roots", (pki / "root.pem").string(),
+                  "--cosign-certificate-intermediates", (pki / "intermediate.pem").string(),
+                  "docker://" + reg.host() + "/certified:v1", (env.dir / name).string()});
+    };
+    auto r = pull("good.pem", "good.sif");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    const auto labels =
+        nlohmann::json::parse(file_in(env.dir / "good.sif", "/.singularity.d/labels.json"));
+    CHECK(labels["org.sifkit.cosign.manifest-digest"] == digest);
+    CHECK(labels["org.sifkit.cosign.certificate-subject"].get<std::string>().find("CN=") !=
+          std::string::npos);
+    // The signature checked with the certificate's key: the key of another leaf is refused.
+    r = pull("noeku.pem", "noeku.sif");
+    CHECK(r.exit_code == 12);
+    CHECK(r.err.find("none by a trusted key") != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "noeku.sif"));
+    // A certificate from another root, and an expired one: not trusted, one line, exit 12.
+    for (const std::string leaf : {"stranger.pem", "expired.pem"}) {
+        r = pull(leaf, "refused.sif");
+        CHECK(r.exit_code == 12);
+        CHECK(r.err.find("certificate") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK_FALSE(fs::exists(env.dir / "refused.sif"));
+    }
+    // Roots are required with a certificate.
+    CHECK(run_sifkit(
+              env, {"pull", "-q", "--insecure", "--cosign-certificate", (pki / "good.pem").string(),
+                    "docker://" + reg.host() + "/certified:v1", (env.dir / "x.sif").string()})
+              .exit_code == 2);
 }
