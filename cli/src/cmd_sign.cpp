@@ -87,14 +87,15 @@ void register_sign(CLI::App& app) {
                             "--cosign signs the whole OCI image with exactly one --key");
             }
             const std::string& path = o->keys.front();
-            const sign::PrivateKey key =
-                sign::PrivateKey::load(path, [&]() -> std::optional<std::string> {
+            const auto load_key = [&] {
+                return sign::PrivateKey::load(path, [&]() -> std::optional<std::string> {
                     if (passphrase_given) {
                         return passphrase;
                     }
                     return cosign_passphrase("Passphrase for " + path + ": ");
                 });
-            cosign_sign_oci_sif(o->image, key, o->time.resolve());
+            };
+            cosign_sign_oci_sif(o->image, load_key, o->time.resolve());
             return;
         }
         if (o->keys.empty() && o->pgp_keys.empty() && o->gpg_keys.empty()) {

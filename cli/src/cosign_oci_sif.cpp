@@ -33,11 +33,12 @@ void require_oci_sif(const sif::Image& image, const char* command) {
 
 }  // namespace
 
-void cosign_sign_oci_sif(const std::string& path, const sign::PrivateKey& key,
+void cosign_sign_oci_sif(const std::string& path, const std::function<sign::PrivateKey()>& load_key,
                          std::optional<std::int64_t> time) {
     sif::Image image = sif::Image::open(path, sif::OpenMode::read_write);
     require_oci_sif(image, "sign");
     const rootfs::OciSifImage oci = rootfs::read_oci_sif(image);
+    const sign::PrivateKey key = load_key();
     // cosign records when it signed; a given time (--time, SOURCE_DATE_EPOCH) replaces the clock.
     const std::int64_t timestamp =
         time.value_or(std::chrono::duration_cast<std::chrono::seconds>(

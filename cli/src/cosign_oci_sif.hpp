@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,9 +13,11 @@
 
 namespace sifkit::cli {
 
-// Signs the image manifest of the OCI-SIF at `path` with `key` and stores the signature as
-// SingularityCE 4.3 does; prints one line naming the signed digest and the signature manifest.
-void cosign_sign_oci_sif(const std::string& path, const sign::PrivateKey& key,
+// Signs the image manifest of the OCI-SIF at `path` with the key `load_key` gives (called once
+// the image is known to be an OCI-SIF, so that no passphrase is asked for nothing) and stores
+// the signature as SingularityCE 4.3 does; prints one line naming the signed digest and the
+// signature manifest.
+void cosign_sign_oci_sif(const std::string& path, const std::function<sign::PrivateKey()>& load_key,
                          std::optional<std::int64_t> time);
 
 // Checks the OCI-SIF at `path`: every OCI blob's bytes against its digest, then its cosign

@@ -114,12 +114,16 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     for (Ordered& candidate : index["manifests"]) {
         if (candidate.is_object() && candidate.contains("annotations") &&
             candidate["annotations"].is_object() &&
-            candidate["annotations"].value(kRefNameAnnotation, std::string()) == ref_name) {
+            candidate["annotations"].contains(kRefNameAnnotation) &&
+            candidate["annotations"][kRefNameAnnotation] == ref_name) {
             entry = &candidate;
         }
     }
     if (entry != nullptr) {
-        const std::string digest = entry->value("digest", std::string());
+        if (!entry->contains("digest") || !(*entry)["digest"].is_string()) {
+            malformed(image, "the root index lists " + ref_name + " without a digest");
+        }
+        const std::string digest = (*entry)["digest"].get<std::string>();
         const sif::Descriptor* object = blob_object(image, digest);
         if (object == nullptr) {
             malformed(image, "no OCI.Blob object holds the signature manifest " + digest);
@@ -134,9 +138,15 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
             malformed(image, "the signature manifest " + digest + " has no layers");
         }
         kept = manifest["layers"];
+        for (const Ordered& layer : kept) {
+            if (!layer.is_object() || !layer.contains("digest") || !layer["digest"].is_string()) {
+                malformed(image, "the signature manifest " + digest + " has a malformed layer");
+            }
+        }
         old_documents.insert(digest);
-        if (manifest.contains("config") && manifest["config"].is_object()) {
-            old_documents.insert(manifest["config"].value("digest", std::string()));
+        if (manifest.contains("config") && manifest["config"].is_object() &&
+            manifest["config"].contains("digest") && manifest["config"]["digest"].is_string()) {
+            old_documents.insert(manifest["config"]["digest"].get<std::string>());
         }
     }
     // The new layers, and the payload blobs the SIF does not hold yet.
@@ -145,9 +155,12 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     for (const CosignLayer& layer : layers) {
         Ordered descriptor = descriptor_json(kSimpleSigningType, layer.payload);
         const bool present = std::any_of(kept.begin(), kept.end(), [&](const Ordered& k) {
-            return k.is_object() && k.value("digest", std::string()) == descriptor["digest"] &&
-                   k.contains("annotations") && k["annotations"].is_object() &&
-                   k["annotations"].value(kSignatureAnnotation, std::string()) == layer.signature;
+            if (k["digest"] != descriptor["digest"] || !k.contains("annotations") ||
+                !k["annotations"].is_object()) {
+                return false;
+            }
+            const auto signature = k["annotations"].find(kSignatureAnnotation);
+            return signature != k["annotations"].end() && *signature == layer.signature;
         });
         if (present) {
             continue;
@@ -163,7 +176,7 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     const std::string manifest = signature_manifest(config, kept);
     const std::string config_digest = sif::sha256_digest(config);
     const std::string manifest_digest = sif::sha256_digest(manifest);
-    if (entry != nullptr && entry->value("digest", std::string()) == manifest_digest) {
+    if (entry != nullptr && (*entry)["digest"] == manifest_digest) {
         return ref_name;  // the same signatures: the image is left as it is
     }
     const bool add_config = blob_object(image, config_digest) == nullptr;
@@ -208,7 +221,7 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     old_documents.erase(config_digest);
     old_documents.erase(manifest_digest);
     for (const Ordered& layer : kept) {
-        old_documents.erase(layer.value("digest", std::string()));
+        old_documents.erase(layer["digest"].get<std::string>());
     }
     for (const std::string& digest : old_documents) {
         if (const sif::Descriptor* object = blob_object(image, digest)) {

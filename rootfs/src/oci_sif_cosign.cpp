@@ -3,6 +3,7 @@
 // ref.name "_cosign:sha256-<hex>.sig", each of its layers a simple-signing payload whose
 // annotation holds the base64 signature. Reading only: the signatures are judged by sign/.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "sifkit/rootfs/oci_sif.hpp"
@@ -54,38 +55,59 @@ std::string cosign_signature_ref_name(const std::string& digest) {
     return "_cosign:" + digest.substr(0, colon) + "-" + digest.substr(colon + 1) + ".sig";
 }
 
-std::vector<OciCosignSignature> read_cosign_signatures(const sif::Image& image,
-                                                       const OciSifImage& oci) {
+std::optional<OciBlob> find_cosign_signature_manifest(const sif::Image& image,
+                                                      const OciSifImage& oci) {
     const Json index = Json::parse(oci.index, nullptr, false);
     const std::string wanted = cosign_signature_ref_name(oci.manifest.digest);
-    std::vector<OciCosignSignature> signatures;
     for (const Json& entry : index["manifests"]) {
-        if (!entry.is_object() || !entry.contains("annotations") ||
-            !entry["annotations"].is_object() ||
-            string_field(entry["annotations"], kRefNameAnnotation) != wanted) {
-            continue;
-        }
-        const OciBlob manifest_blob = blob_of(image, entry, "the cosign signature manifest");
-        const Json manifest = Json::parse(read_oci_document(image, manifest_blob), nullptr, false);
-        if (!manifest.is_object() || !manifest.contains("layers") ||
-            !manifest["layers"].is_array()) {
-            malformed(image,
-                      "the cosign signature manifest " + manifest_blob.digest + " has no layers");
-        }
-        for (const Json& layer : manifest["layers"]) {
-            if (!layer.is_object() || string_field(layer, "mediaType") != kSimpleSigningType) {
-                continue;
-            }
-            const OciBlob payload = blob_of(image, layer, "a cosign signature layer");
-            OciCosignSignature signature;
-            signature.payload = read_oci_document(image, payload);
-            if (layer.contains("annotations") && layer["annotations"].is_object()) {
-                signature.signature = string_field(layer["annotations"], kSignatureAnnotation);
-            }
-            signatures.push_back(std::move(signature));
+        if (entry.is_object() && entry.contains("annotations") &&
+            entry["annotations"].is_object() &&
+            string_field(entry["annotations"], kRefNameAnnotation) == wanted) {
+            return blob_of(image, entry, "the cosign signature manifest");
         }
     }
+    return std::nullopt;
+}
+
+std::vector<OciCosignSignature> read_cosign_signatures(const sif::Image& image,
+                                                       const OciSifImage& oci) {
+    std::vector<OciCosignSignature> signatures;
+    const std::optional<OciBlob> manifest_blob = find_cosign_signature_manifest(image, oci);
+    if (!manifest_blob) {
+        return signatures;
+    }
+    const Json manifest = Json::parse(read_oci_document(image, *manifest_blob), nullptr, false);
+    if (!manifest.is_object() || !manifest.contains("layers") || !manifest["layers"].is_array()) {
+        malformed(image,
+                  "the cosign signature manifest " + manifest_blob->digest + " has no layers");
+    }
+    for (const Json& layer : manifest["layers"]) {
+        if (!layer.is_object() || string_field(layer, "mediaType") != kSimpleSigningType) {
+            continue;
+        }
+        const OciBlob payload = blob_of(image, layer, "a cosign signature layer");
+        OciCosignSignature signature;
+        signature.payload = read_oci_document(image, payload);
+        if (layer.contains("annotations") && layer["annotations"].is_object()) {
+            signature.signature = string_field(layer["annotations"], kSignatureAnnotation);
+        }
+        signatures.push_back(std::move(signature));
+    }
     return signatures;
+}
+
+std::vector<OciBlob> cosign_signature_blobs(const sif::Image& image, const OciBlob& manifest) {
+    const Json document = Json::parse(read_oci_document(image, manifest), nullptr, false);
+    if (!document.is_object() || !document.contains("config") || !document.contains("layers") ||
+        !document["layers"].is_array()) {
+        malformed(image, "the cosign signature manifest " + manifest.digest +
+                             " has no config or no layers");
+    }
+    std::vector<OciBlob> blobs{blob_of(image, document["config"], "the signature config")};
+    for (const Json& layer : document["layers"]) {
+        blobs.push_back(blob_of(image, layer, "a cosign signature layer"));
+    }
+    return blobs;
 }
 
 void check_oci_blob_digests(const sif::Image& image) {

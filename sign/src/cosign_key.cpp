@@ -160,19 +160,26 @@ PrivateKey cosign_private_key_from_pem(std::string_view pem, const std::string& 
     }
     const auto& kdf = document["kdf"];
     const auto& cipher = document["cipher"];
-    if (kdf.value("name", std::string()) != kKdfName) {
-        malformed(origin, "unknown key derivation " + kdf.value("name", std::string("(none)")));
+    const auto name_of = [](const nlohmann::json& object) {
+        const auto it = object.find("name");
+        return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (name_of(kdf) != kKdfName) {
+        malformed(origin, "unknown key derivation \"" + name_of(kdf) + "\"");
     }
-    if (cipher.value("name", std::string()) != kCipherName) {
-        malformed(origin, "unknown cipher " + cipher.value("name", std::string("(none)")));
+    if (name_of(cipher) != kCipherName) {
+        malformed(origin, "unknown cipher \"" + name_of(cipher) + "\"");
     }
     const auto params = kdf.find("params");
+    const auto number = [&](const char* key) -> std::uint64_t {
+        const auto it = params->find(key);
+        return it != params->end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+    };
     const ScryptParams* chosen = nullptr;
     if (params != kdf.end() && params->is_object()) {
         for (const ScryptParams& accepted : kAcceptedParams) {
-            if (params->value("N", std::uint64_t{0}) == accepted.n &&
-                params->value("r", std::uint32_t{0}) == accepted.r &&
-                params->value("p", std::uint32_t{0}) == accepted.p) {
+            if (number("N") == accepted.n && number("r") == accepted.r &&
+                number("p") == accepted.p) {
                 chosen = &accepted;
             }
         }

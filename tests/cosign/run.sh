@@ -129,5 +129,7 @@ expect_failure 11 "image tampered" "$sifkit" verify --cosign --key cosign.pub fl
 # Not an OCI-SIF, and options --cosign does not take.
 expect_failure 2 "not an OCI-SIF" "$sifkit" verify --cosign --key cosign.pub native.sif
 expect_failure 2 "exactly one --key" "$sifkit" sign --cosign image.oci.sif
+# Refused before any passphrase is looked for (none is set here: that would be exit 8).
+expect_failure 2 "not an OCI-SIF" "$sifkit" sign --cosign --key cosign.key native.sif
 
 exit $status

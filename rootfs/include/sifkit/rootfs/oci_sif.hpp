@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ struct OciCosignSignature {
 // The name oci-tools gives the signature manifest of the image manifest `digest` in the root
 // index ("_cosign:sha256-<hex>.sig").
 std::string cosign_signature_ref_name(const std::string& digest);
+// The signature manifest of the image's manifest; nullopt when the root index lists none.
+std::optional<OciBlob> find_cosign_signature_manifest(const sif::Image& image,
+                                                      const OciSifImage& oci);
+// The blobs a signature manifest names: its config, then its layers (sizes checked).
+std::vector<OciBlob> cosign_signature_blobs(const sif::Image& image, const OciBlob& manifest);
 // The signatures of the image's manifest; empty when the root index names no signature
 // manifest for it. Layers of another media type are left aside; a signature manifest or payload
 // whose bytes do not match its digest is invalid_image.
