@@ -51,8 +51,29 @@ sed 's/SIGSTORE PRIVATE KEY/COSIGN PRIVATE KEY/' cosign.key >legacy.key
 head -c 50000 /dev/urandom >data.bin
 "$sifkit" new native.sif
 "$sifkit" add native.sif data.bin --datatype 7 --groupid 1
+cp native.sif native-unsigned.sif
 COSIGN_PASSWORD=s3cret "$sifkit" sign native.sif --key legacy.key --passphrase-env COSIGN_PASSWORD >/dev/null
 "$sifkit" verify native.sif --key cosign.pub >/dev/null || failed "DSSE signature by cosign.key"
+
+# Keys that are not cosign's format as written: one line each, exit 4, before any scrypt.
+python3 - cosign.key costly.key unnamed.key <<'PY'
+import base64, json, sys
+text = open(sys.argv[1]).read()
+label = "ENCRYPTED SIGSTORE PRIVATE KEY"
+body = json.loads(base64.b64decode("".join(text.split("-----")[2].split())))
+def write(path, document):
+    data = base64.b64encode(json.dumps(document).encode()).decode()
+    open(path, "w").write("-----BEGIN %s-----\n%s\n-----END %s-----\n" % (label, data, label))
+costly = json.loads(json.dumps(body)); costly["kdf"]["params"]["N"] = 1 << 24
+write(sys.argv[2], costly)
+unnamed = json.loads(json.dumps(body)); unnamed["cipher"]["name"] = "aes-gcm"
+write(sys.argv[3], unnamed)
+PY
+for bad in costly:"unsupported scrypt parameters" unnamed:"unknown cipher"; do
+    COSIGN_PASSWORD=s3cret expect_failure 4 "${bad#*:}" \
+        "$sifkit" sign native-unsigned.sif --key "${bad%%:*}.key" --passphrase-env COSIGN_PASSWORD
+done
+
 
 # ---- OCI-SIF ----------------------------------------------------------------------------------
 mkdir -p rootfs/etc rootfs/bin
