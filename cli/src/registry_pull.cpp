@@ -126,6 +126,41 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
     labels.push_back("org.sifkit.cosign.payload=" + verdict.payload);
 }
 
+// pull --format oci-sif --with-cosign: the image copied as the registry stores it, so that the
+// cosign signatures stored with it keep naming its manifest.
+void run_stored_pull(const PullRequest& o, const registry::PullOptions& options) {
+    if (o.convert.format != "oci-sif") {
+        throw Error(ErrorKind::usage,
+                    "--with-cosign writes an OCI-SIF: give --format oci-sif (the signatures name "
+                    "the OCI manifest, which a SIF conversion does not keep)");
+    }
+    if (!o.verify_keys.empty() || !o.verify_keys_dir.empty()) {
+        throw Error(ErrorKind::usage,
+                    "--verify-key checks SIF signatures; an OCI-SIF's cosign signatures are "
+                    "checked with --cosign-key, or later with verify --cosign");
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const registry::StoredPullResult result = registry::pull_oci_sif_as_stored(options);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.convert.json) {
+        nlohmann::ordered_json out;
+        out["reference"] = result.reference.to_string();
+        out["manifest_digest"] = result.manifest_digest;
+        out["output"] = o.output;
+        out["cosign_signatures"] = result.signatures;
+        out["sif_bytes"] = result.sif_bytes;
+        print_json(out);
+    } else if (!o.convert.quiet) {
+        char elapsed[32];
+        std::snprintf(elapsed, sizeof elapsed, "%.1f s", seconds);
+        write_stdout(result.reference.to_string() + " (" + result.manifest_digest + ") -> " +
+                     o.output + ": copied as stored with " + std::to_string(result.signatures) +
+                     " cosign signature(s), " + human_bytes(result.sif_bytes) + ", " + elapsed +
+                     "\n");
+    }
+}
+
 }  // namespace
 
 void run_pull(const PullRequest& o) {
@@ -144,6 +179,11 @@ void run_pull(const PullRequest& o) {
         throw Error(ErrorKind::usage,
                     "--cosign-certificate-roots and --cosign-certificate-intermediates go with "
                     "--cosign-certificate");
+    }
+
+    if (o.with_cosign) {
+        run_stored_pull(o, options);
+        return;
     }
 
     // With --verify-key the image is pulled to a temporary file next to OUTPUT, verified there,

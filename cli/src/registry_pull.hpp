@@ -24,6 +24,8 @@ struct PullRequest {
     std::string cosign_certificate;
     std::string cosign_certificate_roots;
     std::string cosign_certificate_intermediates;
+    // pull --with-cosign: an OCI-SIF copied as stored, with its cosign signatures.
+    bool with_cosign = false;
     ConvertCliOptions convert;
     RegistryCliOptions registry;
     // A definition file with "Bootstrap: docker" being built on the pulled image.
