@@ -180,9 +180,20 @@ def check_oci_sif(sifkit, image, pub_path):
     if len(signed) != 1:
         fail("no signature manifest named " + name)
     manifest = json.loads(blobs[signed[0]["digest"]])
-    config = json.loads(blobs[manifest["config"]["digest"]])
-    if config["rootfs"]["diff_ids"] != [layer["digest"] for layer in manifest["layers"]]:
-        fail("the signature config's diff_ids are not the layers")
+    # Byte for byte what cosign (go-containerregistry's empty image plus the layers) writes, as
+    # in SingularityCE's test/oci/images/hello-world-cosign-manifest.
+    digests = [layer["digest"] for layer in manifest["layers"]]
+    expected_config = (
+        '{"architecture":"","created":"0001-01-01T00:00:00Z","history":[%s],"os":"",'
+        '"rootfs":{"type":"layers","diff_ids":[%s]},"config":{}}'
+        % (",".join(['{"created":"0001-01-01T00:00:00Z"}'] * len(digests)),
+           ",".join('"%s"' % d for d in digests))).encode()
+    if blobs[manifest["config"]["digest"]] != expected_config:
+        fail("the signature config is not cosign's: %s" % blobs[manifest["config"]["digest"]])
+    if list(manifest) != ["schemaVersion", "mediaType", "config", "layers"] or any(
+            list(layer) != ["mediaType", "size", "digest", "annotations"]
+            for layer in manifest["layers"]):
+        fail("the signature manifest's keys are not in cosign's order")
     verified = 0
     for layer in manifest["layers"]:
         if layer["mediaType"] != "application/vnd.dev.cosign.simplesigning.v1+json":
