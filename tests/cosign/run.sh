@@ -147,6 +147,16 @@ print([o for o in json.load(sys.stdin)["objects"] if o["type"]=="oci-blob"][0]["
 printf '\x55' | dd of=flipped.oci.sif bs=1 seek="$layer_offset" conv=notrunc status=none
 expect_failure 11 "image tampered" "$sifkit" verify --cosign --key cosign.pub flipped.oci.sif
 
+# Signing until the spare descriptors run out: a new signature needs 4 free slots (payload,
+# config, manifest, root index) and gives 3 back; then exit 6, one line, the image unchanged.
+# (Distinct --time values: the same payload twice would reuse its blob.)
+cp signed.oci.sif full.oci.sif
+"$sifkit" sign --cosign --key plain.key --time 1700000000 full.oci.sif >/dev/null
+before="$(sha256sum <full.oci.sif)"
+expect_failure 6 "free slot" "$sifkit" sign --cosign --key plain.key --time 1700000001 full.oci.sif
+[[ "$(sha256sum <full.oci.sif)" == "$before" ]] || failed "a refused signing changed the image"
+"$sifkit" verify --cosign --key plain.pub full.oci.sif >/dev/null || failed "third signature"
+
 # Not an OCI-SIF, and options --cosign does not take.
 expect_failure 2 "not an OCI-SIF" "$sifkit" verify --cosign --key cosign.pub native.sif
 expect_failure 2 "exactly one --key" "$sifkit" sign --cosign image.oci.sif
