@@ -21,13 +21,19 @@ void register_pull(CLI::App& app) {
     cmd->add_option("--verify-keys-dir", o->verify_keys_dir,
                     "Write OUTPUT only if a signature by a key in this directory verifies");
     add_pull_options(*cmd, *o);
+    cmd->add_flag("--with-cosign", o->with_cosign,
+                  "With --format oci-sif: copy a squashfs-layer image (pushed from an OCI-SIF) "
+                  "as it is stored, with its cosign signatures (SingularityCE 4.3's pull "
+                  "--with-cosign)");
     cmd->footer(
         "Examples:\n"
         "  sifkit pull docker://debian:bookworm debian.sif\n"
         "  sifkit pull --platform linux/arm64 docker://quay.io/team/app@sha256:... app.sif\n"
         "  sifkit pull --insecure docker://127.0.0.1:5000/app:v2 app.sif\n"
         "  sifkit pull --verify-key site.pub oras://registry.example/hpc/app:v2 app.sif\n"
-        "  sifkit pull --cosign-key cosign.pub docker://registry.example/hpc/app:v2 app.sif");
+        "  sifkit pull --cosign-key cosign.pub docker://registry.example/hpc/app:v2 app.sif\n"
+        "  sifkit pull --format oci-sif --with-cosign docker://registry.example/hpc/app:v2 "
+        "app.oci.sif");
     one_value_per_option(*cmd);
     cmd->callback([o] {
         if (o->output.empty()) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -13,6 +14,7 @@
 #include "registry_options.hpp"
 #include "sifkit/registry/push.hpp"
 #include "sifkit/rootfs/oci_export.hpp"
+#include "sifkit/rootfs/oci_sif.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::cli {
@@ -27,6 +29,7 @@ struct PushCommand {
     bool no_cache = false;
     bool quiet = false;
     bool json = false;
+    bool with_cosign = false;
     RegistryCliOptions registry;
 };
 
@@ -65,15 +68,86 @@ class ScratchDirectory {
     std::filesystem::path path_;
 };
 
-// The SIF image exported as a one-layer OCI layout in a scratch directory, then pushed.
-registry::PushResult push_as_oci(const registry::PushOptions& options) {
-    registry::oci_push_reference(options.reference);  // refused before the export, not after
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+        throw Error(ErrorKind::io, "cannot write", path.string());
+    }
+}
+
+// The OCI-SIF's cosign signature manifest as a one-image OCI layout at `layout`: its config,
+// its payload layers and the manifest, byte for byte (so that its digest, and the signatures,
+// stay what the OCI-SIF holds).
+void export_cosign_signatures(const sif::Image& image, const rootfs::OciBlob& manifest,
+                              const std::filesystem::path& layout) {
+    std::filesystem::create_directories(layout / "blobs" / "sha256");
+    std::vector<rootfs::OciBlob> blobs = rootfs::cosign_signature_blobs(image, manifest);
+    blobs.push_back(manifest);
+    for (const rootfs::OciBlob& blob : blobs) {
+        write_bytes(layout / "blobs" / "sha256" / blob.digest.substr(7),
+                    rootfs::read_oci_document(image, blob));
+    }
+    const nlohmann::ordered_json index{
+        {"schemaVersion", 2},
+        {"manifests",
+         {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+           {"size", manifest.size},
+           {"digest", manifest.digest}}}}};
+    write_bytes(layout / "index.json", index.dump());
+    write_bytes(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+}
+
+// The SIF image exported as a one-layer OCI layout in a scratch directory, then pushed. With
+// --with-cosign (an OCI-SIF whose image is pushed as it is stored), its cosign signature
+// manifest follows under the tag sha256-<hex>.sig of the same repository, where cosign and
+// SingularityCE look for it; `cosign_tag` is set to that reference.
+registry::PushResult push_as_oci(const registry::PushOptions& options, bool with_cosign,
+                                 std::string& cosign_tag) {
+    const registry::Reference ref = registry::oci_push_reference(options.reference);
     const sif::Image image = sif::Image::open(options.image);
+    std::optional<rootfs::OciBlob> signatures;
+    std::string image_digest;
+    if (with_cosign) {
+        if (!rootfs::is_oci_sif(image)) {
+            throw Error(ErrorKind::usage,
+                        "--with-cosign pushes the cosign signatures of an OCI-SIF image; this "
+                        "is not one",
+                        options.image.string());
+        }
+        const rootfs::OciSifImage oci = rootfs::read_oci_sif(image);
+        image_digest = oci.manifest.digest;
+        signatures = rootfs::find_cosign_signature_manifest(image, oci);
+        if (!signatures) {
+            throw Error(ErrorKind::not_found,
+                        "--with-cosign: no cosign signature for " + image_digest +
+                            " (sign it with sign --cosign)",
+                        options.image.string());
+        }
+    }
     const ScratchDirectory scratch;
     rootfs::OciExportOptions exported;
     exported.format = rootfs::OciFormat::layout;
     rootfs::export_oci(image, scratch.path() / "layout", exported);
-    return registry::push_oci_layout(scratch.path() / "layout", options);
+    if (signatures) {
+        // Before anything is uploaded: a signature manifest we cannot read stops the push.
+        export_cosign_signatures(image, *signatures, scratch.path() / "signatures");
+    }
+    registry::PushResult result = registry::push_oci_layout(scratch.path() / "layout", options);
+    if (signatures) {
+        if (result.manifest_digest != image_digest) {
+            throw Error(ErrorKind::internal,
+                        "the pushed manifest is " + result.manifest_digest + ", not the signed " +
+                            image_digest,
+                        options.image.string());
+        }
+        registry::PushOptions signature_options = options;
+        signature_options.reference = "docker://" + ref.registry + "/" + ref.repository + ":" +
+                                      "sha256-" + image_digest.substr(7) + ".sig";
+        registry::push_oci_layout(scratch.path() / "signatures", signature_options);
+        cosign_tag = signature_options.reference;
+    }
+    return result;
 }
 
 void run(const PushCommand& o) {
@@ -90,10 +164,16 @@ void run(const PushCommand& o) {
     }
     options.mount_from = o.mount_from;
     options.use_cache = !o.no_cache;
+    if (o.with_cosign && o.format != "oci") {
+        throw Error(ErrorKind::usage,
+                    "--with-cosign goes with --format oci (cosign signs OCI images)");
+    }
+    std::string cosign_tag;
     // The file is read to be hashed and again to be sent (unless the registry has it): no total.
     IoProgress progress("push " + o.image, 0, IoProgress::Counter::read, !o.quiet && !o.json);
-    const registry::PushResult r =
-        o.format == "oci" ? push_as_oci(options) : registry::push(options);
+    const registry::PushResult r = o.format == "oci"
+                                       ? push_as_oci(options, o.with_cosign, cosign_tag)
+                                       : registry::push(options);
     progress.stop();
     if (o.json) {
         nlohmann::ordered_json out;
@@ -107,12 +187,18 @@ void run(const PushCommand& o) {
         out["bytes_uploaded"] = r.http.bytes_uploaded;
         out["requests"] = r.http.requests;
         out["retries"] = r.http.retries;
+        if (!cosign_tag.empty()) {
+            out["cosign_signatures"] = cosign_tag;
+        }
         print_json(out);
     } else if (!o.quiet) {
         const std::string what =
             r.blobs == 1 ? " blob " : " in " + std::to_string(r.blobs) + " blobs, largest ";
         write_stdout(o.image + ": pushed to " + r.reference.to_string() + " (" + r.manifest_digest +
                      "), " + human_bytes(r.size) + what + outcome_name(r.outcome) + "\n");
+        if (!cosign_tag.empty()) {
+            write_stdout(o.image + ": cosign signatures pushed to " + cosign_tag + "\n");
+        }
     }
 }
 
@@ -138,6 +224,9 @@ void register_push(CLI::App& app) {
     cmd->add_option("--mount-from", o->mount_from,
                     "Repository of the same registry that may hold the blob (repeatable)");
     cmd->add_flag("--no-cache", o->no_cache, "Do not read or record mount sources in the cache");
+    cmd->add_flag("--with-cosign", o->with_cosign,
+                  "With --format oci, an OCI-SIF image: push its cosign signatures too, under "
+                  "the tag sha256-<hex>.sig (as SingularityCE 4.3's push --with-cosign)");
     cmd->add_flag("-q,--quiet", o->quiet, "No summary");
     cmd->add_flag("--json", o->json, "Print the summary as JSON");
     o->registry.add_to(*cmd);
@@ -145,6 +234,8 @@ void register_push(CLI::App& app) {
         "Examples:\n"
         "  sifkit push app.sif oras://registry.example/hpc/app:v2\n"
         "  sifkit push --format oci app.sif docker://registry.example/hpc/app:v2\n"
+        "  sifkit push --format oci --with-cosign app.oci.sif "
+        "docker://registry.example/hpc/app:v2\n"
         "  sifkit push --creds ci:$TOKEN app.sif oras://127.0.0.1:5000/app:latest --insecure");
     cmd->callback([o] { run(*o); });
 }

@@ -1,6 +1,7 @@
 // sifkit sign: DSSE and OpenPGP signatures compatible with the reference library.
 #include "certificate_options.hpp"
 #include "commands.hpp"
+#include "cosign_oci_sif.hpp"
 #include "io_progress.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
@@ -21,6 +22,7 @@ struct SignCliOptions {
     std::vector<std::uint32_t> groups;
     std::vector<std::uint32_t> objects;
     bool all = false;
+    bool cosign = false;
     std::string passphrase_file;
     std::string passphrase_env;
     TimeOption time;
@@ -63,6 +65,9 @@ void register_sign(CLI::App& app) {
                     "Passphrase of encrypted keys (else asked on the terminal)");
     cmd->add_option("--passphrase-env", o->passphrase_env,
                     "Environment variable holding the passphrase of encrypted keys");
+    cmd->add_flag("--cosign", o->cosign,
+                  "Sign an OCI-SIF image with a cosign signature, as SingularityCE 4.3's sign "
+                  "--cosign (one --key: cosign.key, or a PEM private key; COSIGN_PASSWORD)");
     o->time.add_to(*cmd);
     o->certificate.add_signing_to(*cmd);
     cmd->footer(
@@ -70,14 +75,33 @@ void register_sign(CLI::App& app) {
         "  sifkit sign image.sif --key a.key --key b.key --object 1 --object 2\n"
         "  sifkit sign image.sif --pgp-key release-secret.asc --passphrase-file pass.txt\n"
         "  sifkit sign image.sif --gpg-key ops@site.example\n"
+        "  COSIGN_PASSWORD=... sifkit sign --cosign --key cosign.key image.oci.sif\n"
         "  sifkit sign image.sif --key signer.key --certificate signer.pem "
         "--certificate-intermediates ca-chain.pem");
     cmd->callback([o] {
+        const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
+        const bool passphrase_given = !o->passphrase_file.empty() || !o->passphrase_env.empty();
+        if (o->cosign) {
+            if (o->keys.size() != 1 || !o->pgp_keys.empty() || !o->gpg_keys.empty() ||
+                !o->groups.empty() || !o->objects.empty() || o->certificate.given()) {
+                throw Error(ErrorKind::usage,
+                            "--cosign signs the whole OCI image with exactly one --key");
+            }
+            const std::string& path = o->keys.front();
+            const auto load_key = [&] {
+                return sign::PrivateKey::load(path, [&]() -> std::optional<std::string> {
+                    if (passphrase_given) {
+                        return passphrase;
+                    }
+                    return cosign_passphrase("Passphrase for " + path + ": ");
+                });
+            };
+            cosign_sign_oci_sif(o->image, load_key, o->time.resolve());
+            return;
+        }
         if (o->keys.empty() && o->pgp_keys.empty() && o->gpg_keys.empty()) {
             throw Error(ErrorKind::usage, "no signing key: give --key, --pgp-key or --gpg-key");
         }
-        const std::string passphrase = read_passphrase(o->passphrase_file, o->passphrase_env);
-        const bool passphrase_given = !o->passphrase_file.empty() || !o->passphrase_env.empty();
         // An encrypted key's passphrase: from the options, else asked on the terminal.
         const auto passphrase_for = [&](const std::string& path) {
             return [&, path]() -> std::optional<std::string> {

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "convert_options.hpp"
+#include "cosign_oci_sif.hpp"
 #include "exit_codes.hpp"
 #include "io_progress.hpp"
 #include "output.hpp"
@@ -35,6 +36,7 @@ struct StageCliOptions {
     int source_fd = -1;
     std::string max_size;
     VerifyCliOptions verify;
+    bool cosign = false;
 };
 
 constexpr const char* kRefusedBeforeCopy =
@@ -87,12 +89,26 @@ void register_verify(CLI::App& app) {
         app.add_subcommand("verify", "Verify an image's signatures against trusted keys");
     cmd->add_option("SIF_PATH", o->image, "Image to verify")->required();
     o->verify.add_to(*cmd);
+    cmd->add_flag("--cosign", o->cosign,
+                  "Check an OCI-SIF image's cosign signatures (as SingularityCE 4.3's verify "
+                  "--cosign) with the --key public keys (cosign.pub)");
     cmd->footer(
         "Examples:\n  sifkit verify image.sif --key site-signing.pub\n"
+        "  sifkit verify --cosign --key cosign.pub image.oci.sif\n"
         "  sifkit verify image.sif --keys-dir /etc/sifkit/keys --group 1 --json\n"
         "  sifkit verify image.sif --certificate signer.pem --certificate-roots root.pem "
         "--certificate-intermediates ca.pem --crl ca.crl");
     cmd->callback([o] {
+        if (o->cosign) {
+            if (!o->verify.keys_dir.empty() || !o->verify.groups.empty() ||
+                !o->verify.objects.empty() || !o->verify.ecl.empty() || o->verify.legacy ||
+                o->verify.certificate.given()) {
+                throw Error(ErrorKind::usage,
+                            "--cosign checks the whole OCI image against --key public keys only");
+            }
+            cosign_verify_oci_sif(o->image, o->verify.keys, o->verify.json);
+            return;
+        }
         sign::TrustedKeys keys;
         std::optional<sign::Ecl> ecl;
         sign::VerifyOptions options = o->verify.resolve(keys, ecl, o->image);

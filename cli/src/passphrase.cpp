@@ -58,4 +58,11 @@ std::optional<std::string> prompt_passphrase(const std::string& prompt) {
     return line;
 }
 
+std::optional<std::string> cosign_passphrase(const std::string& prompt) {
+    if (const char* value = std::getenv("COSIGN_PASSWORD"); value != nullptr) {
+        return std::string(value);
+    }
+    return prompt_passphrase(prompt);
+}
+
 }  // namespace sifkit::cli

@@ -15,6 +15,7 @@
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sign/certificate.hpp"
 #include "sifkit/sign/cosign.hpp"
 #include "sifkit/sign/verify.hpp"
 #include "verify_report.hpp"
@@ -73,6 +74,28 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
     for (const auto& path : o.cosign_keys) {
         keys.push_back(sign::PublicKey::load(path));
     }
+    std::string subject;
+    if (!o.cosign_certificate.empty()) {
+        // A site PKI: the certificate's key is trusted only once the certificate chains to
+        // the roots (X509_verify_cert), may sign code and is valid now.
+        if (o.cosign_certificate_roots.empty()) {
+            throw Error(ErrorKind::usage, "--cosign-certificate needs --cosign-certificate-roots");
+        }
+        sign::CertificateTrustOptions trust;
+        trust.certificate = o.cosign_certificate;
+        trust.roots = o.cosign_certificate_roots;
+        trust.intermediates = o.cosign_certificate_intermediates;
+        sign::CertificateVerdict certificate = sign::check_certificate(trust);
+        if (certificate.status != sign::CertificateStatus::trusted || !certificate.key) {
+            std::fprintf(stderr,
+                         "sifkit: %s: cosign: certificate %s not trusted: %s; %s not written\n",
+                         ref.to_string().c_str(), o.cosign_certificate.c_str(),
+                         certificate.reason.c_str(), o.output.c_str());
+            throw VerifyFailed{kExitUntrusted};
+        }
+        subject = certificate.subject;
+        keys.push_back(std::move(*certificate.key));
+    }
     std::vector<const sign::PublicKey*> trusted;
     for (const auto& key : keys) {
         trusted.push_back(&key);
@@ -97,8 +120,46 @@ void check_cosign(const PullRequest& o, registry::PullOptions& options) {
     auto& labels = options.convert.changes.labels;
     labels.push_back("org.sifkit.cosign.manifest-digest=" + lookup.digest);
     labels.push_back("org.sifkit.cosign.key=" + verdict.key);
+    if (!subject.empty()) {
+        labels.push_back("org.sifkit.cosign.certificate-subject=" + subject);
+    }
     labels.push_back("org.sifkit.cosign.signature=" + verdict.signature);
     labels.push_back("org.sifkit.cosign.payload=" + verdict.payload);
+}
+
+// pull --format oci-sif --with-cosign: the image copied as the registry stores it, so that the
+// cosign signatures stored with it keep naming its manifest.
+void run_stored_pull(const PullRequest& o, const registry::PullOptions& options) {
+    if (o.convert.format != "oci-sif") {
+        throw Error(ErrorKind::usage,
+                    "--with-cosign writes an OCI-SIF: give --format oci-sif (the signatures name "
+                    "the OCI manifest, which a SIF conversion does not keep)");
+    }
+    if (!o.verify_keys.empty() || !o.verify_keys_dir.empty()) {
+        throw Error(ErrorKind::usage,
+                    "--verify-key checks SIF signatures; an OCI-SIF's cosign signatures are "
+                    "checked with --cosign-key, or later with verify --cosign");
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const registry::StoredPullResult result = registry::pull_oci_sif_as_stored(options);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o.convert.json) {
+        nlohmann::ordered_json out;
+        out["reference"] = result.reference.to_string();
+        out["manifest_digest"] = result.manifest_digest;
+        out["output"] = o.output;
+        out["cosign_signatures"] = result.signatures;
+        out["sif_bytes"] = result.sif_bytes;
+        print_json(out);
+    } else if (!o.convert.quiet) {
+        char elapsed[32];
+        std::snprintf(elapsed, sizeof elapsed, "%.1f s", seconds);
+        write_stdout(result.reference.to_string() + " (" + result.manifest_digest + ") -> " +
+                     o.output + ": copied as stored with " + std::to_string(result.signatures) +
+                     " cosign signature(s), " + human_bytes(result.sif_bytes) + ", " + elapsed +
+                     "\n");
+    }
 }
 
 }  // namespace
@@ -114,8 +175,17 @@ void run_pull(const PullRequest& o) {
     options.jobs = std::max(1U, o.jobs);
     options.convert.definition = o.definition;
     options.convert.before_publish = o.before_publish;
-    if (!o.cosign_keys.empty()) {
+    if (!o.cosign_keys.empty() || !o.cosign_certificate.empty()) {
         check_cosign(o, options);
+    } else if (!o.cosign_certificate_roots.empty() || !o.cosign_certificate_intermediates.empty()) {
+        throw Error(ErrorKind::usage,
+                    "--cosign-certificate-roots and --cosign-certificate-intermediates go with "
+                    "--cosign-certificate");
+    }
+
+    if (o.with_cosign) {
+        run_stored_pull(o, options);
+        return;
     }
 
     // With --verify-key the image is pulled to a temporary file next to OUTPUT, verified there,
@@ -184,6 +254,15 @@ void add_pull_options(CLI::App& command, PullRequest& request) {
     command.add_option("--cosign-key", request.cosign_keys,
                        "Convert a docker:// image only if its cosign signature verifies with this "
                        "public key (cosign.pub; repeatable)");
+    command.add_option("--cosign-certificate", request.cosign_certificate,
+                       "Convert a docker:// image only if its cosign signature verifies with this "
+                       "certificate's key (PEM), the certificate chaining to "
+                       "--cosign-certificate-roots");
+    command.add_option("--cosign-certificate-roots", request.cosign_certificate_roots,
+                       "PEM file of the trusted roots of --cosign-certificate");
+    command.add_option("--cosign-certificate-intermediates",
+                       request.cosign_certificate_intermediates,
+                       "PEM pool of intermediates between --cosign-certificate and its roots");
     request.convert.add_to(command, "--compress-threads");
     request.registry.add_to(command);
 }

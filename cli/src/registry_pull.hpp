@@ -20,6 +20,12 @@ struct PullRequest {
     std::vector<std::string> verify_keys;
     std::string verify_keys_dir;
     std::vector<std::string> cosign_keys;  // docker:// only: the publisher's cosign keys
+    // docker:// only: a certificate whose key signs, trusted when it chains to the roots.
+    std::string cosign_certificate;
+    std::string cosign_certificate_roots;
+    std::string cosign_certificate_intermediates;
+    // pull --with-cosign: an OCI-SIF copied as stored, with its cosign signatures.
+    bool with_cosign = false;
     ConvertCliOptions convert;
     RegistryCliOptions registry;
     // A definition file with "Bootstrap: docker" being built on the pulled image.

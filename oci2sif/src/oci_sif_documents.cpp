@@ -1,5 +1,7 @@
 #include "oci_sif_documents.hpp"
 
+#include "sifkit/oci2sif/oci_sif_index.hpp"
+
 #include "sifkit/sif/time_text.hpp"
 
 namespace sifkit::oci2sif {
@@ -73,6 +75,15 @@ std::string oci_sif_index(const BlobDescriptor& manifest) {
     index["mediaType"] = kOciIndexType;
     index["manifests"] = nlohmann::ordered_json::array({descriptor_json(manifest)});
     return index.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace sifkit::oci2sif
+
+namespace sifkit::oci2sif {
+
+std::string oci_sif_root_index(const std::string& manifest_media_type,
+                               const std::string& manifest_digest, std::uint64_t manifest_size) {
+    return oci_sif_index(BlobDescriptor{manifest_media_type, manifest_digest, manifest_size});
 }
 
 }  // namespace sifkit::oci2sif

@@ -78,4 +78,19 @@ CosignVerdict verify_cosign(std::string_view digest, const std::vector<CosignSig
     return verdict;
 }
 
+CosignSignature sign_cosign(std::string_view digest, const PrivateKey& key,
+                            std::string_view docker_reference, std::string_view creator,
+                            std::int64_t timestamp) {
+    // nlohmann::json sorts keys, which is the order Go gives these structs and maps.
+    const nlohmann::json payload{{"critical",
+                                  {{"identity", {{"docker-reference", docker_reference}}},
+                                   {"image", {{"docker-manifest-digest", digest}}},
+                                   {"type", kImageSignatureType}}},
+                                 {"optional", {{"creator", creator}, {"timestamp", timestamp}}}};
+    CosignSignature out;
+    out.payload = payload.dump();
+    out.signature = base64_encode(key.sign(out.payload));
+    return out;
+}
+
 }  // namespace sifkit::sign

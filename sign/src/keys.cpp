@@ -16,6 +16,7 @@
 #include "evp_key.hpp"
 #include "key_file.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sign/cosign_key.hpp"
 #include "sifkit/sign/digest.hpp"
 #include "sifkit/sign/dsse.hpp"
 
@@ -37,7 +38,8 @@ enum class PemKind { public_key, private_key, encrypted_private_key, other };
 
 PemKind pem_kind(std::string_view pem) {
     if (pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
-        pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos) {
+        pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos ||
+        is_cosign_private_key(pem)) {
         return PemKind::encrypted_private_key;
     }
     // "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY" (not OpenPGP's
@@ -289,6 +291,9 @@ std::string PublicKey::to_pem() const {
 
 PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
                                 const std::string& passphrase) {
+    if (is_cosign_private_key(pem)) {
+        return cosign_private_key_from_pem(pem, origin, passphrase);
+    }
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     EVP_PKEY* pkey =
         PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(passphrase.c_str()));

@@ -3,6 +3,8 @@
 
 #include "shared_fixtures.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sign/cosign_key.hpp"
+#include "sifkit/sign/dsse.hpp"
 #include "sifkit/sign/keys.hpp"
 
 using namespace sifkit;
@@ -40,4 +42,41 @@ TEST_CASE("garbage is not a key") {
                         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "x"),
                     sifkit::Error);
     CHECK_THROWS_AS(sign::PrivateKey::from_pem("", "x"), sifkit::Error);
+}
+
+TEST_CASE("cosign private keys: sealed and opened, wrong passphrase denied, malformed refused") {
+    const auto key = sign::PrivateKey::generate(sign::KeyType::ecdsa_p256);
+    const std::string pem = sign::cosign_private_key_pem(key, "pass");
+    CHECK(pem.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"));
+    CHECK(sign::is_cosign_private_key(pem));
+    // Through the ordinary loader, as every command reads private keys.
+    const auto opened = sign::PrivateKey::from_pem(pem, "cosign.key", "pass");
+    CHECK(opened.public_key().keyid() == key.public_key().keyid());
+    CHECK(key.public_key().verify("m", opened.sign("m")));
+    try {
+        (void)sign::PrivateKey::from_pem(pem, "cosign.key", "wrong");
+        FAIL("a wrong passphrase opened the key");
+    } catch (const sifkit::Error& error) {
+        CHECK(error.kind() == sifkit::ErrorKind::denied);
+    }
+    // Every salt and nonce is fresh: two sealings of one key differ.
+    CHECK(sign::cosign_private_key_pem(key, "pass") != pem);
+    const auto refused = [](const std::string& body) {
+        const std::string text = "-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n" + body +
+                                 "\n-----END ENCRYPTED COSIGN PRIVATE KEY-----\n";
+        try {
+            (void)sign::PrivateKey::from_pem(text, "bad.key", "pass");
+        } catch (const sifkit::Error& error) {
+            return error.kind() == sifkit::ErrorKind::invalid_input;
+        }
+        return false;
+    };
+    CHECK(refused("!!!"));
+    CHECK(refused(sign::base64_encode(std::string_view("not json"))));
+    CHECK(refused(sign::base64_encode(std::string_view(
+        R"({"kdf":{"name":"scrypt","params":{"N":"big","r":8,"p":1},"salt":"AA=="},)"
+        R"("cipher":{"name":"nacl/secretbox","nonce":"AA=="},"ciphertext":"AA=="})"))));
+    CHECK(refused(sign::base64_encode(std::string_view(
+        R"({"kdf":{"name":"scrypt","params":{"N":32768,"r":8,"p":1},"salt":"AA=="},)"
+        R"("cipher":{"name":"nacl/secretbox","nonce":"AA=="},"ciphertext":"AA=="})"))));
 }

@@ -89,7 +89,7 @@ TEST_CASE("unknown options and extra arguments show the command's usage line", "
                       R"(Usage: sifkit verify [OPTIONS] SIF_PATH (see "sifkit verify --help"))");
     check_usage_error({"key", "generate", "k", "--typ", "ed25519"},
                       R"(sifkit: key generate: unknown option "--typ"; did you mean "--type"?)",
-                      R"(Usage: sifkit key generate [OPTIONS] NAME )"
+                      R"(Usage: sifkit key generate [OPTIONS] [NAME] )"
                       R"((see "sifkit key generate --help"))");
 }
 

@@ -2,6 +2,7 @@
 // exactly the manifest digest being pulled; otherwise nothing is written (exit 10, 11 or 12 as
 // verify uses them). The signatures are written by cosign_sign.py from the documented format and
 // signed by the openssl CLI, so that sifkit's check meets an independent signer.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "registry_support.hpp"
@@ -154,4 +155,151 @@ TEST_CASE("pull --cosign-key finds signatures through the OCI 1.1 referrers API,
     r = pull(proxy.host(), "tagged", "tagged.sif");
     INFO(r.describe());
     CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("pull --cosign-certificate trusts the signing key of a certificate of the site PKI",
+          "[cosign]") {
+    Registry& reg = seeded();
+    Env env;
+    // A throwaway PKI (root, intermediate, code-signing leaves) from the x509 tests' script.
+    t::TempDir pki{"sifkit-cosign-pki"};
+    const auto made = t::run({"bash", (t::repo_root() / "tests" / "x509" / "make-ca.sh").string(),
+                              pki.path().string(), "1", "2"});
+    INFO(made.describe());
+    REQUIRE(made.exit_code == 0);
+    const std::string digest = fresh_repository(reg, "certified");
+    cosign_sign(reg, "certified", digest, pki / "good.key");
+    const auto pull = [&](const std::string& leaf, const std::string& name) {
+        return run_sifkit(
+            env, {"pull", "-q", "--insecure", "--cosign-certificate", (pki / leaf).string(),
+                  "--cosign-certificate-roots", (pki / "root.pem").string(),
+                  "--cosign-certificate-intermediates", (pki / "intermediate.pem").string(),
+                  "docker://" + reg.host() + "/certified:v1", (env.dir / name).string()});
+    };
+    auto r = pull("good.pem", "good.sif");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    const auto labels =
+        nlohmann::json::parse(file_in(env.dir / "good.sif", "/.singularity.d/labels.json"));
+    CHECK(labels["org.sifkit.cosign.manifest-digest"] == digest);
+    CHECK(labels["org.sifkit.cosign.certificate-subject"].get<std::string>().find("CN=") !=
+          std::string::npos);
+    // The signature checked with the certificate's key: the key of another leaf is refused.
+    r = pull("noeku.pem", "noeku.sif");
+    CHECK(r.exit_code == 12);
+    CHECK(r.err.find("none by a trusted key") != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "noeku.sif"));
+    // A certificate from another root, and an expired one: not trusted, one line, exit 12.
+    for (const std::string leaf : {"stranger.pem", "expired.pem"}) {
+        r = pull(leaf, "refused.sif");
+        CHECK(r.exit_code == 12);
+        CHECK(r.err.find("certificate") != std::string::npos);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK_FALSE(fs::exists(env.dir / "refused.sif"));
+    }
+    // Roots are required with a certificate.
+    CHECK(run_sifkit(
+              env, {"pull", "-q", "--insecure", "--cosign-certificate", (pki / "good.pem").string(),
+                    "docker://" + reg.host() + "/certified:v1", (env.dir / "x.sif").string()})
+              .exit_code == 2);
+}
+
+TEST_CASE("push/pull --with-cosign carry an OCI-SIF's cosign signatures through a registry",
+          "[cosign]") {
+    Registry& reg = seeded();
+    Env env;
+    env.extra.push_back("COSIGN_PASSWORD=publisher");
+    const auto in = [&](const std::string& name) { return (env.dir / name).string(); };
+    sifkit_ok(env, {"key", "generate", "--type", "cosign", in("cosign")});
+    sifkit_ok(env, {"key", "generate", "--type", "cosign", in("stranger")});
+    const std::string image = in("app.oci.sif");
+    sifkit_ok(env, {"pull", "-q", "--insecure", "--format", "oci-sif",
+                    "docker://" + reg.host() + "/fixture:latest", image});
+    // Unsigned: --with-cosign has nothing to carry and pushes nothing (exit 5).
+    auto r = run_sifkit(env, {"push", "--insecure", "--format", "oci", "--with-cosign", image,
+                              "docker://" + reg.host() + "/carried:v1"});
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find("no cosign signature") != std::string::npos);
+    sifkit_ok(env, {"sign", "--cosign", "--key", in("cosign.key"), image});
+
+    // The signature manifest of the OCI-SIF (what its root index lists as _cosign:...).
+    const auto objects = json_of(sifkit_ok(env, {"list", "--json", image}))["objects"];
+    nlohmann::json index;
+    for (const auto& object : objects) {
+        if (object["type"] == "oci-root-index") {
+            index = nlohmann::json::parse(
+                sifkit_ok(env, {"dump", std::to_string(object["id"].get<int>()), image}).out);
+        }
+    }
+    REQUIRE(index["manifests"].size() == 2);
+    const std::string image_digest = index["manifests"][0]["digest"];
+    const std::string signature_digest = index["manifests"][1]["digest"];
+    const std::string tag = "sha256-" + image_digest.substr(7) + ".sig";
+
+    r = sifkit_ok(env, {"push", "--insecure", "--format", "oci", "--with-cosign", image,
+                        "docker://" + reg.host() + "/carried:v1"});
+    CHECK(r.out.find(image_digest) != std::string::npos);
+    CHECK(r.out.find("cosign signatures pushed to docker://" + reg.host() + "/carried:" + tag) !=
+          std::string::npos);
+    // The registry holds the image under its own digest and the signature manifest, byte for
+    // byte, under cosign's tag.
+    const auto raw = t::run({"skopeo", "inspect", "--raw", "--tls-verify=false",
+                             "docker://" + reg.host() + "/carried:" + tag});
+    REQUIRE(raw.exit_code == 0);
+    CHECK("sha256:" + t::sha256_hex(raw.out) == signature_digest);
+    const auto pushed = nlohmann::json::parse(t::run({"skopeo", "inspect", "--tls-verify=false",
+                                                      "docker://" + reg.host() + "/carried:v1"})
+                                                  .out);
+    CHECK(pushed["Digest"] == image_digest);
+
+    // pull --cosign-key finds it where cosign looks: a stranger's key is refused (12), the
+    // publisher's passes the check (the squashfs layers are another matter for the conversion).
+    r = run_sifkit(env, {"pull", "-q", "--insecure", "--cosign-key", in("stranger.pub"),
+                         "docker://" + reg.host() + "/carried:v1", in("stranger.sif")});
+    CHECK(r.exit_code == 12);
+    CHECK(r.err.find("none by a trusted key") != std::string::npos);
+    r = run_sifkit(env, {"pull", "-q", "--insecure", "--cosign-key", in("cosign.pub"),
+                         "docker://" + reg.host() + "/carried:v1", in("carried.sif")});
+    INFO(r.describe());
+    CHECK(r.exit_code != 10);
+    CHECK(r.exit_code != 11);
+    CHECK(r.exit_code != 12);
+    CHECK(r.err.find("cosign:") == std::string::npos);
+    // --with-cosign is for OCI images.
+    CHECK(run_sifkit(env, {"push", "--insecure", "--with-cosign", image,
+                           "oras://" + reg.host() + "/carried:sif"})
+              .exit_code == 2);
+
+    // And back: pull --with-cosign copies the image as stored, signatures with it, so that
+    // verify --cosign passes on the copy as on the original, and the copy reads the same.
+    const std::string copy = in("copy.oci.sif");
+    r = sifkit_ok(env, {"pull", "--insecure", "--format", "oci-sif", "--with-cosign",
+                        "docker://" + reg.host() + "/carried:v1", copy});
+    CHECK(r.out.find("1 cosign signature(s)") != std::string::npos);
+    CHECK(sifkit_ok(env, {"verify", "--cosign", "--key", in("cosign.pub"), copy})
+              .out.find("verified " + image_digest) != std::string::npos);
+    CHECK(run_sifkit(env, {"verify", "--cosign", "--key", in("stranger.pub"), copy}).exit_code ==
+          12);
+    CHECK(sifkit_ok(env, {"ls", "-lR", copy, "/"}).out ==
+          sifkit_ok(env, {"ls", "-lR", image, "/"}).out);
+    // With the publisher's key checked first, too; a stranger's refuses before anything is
+    // written.
+    sifkit_ok(env,
+              {"pull", "-q", "--insecure", "--format", "oci-sif", "--with-cosign", "--cosign-key",
+               in("cosign.pub"), "docker://" + reg.host() + "/carried:v1", in("checked.oci.sif")});
+    r = run_sifkit(
+        env, {"pull", "-q", "--insecure", "--format", "oci-sif", "--with-cosign", "--cosign-key",
+              in("stranger.pub"), "docker://" + reg.host() + "/carried:v1", in("refused.oci.sif")});
+    CHECK(r.exit_code == 12);
+    CHECK_FALSE(fs::exists(env.dir / "refused.oci.sif"));
+    // An image of tar layers cannot be copied with its signatures: the conversion changes the
+    // manifest digest they name (exit 7, nothing written); nor can a SIF be the output (2).
+    r = run_sifkit(env, {"pull", "-q", "--insecure", "--format", "oci-sif", "--with-cosign",
+                         "docker://" + reg.host() + "/fixture:latest", in("tar.oci.sif")});
+    CHECK(r.exit_code == 7);
+    CHECK(r.err.find("squashfs") != std::string::npos);
+    CHECK_FALSE(fs::exists(env.dir / "tar.oci.sif"));
+    CHECK(run_sifkit(env, {"pull", "-q", "--insecure", "--with-cosign",
+                           "docker://" + reg.host() + "/carried:v1", in("native.sif")})
+              .exit_code == 2);
 }

@@ -45,4 +45,21 @@ struct PullResult {
 
 PullResult pull(const PullOptions& options, oci2sif::ConvertObserver* observer = nullptr);
 
+// SingularityCE 4.3's `pull --oci --with-cosign`: a docker:// image whose layers are all squashfs
+// (application/vnd.sylabs.image.layer.v1.squashfs: pushed from an OCI-SIF) copied into an
+// OCI-SIF as the registry stores it (layers, config and manifest byte for byte, each checked
+// against its digest), so that its manifest digest, and with it the cosign signatures, stay
+// valid; then its cosign signatures (fetch_cosign_signatures) are stored next to it as `sign
+// --cosign` stores them. Uses options.reference (a manifest, not an index), client,
+// convert.output, convert.overwrite and convert.time. Another layer type is unsupported: a
+// conversion would change the digest the signatures name. The output appears whole or not at
+// all.
+struct StoredPullResult {
+    Reference reference;
+    std::string manifest_digest;
+    std::size_t signatures = 0;  // cosign signatures stored with the image
+    std::uint64_t sif_bytes = 0;
+};
+StoredPullResult pull_oci_sif_as_stored(const PullOptions& options);
+
 }  // namespace sifkit::registry

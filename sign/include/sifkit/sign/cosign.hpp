@@ -4,6 +4,7 @@
 // or any key PublicKey verifies). The registry module fetches them; this only judges them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +40,15 @@ struct CosignVerdict {
 // Judges the signatures of the image whose manifest digest is `digest` ("sha256:<hex>").
 CosignVerdict verify_cosign(std::string_view digest, const std::vector<CosignSignature>& signatures,
                             const std::vector<const PublicKey*>& keys);
+
+// Signs the image manifest `digest` ("sha256:<hex>") as cosign and SingularityCE 4.3's
+// `sign --cosign` do: the simple-signing payload {"critical":{"identity":{"docker-reference":
+// REF},"image":{"docker-manifest-digest":DIGEST},"type":"cosign container image signature"},
+// "optional":{"creator":CREATOR,"timestamp":TIME}} (keys sorted, as Go marshals it), signed by
+// `key` (ECDSA: ASN.1 DER over SHA-256, what `openssl dgst -sha256 -verify` checks).
+// SingularityCE leaves the docker-reference empty for an OCI-SIF.
+CosignSignature sign_cosign(std::string_view digest, const PrivateKey& key,
+                            std::string_view docker_reference, std::string_view creator,
+                            std::int64_t timestamp);
 
 }  // namespace sifkit::sign
