@@ -91,13 +91,7 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
                                      const std::vector<CosignLayer>& layers,
                                      std::optional<std::int64_t> time) {
     const std::string ref_name = cosign_ref_name(image_digest);
-    const sif::Descriptor* root = nullptr;
-    for (const sif::Descriptor& d : image.slots()) {
-        if (d.used && d.type() == sif::DataType::oci_root_index) {
-            root = &image.object(d.id);
-            break;
-        }
-    }
+    const sif::Descriptor* root = image.first_of(sif::DataType::oci_root_index);
     if (root == nullptr) {
         throw Error(ErrorKind::usage, "not an OCI-SIF image (no OCI.RootIndex object)",
                     image.name());

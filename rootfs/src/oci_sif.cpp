@@ -104,13 +104,7 @@ std::string read_oci_document(const sif::Image& image, const OciBlob& blob) {
 }
 
 OciSifImage read_oci_sif(const sif::Image& image) {
-    const sif::Descriptor* root = nullptr;
-    for (const sif::Descriptor& d : image.slots()) {
-        if (d.used && d.type() == sif::DataType::oci_root_index) {
-            root = &image.object(d.id);
-            break;
-        }
-    }
+    const sif::Descriptor* root = image.first_of(sif::DataType::oci_root_index);
     if (root == nullptr) {
         throw Error(ErrorKind::not_found, "not an OCI-SIF image (no OCI.RootIndex object)",
                     image.name());

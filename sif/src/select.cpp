@@ -39,6 +39,13 @@ const Descriptor* Image::primary_partition() const noexcept {
     return it == slots_.end() ? nullptr : &*it;
 }
 
+const Descriptor* Image::first_of(DataType type) const noexcept {
+    const auto it = std::find_if(slots_.begin(), slots_.end(), [type](const Descriptor& d) {
+        return d.used && d.type() == type;
+    });
+    return it == slots_.end() ? nullptr : &*it;
+}
+
 std::vector<std::uint32_t> Image::groups() const {
     std::set<std::uint32_t> ids;
     for (const Descriptor& d : slots_) {

@@ -172,6 +172,8 @@ class Image {
     const Descriptor* find(std::uint32_t id) const noexcept;
     // The primary system partition, if any.
     const Descriptor* primary_partition() const noexcept;
+    // The first used object of that type in table order (an OCI-SIF's OCI.RootIndex), if any.
+    const Descriptor* first_of(DataType type) const noexcept;
     // Distinct non-zero group IDs of used descriptors, ascending.
     std::vector<std::uint32_t> groups() const;
     // Used descriptors of one group (0 = no group), in ID order.
