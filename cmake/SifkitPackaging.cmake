@@ -9,7 +9,6 @@
 # Build them from a build configured with -DCMAKE_INSTALL_PREFIX=/usr (the packages install
 # where the build says: the plugin has the sifkit path compiled in): `cpack -G DEB` in the
 # build directory; scripts/check-package does it and installs them.
-include(GNUInstallDirs)
 
 # The documentation keeps the repository's layout, so that its relative links still work.
 install(FILES README.md packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT sifkit)

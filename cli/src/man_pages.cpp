@@ -116,6 +116,8 @@ void collect_man_pages(const CommandHelp& command, const CommandHelp* parent,
         << " --help`; do not edit.\n";
     out << ".TH \"" << man_upper(name) << "\" \"1\" \"" << settings.date << "\" \""
         << roff(settings.version) << "\" \"sifkit manual\"\n";
+    // No hyphenation, no justification: option names and paths stay whole and copyable.
+    out << ".nh\n.ad l\n";
     out << ".SH NAME\n" << roff(name) << " \\- " << roff(man_summary(command)) << '\n';
     out << ".SH SYNOPSIS\n.B " << roff(command.path) << '\n' << roff(command.usage) << '\n';
     out << ".SH DESCRIPTION\n" << roff(command.description) << '\n';
@@ -140,7 +142,7 @@ void collect_man_pages(const CommandHelp& command, const CommandHelp* parent,
         out << ".SH COMMANDS\n";
         for (const CommandHelp& sub : command.subcommands) {
             out << ".TP\n\\fB" << roff(sub.name) << "\\fR\n"
-                << roff(sub.description) << " See \\fB" << roff(page_name(sub)) << "\\fR(1).\n";
+                << roff(sub.description) << "; see \\fB" << roff(page_name(sub)) << "\\fR(1).\n";
         }
     }
     write_footer(out, command.footer);
@@ -156,7 +158,7 @@ void collect_man_pages(const CommandHelp& command, const CommandHelp* parent,
         out << ".BR " << roff(page) << " (1)" << (&page == &related.back() ? "" : ",") << '\n';
     }
     // docs/cli.md has what a page cannot: every command's JSON output and examples with output.
-    out << "docs/cli.md "
+    out << ".PP\ndocs/cli.md "
         << (settings.doc_dir.empty() ? "in the sifkit sources" : "in " + roff(settings.doc_dir))
         << " (every command, its options, JSON output and exit codes).\n";
     pages.push_back({name + ".1", out.str()});

@@ -124,7 +124,10 @@ def bash_complete(script, words):
 
 
 def check_bash(script, commands):
-    subprocess.run(["bash", "-n", script], check=True)
+    parsed = subprocess.run(["bash", "-n", script], capture_output=True, text=True)
+    if parsed.returncode != 0:
+        fail("bash -n %s: %s" % (script, parsed.stderr.strip()))
+        return
     for path, options, _, subcommands in commands:
         line = "sifkit " + " ".join(path)
         long_options = sorted(o for o in options if o.startswith("--"))
@@ -154,7 +157,10 @@ def check_zsh(function):
         else:
             print("zsh not installed: the zsh completion check is skipped")
         return
-    subprocess.run([zsh, "-n", function], check=True)
+    parsed = subprocess.run([zsh, "-n", function], capture_output=True, text=True)
+    if parsed.returncode != 0:
+        fail("zsh -n %s: %s" % (function, parsed.stderr.strip()))
+        return
     with open(function, encoding="utf-8") as f:
         text = f.read()
     if not text.startswith("#compdef sifkit\n"):
