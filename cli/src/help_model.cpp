@@ -30,7 +30,8 @@ OptionHelp describe_option(const CLI::Formatter& formatter, const CLI::Option& o
     }
     help.value = formatter.make_option_opts(&option);
     help.description = formatter.make_option_desc(&option);
-    help.takes_value = option.get_type_size() != 0;
+    // A flag expects no value (CLI11 gives it expected(0)); an option one or more.
+    help.takes_value = option.get_expected_max() > 0 && option.get_type_size_max() > 0;
     help.repeatable = option.get_expected_max() > 1 ||
                       option.get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
     return help;

@@ -3,7 +3,7 @@
 sifkit's own --help: every command (and subcommand) has a man page, each page lists every
 option, argument and subcommand its --help shows; the bash completion script parses and
 completes every command's subcommands and long options as the help lists them; the zsh
-function parses (zsh -n). The documentation, the example job scripts, the copyright file and
+function parses (zsh -n) and offers the same. The documentation, the example job scripts, the copyright file and
 the SPANK plugin (when it was built) are installed too.
 
   check-install.py CMAKE BUILD_DIR NAME=RELATIVE_DIR...
@@ -149,7 +149,27 @@ def check_bash(script, commands):
     print("bash completion: parses; every command's subcommands and long options complete")
 
 
-def check_zsh(function):
+# Runs the zsh completion function for a command line with zsh's completion builtins replaced by
+# functions that print what they were given: _describe the subcommands ("name:description"),
+# _arguments the option specs ("*--key=[description]:value:_files").
+ZSH_HARNESS = r"""
+_describe() { print -rl -- "describe" "${(@P)4}" }
+_arguments() { shift 2; print -rl -- "arguments" "$@" }
+words=("${@:2}") CURRENT=$(($# - 1))
+source "$1"
+"""
+
+
+def zsh_complete(zsh, function, words):
+    out = run([zsh, "-f", "-c", ZSH_HARNESS, "zsh", function] + words).splitlines()
+    kind = out[0] if out else ""
+    if kind == "describe":
+        return kind, sorted(line.split(":", 1)[0] for line in out[1:])
+    names = [re.match(r"^\*?(-[^=\[]*)", spec) for spec in out[1:]]
+    return kind, sorted(m.group(1) for m in names if m)
+
+
+def check_zsh(function, commands):
     zsh = shutil.which("zsh")
     if not zsh:
         if os.environ.get("CI") == "true":
@@ -165,7 +185,18 @@ def check_zsh(function):
         text = f.read()
     if not text.startswith("#compdef sifkit\n"):
         fail("zsh: %s does not start with #compdef sifkit" % function)
-    print("zsh completion: parses (zsh -n)")
+    for path, options, _, subcommands in commands:
+        line = "sifkit " + " ".join(path)
+        kind, got = zsh_complete(zsh, function, ["sifkit"] + path + ["-"])
+        if kind != "arguments" or got != sorted(options):
+            fail("zsh: `%s -<TAB>` offers %s %s, its --help lists %s"
+                 % (line, kind, got, sorted(options)))
+        if subcommands:
+            kind, got = zsh_complete(zsh, function, ["sifkit"] + path + [""])
+            if kind != "describe" or got != sorted(subcommands):
+                fail("zsh: `%s <TAB>` offers %s %s, its --help lists %s"
+                     % (line, kind, got, sorted(subcommands)))
+    print("zsh completion: parses (zsh -n); every command's subcommands and options complete")
 
 
 def main():
@@ -178,7 +209,7 @@ def main():
         commands = list(all_commands(sifkit))
         check_man_pages(sifkit, os.path.join(prefix, dirs["mandir"], "man1"), commands)
         check_bash(os.path.join(prefix, dirs["bashdir"], "sifkit"), commands)
-        check_zsh(os.path.join(prefix, dirs["zshdir"], "_sifkit"))
+        check_zsh(os.path.join(prefix, dirs["zshdir"], "_sifkit"), commands)
         docdir = os.path.join(prefix, dirs["docdir"])
         for name in ("README.md", "copyright", "docs/cli.md", "docs/slurm.md",
                      "slurm/examples/stage-and-run.sbatch"):
