@@ -13,6 +13,8 @@ std::string version_text();
 // help [COMMAND...] and version, as siftool and Apptainer have them (cmd_help.cpp).
 void register_help(CLI::App& app);
 void register_version(CLI::App& app);
+// The hidden __generate-docs: man pages and shell completion for the build (cmd_generate_docs.cpp).
+void register_generate_docs(CLI::App& app);
 
 // SIF commands with siftool's arguments and semantics.
 void register_new(CLI::App& app);

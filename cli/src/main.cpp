@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
     sifkit::cli::register_stage(app);
     sifkit::cli::register_help(app);
     sifkit::cli::register_version(app);
+    sifkit::cli::register_generate_docs(app);
     sifkit::cli::add_exit_code_footers(app);
 
     if (const auto refused = sifkit::cli::reject_unknown_command(app, argc, argv)) {
