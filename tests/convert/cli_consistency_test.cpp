@@ -360,3 +360,33 @@ TEST_CASE("progress: silent off a terminal; on one, drawn and cleared, also by C
     CHECK(interrupted.out.find("\r\033[K", last_draw + 1) != std::string::npos);
     CHECK(interrupted.out.find("Error") == std::string::npos);
 }
+
+TEST_CASE("progress: sign, verify and stage draw their line on a terminal", "[cli-consistency]") {
+    // The fixture is too small to last the half second before a line is drawn;
+    // SIFKIT_PROGRESS_DELAY_MS=0 draws it at once (and at least once).
+    const auto dir = area("progress-commands");
+    const std::string bin = sifkit::test::sifkit_bin().string();
+    const fs::path sif = dir / "image.sif";
+    fs::copy_file(fixture_sif(), sif);
+    sifkit_ok({"key", "generate", (dir / "site").string()});
+    const auto on_terminal = [&](const std::string& command, const std::string& label) {
+        const auto r = sifkit::test::run(
+            {"script", "-qec", "SIFKIT_PROGRESS_DELAY_MS=0 " + bin + " " + command, "/dev/null"});
+        INFO(r.describe());
+        CHECK(r.exit_code == 0);
+        const auto drawn = r.out.find("\r\033[K[");
+        REQUIRE(drawn != std::string::npos);
+        CHECK(r.out.find(label + " " + sif.string(), drawn) != std::string::npos);
+        CHECK(r.out.find("\r\033[K", drawn + 1) != std::string::npos);  // cleared
+    };
+    on_terminal("sign " + sif.string() + " --key " + (dir / "site.key").string(), "sign");
+    on_terminal("verify " + sif.string() + " --key " + (dir / "site.pub").string(), "verify");
+    on_terminal("stage " + sif.string() + " " + (dir / "staged.sif").string() + " --key " +
+                    (dir / "site.pub").string(),
+                "stage");
+    // Off a terminal the same delay draws nothing.
+    const auto piped = sifkit::test::run({"env", "SIFKIT_PROGRESS_DELAY_MS=0", bin, "verify",
+                                          sif.string(), "--key", (dir / "site.pub").string()});
+    CHECK(piped.exit_code == 0);
+    CHECK(piped.err.find('\r') == std::string::npos);
+}
