@@ -15,31 +15,15 @@
 #include <utility>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace fs = std::filesystem;
 namespace {
 
-std::string hex_of(const std::string& digest) {
-    if (!sif::is_sha256_digest(digest)) {
-        throw Error(ErrorKind::internal, "not a sha256 digest: " + digest);
-    }
-    return digest.substr(7);
-}
-
 void write_all(int fd, std::string_view data, const std::string& name) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot write", name);
-        }
-        done += static_cast<std::size_t>(n);
-    }
+    sif::write_full(fd, std::as_bytes(std::span(data.data(), data.size())), name, "cannot write");
 }
 
 bool same_file(int fd, const fs::path& path) {
@@ -67,11 +51,11 @@ fs::path BlobCache::default_directory() {
 BlobCache::BlobCache(fs::path root) : root_(std::move(root)) {}
 
 fs::path BlobCache::blob_path(const std::string& digest) const {
-    return root_ / "blobs" / "sha256" / hex_of(digest);
+    return root_ / "blobs" / "sha256" / sif::sha256_hex(digest);
 }
 
 fs::path BlobCache::partial_path(const std::string& digest) const {
-    return root_ / "partial" / "sha256" / hex_of(digest);
+    return root_ / "partial" / "sha256" / sif::sha256_hex(digest);
 }
 
 void BlobCache::ensure_directories() const {
@@ -106,7 +90,7 @@ bool BlobCache::evict(const std::string& digest, int fd) const {
 void BlobCache::put(const std::string& digest, std::string_view data) const {
     ensure_directories();
     const fs::path final_path = blob_path(digest);
-    std::string temp = (root_ / "partial" / ("." + hex_of(digest) + ".XXXXXX")).string();
+    std::string temp = (root_ / "partial" / ("." + sif::sha256_hex(digest) + ".XXXXXX")).string();
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0) {
         throw_errno("cannot create a file in the cache", temp);
@@ -247,7 +231,7 @@ void BlobCache::record_source(const std::string& digest, const std::string& regi
         return;
     }
     ensure_directories();
-    const fs::path path = root_ / "sources" / hex_of(digest);
+    const fs::path path = root_ / "sources" / sif::sha256_hex(digest);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         return;  // a hint for later pushes only
@@ -261,7 +245,7 @@ void BlobCache::record_source(const std::string& digest, const std::string& regi
 
 std::vector<std::string> BlobCache::sources(const std::string& digest,
                                             const std::string& registry) const {
-    std::ifstream in(root_ / "sources" / hex_of(digest));
+    std::ifstream in(root_ / "sources" / sif::sha256_hex(digest));
     std::vector<std::string> out;
     std::string line;
     const std::string prefix = registry + "/";

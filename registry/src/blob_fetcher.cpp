@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
@@ -30,17 +31,7 @@ int anonymous_file(const std::filesystem::path& dir) {
 
 void pwrite_all(int fd, std::span<const std::byte> data, std::uint64_t offset,
                 const std::string& name) {
-    while (!data.empty()) {
-        const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot write the download", name);
-        }
-        data = data.subspan(static_cast<std::size_t>(n));
-        offset += static_cast<std::uint64_t>(n);
-    }
+    sif::write_full_at(fd, offset, data, name, "cannot write the download");
 }
 
 }  // namespace
@@ -323,17 +314,12 @@ void BlobFetcher::verify_cached(Blob& blob, int fd, std::uint64_t size) {
         }
         const auto want =
             static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - done));
-        const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot read the cached blob", path);
-        }
+        const std::size_t n = sif::read_full_at(fd, done, std::span(buffer.data(), want), path,
+                                                "cannot read the cached blob");
         if (n == 0) {
             break;  // it shrank: the digest below cannot match
         }
-        hasher.update(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
+        hasher.update(std::span<const std::byte>(buffer.data(), n));
         done += static_cast<std::uint64_t>(n);
         blob.publish(done);
     }
@@ -418,12 +404,13 @@ void BlobFetcher::download(Blob& blob) {
         while (done < have) {
             const auto want =
                 static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), have - done));
-            const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(done));
-            if (n <= 0) {
-                throw_errno("cannot read the partial download", name);
+            const std::size_t n = sif::read_full_at(fd, done, std::span(buffer.data(), want), name,
+                                                    "cannot read the partial download");
+            if (n == 0) {
+                throw Error(ErrorKind::io, "the partial download shrank while it was read", name);
             }
-            hasher.update(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
-            done += static_cast<std::uint64_t>(n);
+            hasher.update(std::span<const std::byte>(buffer.data(), n));
+            done += n;
         }
         std::lock_guard lock(mutex_);
         ++stats_.resumed;

@@ -38,14 +38,10 @@ struct Blob {
     std::string media_type;
 };
 
-std::string hex_of(const std::string& digest) {
-    return digest.substr(digest.find(':') + 1);
-}
-
 // Writes a document into blobs/sha256 of `root`; returns its descriptor.
 Blob put_document(const fs::path& root, const std::string& text, const char* media_type) {
     Blob blob{sif::sha256_digest(text), text.size(), media_type};
-    const fs::path path = root / "blobs" / "sha256" / hex_of(blob.digest);
+    const fs::path path = root / "blobs" / "sha256" / sif::sha256_hex(blob.digest);
     if (!fs::exists(path)) {
         write_whole_file(path, text);
     }
@@ -133,7 +129,7 @@ BuiltImage copy_oci_sif(const sif::Image& image, const fs::path& root) {
     all.push_back(oci.config);
     all.push_back(oci.manifest);
     for (const OciBlob& blob : all) {
-        const fs::path path = root / "blobs" / "sha256" / hex_of(blob.digest);
+        const fs::path path = root / "blobs" / "sha256" / sif::sha256_hex(blob.digest);
         if (fs::exists(path)) {
             continue;
         }
@@ -162,7 +158,7 @@ BuiltImage build_native(const sif::Image& image, const fs::path& root, bool keep
         file.commit();
     }
     const auto [digest, size] = digest_file(staged);
-    fs::rename(staged, root / "blobs" / "sha256" / hex_of(digest));
+    fs::rename(staged, root / "blobs" / "sha256" / sif::sha256_hex(digest));
     BuiltImage out;
     out.layers.push_back({digest, size, kLayerType});
     const std::string config = native_config(image, fs, digest);
@@ -282,18 +278,18 @@ OciExportResult export_oci(const sif::Image& image, const fs::path& destination,
     } else {
         const std::string tag =
             options.tag.empty() ? "localhost/" + default_name(image) + ":latest" : options.tag;
-        const std::string config_name = hex_of(built.config.digest) + ".json";
-        const std::string layer_name = hex_of(built.layers.front().digest) + "/layer.tar";
+        const std::string config_name = sif::sha256_hex(built.config.digest) + ".json";
+        const std::string layer_name = sif::sha256_hex(built.layers.front().digest) + "/layer.tar";
         const Json manifest = Json::array({Json{{"Config", config_name},
                                                 {"RepoTags", Json::array({tag})},
                                                 {"Layers", Json::array({layer_name})}}});
         write_whole_file(members.path() / "manifest.json", manifest.dump());
         packer.add_file("manifest.json", members.path() / "manifest.json");
         packer.add_file(config_name,
-                        members.path() / "blobs" / "sha256" / hex_of(built.config.digest));
-        packer.add_directory(hex_of(built.layers.front().digest) + "/");
-        packer.add_file(layer_name,
-                        members.path() / "blobs" / "sha256" / hex_of(built.layers.front().digest));
+                        members.path() / "blobs" / "sha256" / sif::sha256_hex(built.config.digest));
+        packer.add_directory(sif::sha256_hex(built.layers.front().digest) + "/");
+        packer.add_file(layer_name, members.path() / "blobs" / "sha256" /
+                                        sif::sha256_hex(built.layers.front().digest));
     }
     packer.finish();
     archive.commit();

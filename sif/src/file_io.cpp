@@ -16,14 +16,14 @@ off_t file_offset(std::uint64_t offset, const std::string& file) {
 }
 
 std::size_t read_full_at(int fd, std::uint64_t offset, std::span<std::byte> data,
-                         const std::string& file) {
+                         const std::string& file, const std::string& what) {
     std::size_t done = 0;
     while (done < data.size()) {
         const off_t at = file_offset(offset + done, file);
         const ssize_t n =
             retry_on_eintr([&] { return ::pread(fd, data.data() + done, data.size() - done, at); });
         if (n < 0) {
-            throw_errno("read failed", file, offset + done);
+            throw_errno(what, file, offset + done);
         }
         if (n == 0) {
             break;
@@ -56,14 +56,14 @@ std::size_t read_some(int fd, std::span<std::byte> data, const std::string& file
 }
 
 void write_full_at(int fd, std::uint64_t offset, std::span<const std::byte> data,
-                   const std::string& file) {
+                   const std::string& file, const std::string& what) {
     std::size_t done = 0;
     while (done < data.size()) {
         const off_t at = file_offset(offset + done, file);
         const ssize_t n = retry_on_eintr(
             [&] { return ::pwrite(fd, data.data() + done, data.size() - done, at); });
         if (n < 0) {
-            throw_errno("write failed", file, offset + done);
+            throw_errno(what, file, offset + done);
         }
         done += static_cast<std::size_t>(n);
     }

@@ -71,4 +71,11 @@ bool is_sha256_digest(std::string_view digest) noexcept {
     return true;
 }
 
+std::string sha256_hex(std::string_view digest) {
+    if (!is_sha256_digest(digest)) {
+        throw Error(ErrorKind::internal, "not a sha256 digest: " + std::string(digest));
+    }
+    return std::string(digest.substr(7));
+}
+
 }  // namespace sifkit::sif

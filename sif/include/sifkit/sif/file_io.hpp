@@ -18,7 +18,7 @@ off_t file_offset(std::uint64_t offset, const std::string& file);
 
 // Up to data.size() bytes from `offset`; fewer only at the end of the file.
 std::size_t read_full_at(int fd, std::uint64_t offset, std::span<std::byte> data,
-                         const std::string& file);
+                         const std::string& file, const std::string& what = "read failed");
 // Up to data.size() bytes from the current position, pipes included; fewer only at the end.
 std::size_t read_full(int fd, std::span<std::byte> data, const std::string& file,
                       const std::string& what = "read failed");
@@ -28,7 +28,7 @@ std::size_t read_some(int fd, std::span<std::byte> data, const std::string& file
                       const std::string& what = "read failed");
 // All of `data` at `offset`.
 void write_full_at(int fd, std::uint64_t offset, std::span<const std::byte> data,
-                   const std::string& file);
+                   const std::string& file, const std::string& what = "write failed");
 // All of `data` at the current position.
 void write_full(int fd, std::span<const std::byte> data, const std::string& file,
                 const std::string& what = "write failed");

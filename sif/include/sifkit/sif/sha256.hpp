@@ -32,4 +32,9 @@ std::string sha256_digest(std::string_view data);
 // accepts for blob addresses (other algorithms are refused as unsupported).
 bool is_sha256_digest(std::string_view digest) noexcept;
 
+// The 64 hex digits of a sha256 digest (the blob's file name in an OCI layout or a cache); an
+// internal Error for anything is_sha256_digest refuses (callers check digests when they read
+// them).
+std::string sha256_hex(std::string_view digest);
+
 }  // namespace sifkit::sif
