@@ -10,20 +10,13 @@
 #include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 
 namespace sifkit::cli {
 
 void write_stdout(std::string_view text) {
-    while (!text.empty()) {
-        const ssize_t n = ::write(STDOUT_FILENO, text.data(), text.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot write output", kStdoutName);
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
+    sif::write_full(STDOUT_FILENO, std::as_bytes(std::span(text.data(), text.size())), kStdoutName,
+                    "cannot write output");
 }
 
 std::string output_in_directory(const std::string& output, const std::string& file_name) {

@@ -22,6 +22,7 @@
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/sha256.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 
@@ -528,24 +529,13 @@ void remove_pending_output_directories() noexcept {
 }
 
 void write_whole_file(const fs::path& path, std::string_view data) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    sif::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
         throw_errno("cannot create", path.string());
     }
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            const int saved = errno;
-            ::close(fd);
-            errno = saved;
-            throw_errno("cannot write", path.string());
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::close(fd) != 0) {
+    sif::write_full(fd.get(), std::as_bytes(std::span(data.data(), data.size())), path.string(),
+                    "cannot write");
+    if (::close(fd.release()) != 0) {
         throw_errno("cannot write", path.string());
     }
 }
@@ -560,18 +550,12 @@ std::uint64_t read_file_chunks(const fs::path& path,
     std::uint64_t size = 0;
     try {
         while (true) {
-            const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                throw_errno("cannot read", path.string());
-            }
+            const std::size_t n = sif::read_some(fd, buffer, path.string(), "cannot read");
             if (n == 0) {
                 break;
             }
-            sink(std::span<const std::byte>(buffer.data(), static_cast<std::size_t>(n)));
-            size += static_cast<std::uint64_t>(n);
+            sink(std::span<const std::byte>(buffer.data(), n));
+            size += n;
         }
     } catch (...) {
         ::close(fd);

@@ -21,6 +21,7 @@
 #include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 #include "staging.hpp"
 #include "tree_filter.hpp"
@@ -338,14 +339,12 @@ class Unpacker {
                     at += chunk.size();
                     return;
                 }
-                std::size_t done = 0;
-                while (done < chunk.size()) {
-                    const ssize_t n = ::pwrite(file.get(), chunk.data() + done, chunk.size() - done,
-                                               static_cast<off_t>(at + done));
+                for (std::size_t done = 0; done < chunk.size();) {
+                    const ssize_t n = sif::retry_on_eintr([&] {
+                        return ::pwrite(file.get(), chunk.data() + done, chunk.size() - done,
+                                        static_cast<off_t>(at + done));
+                    });
                     if (n < 0) {
-                        if (errno == EINTR) {
-                            continue;
-                        }
                         fail("write", info);
                     }
                     done += static_cast<std::size_t>(n);

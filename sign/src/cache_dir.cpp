@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::sign::detail {
@@ -222,13 +223,11 @@ LockFile::LockFile(const std::filesystem::path& path, const std::function<void()
     if (on_wait) {
         on_wait();
     }
-    while (::flock(fd_, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            const int saved = errno;
-            ::close(fd_);
-            errno = saved;
-            throw_errno("cannot lock", path.string());
-        }
+    if (sif::retry_on_eintr([this] { return ::flock(fd_, LOCK_EX); }) != 0) {
+        const int saved = errno;
+        ::close(fd_);
+        errno = saved;
+        throw_errno("cannot lock", path.string());
     }
 }
 

@@ -24,6 +24,8 @@ class UniqueFd {
     explicit operator bool() const noexcept { return fd_ >= 0; }
     // Closes the descriptor now (errors of close(2) are of no use to the caller here).
     void reset() noexcept;
+    // Gives the descriptor up, for a caller that closes it itself to see close(2)'s error.
+    int release() noexcept { return std::exchange(fd_, -1); }
 
   private:
     int fd_;
