@@ -30,6 +30,7 @@
 #include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 
@@ -108,10 +109,8 @@ int run_on_host(const std::vector<std::string>& args, const std::vector<std::str
         throw Error(ErrorKind::io, std::string("cannot run /bin/sh: ") + std::strerror(error));
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            throw Error(ErrorKind::internal, std::string("waitpid: ") + std::strerror(errno));
-        }
+    if (sif::retry_on_eintr([&] { return ::waitpid(pid, &status, 0); }) < 0) {
+        throw Error(ErrorKind::internal, std::string("waitpid: ") + std::strerror(errno));
     }
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }

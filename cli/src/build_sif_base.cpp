@@ -14,6 +14,7 @@
 #include "progress_bar.hpp"
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/rootfs/unpack.hpp"
+#include "sifkit/sif/directory.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sif/unique_fd.hpp"
@@ -30,7 +31,7 @@ std::size_t count_entries_below(int root, const std::string& path) {
         return 0;
     }
     // closedir closes the descriptor too; fdopendir takes it only when it succeeds.
-    const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), &::closedir);
+    const sif::UniqueDir dir(::fdopendir(fd));
     if (!dir) {
         ::close(fd);
         return 0;

@@ -12,7 +12,7 @@
 #include "completion_scripts.hpp"
 #include "help_model.hpp"
 #include "man_pages.hpp"
-#include "sifkit/sif/atomic_file.hpp"
+#include "output.hpp"
 #include "sifkit/sif/error.hpp"
 #include "time_option.hpp"
 
@@ -25,12 +25,6 @@ struct GenerateDocsOptions {
     std::string bash_file;
     std::string zsh_file;
 };
-
-void write_generated_file(const std::filesystem::path& path, const std::string& text) {
-    sif::AtomicFile file(path, sif::AtomicFile::Overwrite::replace, 0644);
-    file.storage()->write_at(0, std::as_bytes(std::span(text)));
-    file.commit();
-}
 
 // The pages' date: SOURCE_DATE_EPOCH's day when it is set, none otherwise (reproducible either
 // way; the version says which sifkit a page describes).
@@ -55,14 +49,15 @@ void generate_docs(const CLI::App& root, const GenerateDocsOptions& o) {
     if (!o.man_dir.empty()) {
         const ManPageSettings settings{version_text(), page_date(), o.doc_dir};
         for (const ManPage& page : man_pages(tree, settings)) {
-            write_generated_file(std::filesystem::path(o.man_dir) / page.file_name, page.text);
+            write_file_atomically(std::filesystem::path(o.man_dir) / page.file_name, page.text,
+                                  0644, true);
         }
     }
     if (!o.bash_file.empty()) {
-        write_generated_file(o.bash_file, bash_completion(tree));
+        write_file_atomically(o.bash_file, bash_completion(tree), 0644, true);
     }
     if (!o.zsh_file.empty()) {
-        write_generated_file(o.zsh_file, zsh_completion(tree));
+        write_file_atomically(o.zsh_file, zsh_completion(tree), 0644, true);
     }
 }
 

@@ -8,7 +8,6 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "passphrase.hpp"
-#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/cosign_key.hpp"
 #include "sifkit/sign/keys.hpp"
@@ -41,14 +40,6 @@ sign::PrivateKey generate(const std::string& type) {
         return sign::PrivateKey::generate(sign::KeyType::rsa);
     throw Error(ErrorKind::usage, "unknown key type " + type +
                                       " (ed25519, ecdsa-p256, ecdsa-p384, rsa-3072, cosign)");
-}
-
-void write_file(const std::string& path, const std::string& text, mode_t mode, bool force) {
-    sif::AtomicFile file(
-        path, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse,
-        mode);
-    file.storage()->write_at(0, std::as_bytes(std::span(text)));
-    file.commit();
 }
 
 // The passphrase sealing a new cosign key: --passphrase-file/--passphrase-env, else
@@ -102,8 +93,8 @@ void register_key(CLI::App& app) {
         const std::string private_pem =
             cosign ? sign::cosign_private_key_pem(k, new_cosign_passphrase(*o))
                    : k.to_pem(read_passphrase(o->passphrase_file, o->passphrase_env));
-        write_file(name + ".key", private_pem, 0600, o->force);
-        write_file(name + ".pub", k.public_key().to_pem(), 0644, o->force);
+        write_file_atomically(name + ".key", private_pem, 0600, o->force);
+        write_file_atomically(name + ".pub", k.public_key().to_pem(), 0644, o->force);
         write_stdout(k.public_key().keyid() + "\n");
     });
 

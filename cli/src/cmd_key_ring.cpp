@@ -4,7 +4,6 @@
 
 #include "commands.hpp"
 #include "output.hpp"
-#include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/keyring.hpp"
 
@@ -110,11 +109,7 @@ void export_keys(const KeyringOptions& o) {
         write_stdout(text);
         return;
     }
-    sif::AtomicFile file(
-        o.output,
-        o.force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse, 0644);
-    file.storage()->write_at(0, std::as_bytes(std::span(text)));
-    file.commit();
+    write_file_atomically(o.output, text, 0644, o.force);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -12,6 +11,9 @@
 #include "output.hpp"
 #include "progress_bar.hpp"
 #include "registry_options.hpp"
+#include "sifkit/oci/cosign_names.hpp"
+#include "sifkit/oci/image_layout.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/push.hpp"
 #include "sifkit/rootfs/oci_export.hpp"
 #include "sifkit/rootfs/oci_sif.hpp"
@@ -68,14 +70,6 @@ class ScratchDirectory {
     std::filesystem::path path_;
 };
 
-void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-        throw Error(ErrorKind::io, "cannot write", path.string());
-    }
-}
-
 // The OCI-SIF's cosign signature manifest as a one-image OCI layout at `layout`: its config,
 // its payload layers and the manifest, byte for byte (so that its digest, and the signatures,
 // stay what the OCI-SIF holds).
@@ -85,17 +79,16 @@ void export_cosign_signatures(const sif::Image& image, const rootfs::OciBlob& ma
     std::vector<rootfs::OciBlob> blobs = rootfs::cosign_signature_blobs(image, manifest);
     blobs.push_back(manifest);
     for (const rootfs::OciBlob& blob : blobs) {
-        write_bytes(layout / "blobs" / "sha256" / blob.digest.substr(7),
-                    rootfs::read_oci_document(image, blob));
+        write_file_atomically(layout / oci::layout_blob_path(blob.digest),
+                              rootfs::read_oci_document(image, blob), 0644, true);
     }
-    const nlohmann::ordered_json index{
-        {"schemaVersion", 2},
-        {"manifests",
-         {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-           {"size", manifest.size},
-           {"digest", manifest.digest}}}}};
-    write_bytes(layout / "index.json", index.dump());
-    write_bytes(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    const nlohmann::ordered_json index{{"schemaVersion", 2},
+                                       {"manifests",
+                                        {{{"mediaType", oci::media::kOciManifest},
+                                          {"size", manifest.size},
+                                          {"digest", manifest.digest}}}}};
+    write_file_atomically(layout / "index.json", index.dump(), 0644, true);
+    write_file_atomically(layout / oci::kLayoutMarkerFile, oci::kLayoutMarker, 0644, true);
 }
 
 // The SIF image exported as a one-layer OCI layout in a scratch directory, then pushed. With
@@ -143,7 +136,7 @@ registry::PushResult push_as_oci(const registry::PushOptions& options, bool with
         }
         registry::PushOptions signature_options = options;
         signature_options.reference = "docker://" + ref.registry + "/" + ref.repository + ":" +
-                                      "sha256-" + image_digest.substr(7) + ".sig";
+                                      oci::cosign_signature_tag(image_digest);
         registry::push_oci_layout(scratch.path() / "signatures", signature_options);
         cosign_tag = signature_options.reference;
     }

@@ -31,7 +31,7 @@ void register_convert(CLI::App& app);
 void register_build(CLI::App& app);
 
 // Looking inside images and getting their contents back out (sifkit::rootfs).
-void register_image_inspect(CLI::App& app);
+void register_inspect(CLI::App& app);
 void register_ls(CLI::App& app);
 void register_cat(CLI::App& app);
 void register_extract(CLI::App& app);

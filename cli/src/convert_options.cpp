@@ -36,14 +36,6 @@ std::vector<std::string> command_of(const std::string& text, const char* option)
     return {"/bin/sh", "-c", text};
 }
 
-std::uint32_t parse_block_size(const std::string& text) {
-    const std::uint64_t value = parse_size(text, "--block-size");
-    if (value > (1U << 20)) {
-        throw Error(ErrorKind::usage, "--block-size is larger than 1M: " + text);
-    }
-    return static_cast<std::uint32_t>(value);
-}
-
 }  // namespace
 
 std::uint64_t parse_size(const std::string& text, const std::string& option) {
@@ -134,8 +126,10 @@ void ConvertCliOptions::apply(oci2sif::ConvertOptions& options) const {
     }
     options.squashfs.compressor = *compressor;
     options.squashfs.level = level;
-    options.squashfs.block_size = parse_block_size(block_size);
+    options.squashfs.block_size =
+        oci2sif::checked_block_size(parse_size(block_size, "--block-size"));
     options.squashfs.jobs = threads;
+    oci2sif::check_squashfs_options(options.squashfs);  // before any work, in the library's words
     options.changes.env = env;
     options.changes.labels = labels;
     if (entrypoint) {

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     sifkit::cli::register_dump(app);
     sifkit::cli::register_convert(app);
     sifkit::cli::register_build(app);
-    sifkit::cli::register_image_inspect(app);
+    sifkit::cli::register_inspect(app);
     sifkit::cli::register_ls(app);
     sifkit::cli::register_cat(app);
     sifkit::cli::register_extract(app);

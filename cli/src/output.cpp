@@ -67,6 +67,15 @@ void write_object(const sif::Image& image, const sif::Descriptor& object, const 
     file.commit();
 }
 
+void write_file_atomically(const std::filesystem::path& path, std::string_view text, mode_t mode,
+                           bool force) {
+    sif::AtomicFile file(
+        path, force ? sif::AtomicFile::Overwrite::replace : sif::AtomicFile::Overwrite::refuse,
+        mode);
+    file.storage()->write_at(0, std::as_bytes(std::span(text)));
+    file.commit();
+}
+
 void report_replaced_tree_left(const std::string& destination, const std::string& left) {
     if (!left.empty()) {
         std::fprintf(stderr,

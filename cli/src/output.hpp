@@ -1,6 +1,9 @@
 // Writing command output to stdout with errors that say what failed.
 #pragma once
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -34,6 +37,10 @@ void refuse_binary_on_terminal(const std::string& what, bool force);
 // atomically (an existing one is replaced only with `force`, otherwise a conflict Error).
 void write_object(const sif::Image& image, const sif::Descriptor& object, const std::string& output,
                   bool force);
+// Writes `text` as the whole file `path`, created atomically with `mode` (an existing one is
+// replaced only with `force`, otherwise a conflict Error): keys, keyrings, generated docs.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text, mode_t mode,
+                           bool force);
 // One warning line per kind of thing a rootless unpack could not apply (owners, devices, xattrs).
 void report_unpack_skips(const rootfs::UnpackReport& report, const std::string& destination);
 // The warning of a --force replacement whose old tree could not all be removed (export,

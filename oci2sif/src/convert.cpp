@@ -112,13 +112,13 @@ ConvertResult Conversion::run() {
         source_options.platform = Platform::parse(*options_.platform);
     }
     source_options.architecture = options_.architecture;
-    if (options_.store) {
-        source_ = open_store(options_.store, options_.store_tag, options_.bootstrap, options_.from,
-                             source_options);
+    if (const auto* served = std::get_if<ServedLayout>(&options_.source)) {
+        source_ =
+            open_store(served->store, served->tag, served->bootstrap, served->from, source_options);
     } else if (options_.definition && options_.definition->bootstrap == "scratch") {
         source_ = scratch_source(source_options);
     } else {
-        source_ = open_source(options_.source, source_options);
+        source_ = open_source(std::get<std::string>(options_.source), source_options);
     }
     apply_edits(source_.config, options_.changes);
 
@@ -258,10 +258,12 @@ ConvertResult Conversion::write_oci_sif(std::int64_t time) {
     const std::string config =
         oci_sif_config(source_.config, layers, source_.manifest_digest, created);
     add_document(image, sif::DataType::oci_blob, config, time);
-    const BlobDescriptor config_blob{kOciConfigType, sha256_digest(config), config.size()};
+    const BlobDescriptor config_blob{std::string(oci::media::kOciConfig), sha256_digest(config),
+                                     config.size()};
     const std::string manifest = oci_sif_manifest(config_blob, layers);
     add_document(image, sif::DataType::oci_blob, manifest, time);
-    const BlobDescriptor manifest_blob{kOciManifestType, sha256_digest(manifest), manifest.size()};
+    const BlobDescriptor manifest_blob{std::string(oci::media::kOciManifest),
+                                       sha256_digest(manifest), manifest.size()};
     add_document(image, sif::DataType::oci_root_index, oci_sif_index(manifest_blob), time);
     result_.id = create.id.value_or(sif::Uuid{});
     return publish(image, output);
@@ -308,7 +310,7 @@ BlobDescriptor Conversion::squashfs_blob(sif::Image& image, std::int64_t time,
     const std::uint64_t size = writer.size();
     result_.squashfs_bytes += size;
     writer.commit(sif::Extra{sif::OciDigest{digest}});
-    return BlobDescriptor{kSquashfsLayerType, digest, size};
+    return BlobDescriptor{std::string(oci::media::kSquashfsLayer), digest, size};
 }
 
 Conversion::SquashfsStats Conversion::write_squashfs(

@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "sifkit/oci/cosign_names.hpp"
+#include "sifkit/oci/media_types.hpp"
+#include "sifkit/oci/oci_sif_objects.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
@@ -12,39 +15,16 @@ namespace {
 
 using Ordered = nlohmann::ordered_json;
 
-constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
-constexpr const char* kSimpleSigningType = "application/vnd.dev.cosign.simplesigning.v1+json";
-constexpr const char* kSignatureAnnotation = "dev.cosignproject.cosign/signature";
-constexpr const char* kManifestType = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kConfigType = "application/vnd.oci.image.config.v1+json";
+namespace media = oci::media;
+
 // go-containerregistry's zero time, which an empty image's config and history carry.
 constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
-constexpr std::uint64_t kMaxDocument = 16U << 20;
 
 [[noreturn]] void malformed(const sif::Image& image, const std::string& what) {
     throw Error(ErrorKind::invalid_image, "OCI-SIF: " + what, image.name());
 }
 
-std::string read_text(const sif::Image& image, const sif::Descriptor& object,
-                      const std::string& what) {
-    if (static_cast<std::uint64_t>(object.size) > kMaxDocument) {
-        malformed(image, what + " is larger than 16 MiB");
-    }
-    std::string text(static_cast<std::size_t>(object.size), '\0');
-    image.read(object, 0, std::as_writable_bytes(std::span<char>(text.data(), text.size())));
-    return text;
-}
-
-const sif::Descriptor* blob_object(const sif::Image& image, const std::string& digest) {
-    for (const sif::Descriptor& d : image.slots()) {
-        if (d.used && d.type() == sif::DataType::oci_blob && d.oci_digest().value == digest) {
-            return &image.object(d.id);
-        }
-    }
-    return nullptr;
-}
-
-Ordered descriptor_json(const std::string& media_type, const std::string& text) {
+Ordered descriptor_json(std::string_view media_type, const std::string& text) {
     Ordered out;
     out["mediaType"] = media_type;
     out["size"] = text.size();
@@ -74,15 +54,10 @@ std::string signature_config(const Ordered& layers) {
 std::string signature_manifest(const std::string& config, const Ordered& layers) {
     Ordered manifest;
     manifest["schemaVersion"] = 2;
-    manifest["mediaType"] = kManifestType;
-    manifest["config"] = descriptor_json(kConfigType, config);
+    manifest["mediaType"] = media::kOciManifest;
+    manifest["config"] = descriptor_json(media::kOciConfig, config);
     manifest["layers"] = layers;
     return manifest.dump();
-}
-
-std::string cosign_ref_name(const std::string& digest) {
-    const auto colon = digest.find(':');
-    return "_cosign:" + digest.substr(0, colon) + "-" + digest.substr(colon + 1) + ".sig";
 }
 
 }  // namespace
@@ -90,14 +65,15 @@ std::string cosign_ref_name(const std::string& digest) {
 std::string append_cosign_signatures(sif::Image& image, const std::string& image_digest,
                                      const std::vector<CosignLayer>& layers,
                                      std::optional<std::int64_t> time) {
-    const std::string ref_name = cosign_ref_name(image_digest);
+    const std::string ref_name = oci::cosign_signature_ref_name(image_digest);
     const sif::Descriptor* root = image.first_of(sif::DataType::oci_root_index);
     if (root == nullptr) {
         throw Error(ErrorKind::usage, "not an OCI-SIF image (no OCI.RootIndex object)",
                     image.name());
     }
     const std::uint32_t old_root = root->id;
-    Ordered index = Ordered::parse(read_text(image, *root, "the root index"), nullptr, false);
+    Ordered index =
+        Ordered::parse(oci::read_document(image, *root, "the root index"), nullptr, false);
     if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array()) {
         malformed(image, "the root index has no manifests");
     }
@@ -108,8 +84,8 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     for (Ordered& candidate : index["manifests"]) {
         if (candidate.is_object() && candidate.contains("annotations") &&
             candidate["annotations"].is_object() &&
-            candidate["annotations"].contains(kRefNameAnnotation) &&
-            candidate["annotations"][kRefNameAnnotation] == ref_name) {
+            candidate["annotations"].contains(media::kRefNameAnnotation) &&
+            candidate["annotations"][media::kRefNameAnnotation] == ref_name) {
             entry = &candidate;
         }
     }
@@ -118,11 +94,11 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
             malformed(image, "the root index lists " + ref_name + " without a digest");
         }
         const std::string digest = (*entry)["digest"].get<std::string>();
-        const sif::Descriptor* object = blob_object(image, digest);
+        const sif::Descriptor* object = oci::find_blob(image, digest);
         if (object == nullptr) {
             malformed(image, "no OCI.Blob object holds the signature manifest " + digest);
         }
-        const std::string text = read_text(image, *object, "the signature manifest");
+        const std::string text = oci::read_document(image, *object, "the signature manifest");
         if (sif::sha256_digest(text) != digest) {
             malformed(image, "the signature manifest " + digest + " does not match its digest");
         }
@@ -147,23 +123,23 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     std::vector<const CosignLayer*> new_payloads;
     std::set<std::string> payload_digests;
     for (const CosignLayer& layer : layers) {
-        Ordered descriptor = descriptor_json(kSimpleSigningType, layer.payload);
+        Ordered descriptor = descriptor_json(media::kCosignSimpleSigning, layer.payload);
         const bool present = std::any_of(kept.begin(), kept.end(), [&](const Ordered& k) {
             if (k["digest"] != descriptor["digest"] || !k.contains("annotations") ||
                 !k["annotations"].is_object()) {
                 return false;
             }
-            const auto signature = k["annotations"].find(kSignatureAnnotation);
+            const auto signature = k["annotations"].find(media::kCosignSignatureAnnotation);
             return signature != k["annotations"].end() && *signature == layer.signature;
         });
         if (present) {
             continue;
         }
         const std::string digest = descriptor["digest"];
-        if (blob_object(image, digest) == nullptr && payload_digests.insert(digest).second) {
+        if (oci::find_blob(image, digest) == nullptr && payload_digests.insert(digest).second) {
             new_payloads.push_back(&layer);
         }
-        descriptor["annotations"] = Ordered{{kSignatureAnnotation, layer.signature}};
+        descriptor["annotations"] = Ordered{{media::kCosignSignatureAnnotation, layer.signature}};
         kept.push_back(descriptor);
     }
     const std::string config = signature_config(kept);
@@ -173,8 +149,8 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     if (entry != nullptr && (*entry)["digest"] == manifest_digest) {
         return ref_name;  // the same signatures: the image is left as it is
     }
-    const bool add_config = blob_object(image, config_digest) == nullptr;
-    const bool add_manifest = blob_object(image, manifest_digest) == nullptr;
+    const bool add_config = oci::find_blob(image, config_digest) == nullptr;
+    const bool add_manifest = oci::find_blob(image, manifest_digest) == nullptr;
     const std::size_t needed =
         new_payloads.size() + (add_config ? 1 : 0) + (add_manifest ? 1 : 0) + 1;
     if (image.free_slots() < needed) {
@@ -202,8 +178,8 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     if (add_manifest) {
         add(sif::DataType::oci_blob, manifest);
     }
-    Ordered listed = descriptor_json(kManifestType, manifest);
-    listed["annotations"] = Ordered{{kRefNameAnnotation, ref_name}};
+    Ordered listed = descriptor_json(media::kOciManifest, manifest);
+    listed["annotations"] = Ordered{{media::kRefNameAnnotation, ref_name}};
     if (entry != nullptr) {
         *entry = listed;
     } else {
@@ -218,7 +194,7 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
         old_documents.erase(layer["digest"].get<std::string>());
     }
     for (const std::string& digest : old_documents) {
-        if (const sif::Descriptor* object = blob_object(image, digest)) {
+        if (const sif::Descriptor* object = oci::find_blob(image, digest)) {
             image.remove(object->id, sif::DeleteOptions{.time = time});
         }
     }

@@ -37,7 +37,8 @@ class DeflateCodec final : public BlockCodec {
 
 }  // namespace
 
-sqfs_compressor_t* create_deflate_compressor(const sqfs_compressor_config_t& config) {
+squashfs::SqfsPtr<sqfs_compressor_t> create_deflate_compressor(
+    const sqfs_compressor_config_t& config) {
     if (config.id != SQFS_COMP_GZIP || (config.flags & SQFS_COMP_FLAG_GZIP_ALL) != 0 ||
         (config.flags & SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
         config.opt.gzip.window_size != SQFS_GZIP_DEFAULT_WINDOW) {
@@ -51,7 +52,7 @@ sqfs_compressor_t* create_deflate_compressor(const sqfs_compressor_config_t& con
     if (sqfs_compressor_create(&config, &zlib) != 0) {
         return nullptr;
     }
-    return wrap_compressor(zlib, std::move(codec));
+    return wrap_compressor(squashfs::SqfsPtr<sqfs_compressor_t>(zlib), std::move(codec));
 }
 
 }  // namespace sifkit::oci2sif

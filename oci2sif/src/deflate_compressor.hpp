@@ -6,11 +6,14 @@
 
 #include <sqfs/compressor.h>
 
+#include "sifkit/squashfs/handles.hpp"
+
 namespace sifkit::oci2sif {
 
 // A compressor for `config` (id SQFS_COMP_GZIP, window 15, no strategy flags), or nullptr when
 // the configuration needs something libdeflate does not do (the caller then uses libsquashfs's
 // zlib compressor). Destroy with sqfs_destroy.
-sqfs_compressor_t* create_deflate_compressor(const sqfs_compressor_config_t& config);
+squashfs::SqfsPtr<sqfs_compressor_t> create_deflate_compressor(
+    const sqfs_compressor_config_t& config);
 
 }  // namespace sifkit::oci2sif

@@ -12,6 +12,7 @@
 #include <map>
 #include <vector>
 
+#include "sifkit/sif/directory.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/file_io.hpp"
 
@@ -50,18 +51,7 @@ std::vector<std::pair<std::string, std::string>> read_xattrs(const std::string& 
 }
 
 std::vector<std::string> sorted_children(const std::string& directory) {
-    DIR* dir = ::opendir(directory.c_str());
-    if (dir == nullptr) {
-        throw_errno("cannot read directory", directory);
-    }
-    std::vector<std::string> names;
-    while (const dirent* item = ::readdir(dir)) {
-        const std::string name = item->d_name;
-        if (name != "." && name != "..") {
-            names.push_back(name);
-        }
-    }
-    ::closedir(dir);
+    std::vector<std::string> names = sif::directory_names(directory);
     std::sort(names.begin(), names.end());
     return names;
 }

@@ -49,27 +49,6 @@ std::pair<std::string, std::string> split_path(std::string_view text) {
 
 }  // namespace
 
-bool is_layer_media_type(std::string_view media_type) noexcept {
-    constexpr std::string_view known[] = {
-        "application/vnd.oci.image.layer.v1.tar",
-        "application/vnd.oci.image.layer.v1.tar+gzip",
-        "application/vnd.oci.image.layer.v1.tar+zstd",
-        "application/vnd.oci.image.layer.nondistributable.v1.tar",
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-        "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-        "application/vnd.docker.image.rootfs.diff.tar",
-        "application/vnd.docker.image.rootfs.diff.tar.gzip",
-        "application/vnd.docker.image.rootfs.diff.tar.zstd",
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-    };
-    for (const auto k : known) {
-        if (media_type == k) {
-            return true;
-        }
-    }
-    return false;
-}
-
 ImageSource open_source(std::string_view reference, const SourceOptions& options) {
     const Transport* transport = nullptr;
     for (const auto& t : kTransports) {

@@ -63,7 +63,4 @@ ImageSource open_store(std::shared_ptr<const BlobStore> store, const std::string
 void resolve_oci_layout(ImageSource& source, const SourceOptions& options);
 void resolve_docker_archive(ImageSource& source);
 
-// Whether a layer media type is one sifkit can read (plain, gzip or zstd tar).
-bool is_layer_media_type(std::string_view media_type) noexcept;
-
 }  // namespace sifkit::oci2sif

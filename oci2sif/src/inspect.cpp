@@ -6,18 +6,16 @@
 #include "decompress.hpp"
 #include "image_source.hpp"
 #include "sha256.hpp"
+#include "sifkit/oci/image_layout.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
 
-constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
+namespace media = oci::media;
 // What skopeo's docker-archive transport calls every layer of the manifest it makes up.
-constexpr std::string_view kDockerLayer = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-
-std::string blob_path(const std::string& digest) {
-    return "blobs/sha256/" + digest.substr(7);
-}
+constexpr std::string_view kDockerLayer = media::kDockerLayerGzip;
 
 SourceOptions options_for(std::string_view platform) {
     SourceOptions options;
@@ -38,7 +36,7 @@ std::optional<std::string> named_entry(const BlobStore& store, const std::string
             continue;
         }
         const auto annotations = string_map(entry, "annotations", origin);
-        const auto name = annotations.find(std::string(kRefName));
+        const auto name = annotations.find(std::string(media::kRefNameAnnotation));
         if (!tag.empty() && (name == annotations.end() || name->second != tag)) {
             continue;
         }
@@ -52,7 +50,7 @@ std::optional<std::string> named_entry(const BlobStore& store, const std::string
 }
 
 std::string read_checked(const BlobStore& store, const std::string& digest) {
-    const std::string path = blob_path(digest);
+    const std::string path = oci::layout_blob_path(digest);
     std::string text = store.read_all(path, kMaxJsonDocument);
     if (sha256_digest(text) != digest) {
         throw Error(ErrorKind::invalid_input, "digest mismatch: content is " + sha256_digest(text),
@@ -82,7 +80,7 @@ SourceDocuments from_layout(const ImageSource& source) {
     out.manifest_digest = source.manifest_digest;
     out.manifest = read_checked(store, source.manifest_digest);
     out.config = store.read_all(source.config_path, kMaxJsonDocument);
-    const std::string origin = store.describe(blob_path(source.manifest_digest));
+    const std::string origin = store.describe(oci::layout_blob_path(source.manifest_digest));
     const Json manifest = parse_json_object(out.manifest, origin);
     for (const auto& item : required_array(manifest, "layers", origin)) {
         LayerDescriptor layer;
@@ -96,7 +94,7 @@ SourceDocuments from_layout(const ImageSource& source) {
     if (top && *top != source.manifest_digest) {
         out.raw = read_checked(store, *top);
         out.raw_digest = *top;
-        const std::string top_origin = store.describe(blob_path(*top));
+        const std::string top_origin = store.describe(oci::layout_blob_path(*top));
         out.platforms = platforms_of(parse_json_object(out.raw, top_origin), top_origin);
     } else {
         out.raw = out.manifest;
@@ -135,8 +133,8 @@ SourceDocuments from_docker_archive(const ImageSource& source) {
     out.named_tag = source.tag;
     nlohmann::ordered_json manifest;
     manifest["schemaVersion"] = 2;
-    manifest["mediaType"] = "application/vnd.docker.distribution.manifest.v2+json";
-    manifest["config"] = {{"mediaType", "application/vnd.docker.container.image.v1+json"},
+    manifest["mediaType"] = media::kDockerManifest;
+    manifest["config"] = {{"mediaType", media::kDockerConfig},
                           {"size", out.config.size()},
                           {"digest", sha256_digest(out.config)}};
     manifest["layers"] = nlohmann::ordered_json::array();

@@ -6,6 +6,7 @@
 #include <sqfs/super.h>
 
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -105,8 +106,8 @@ LzoCompressor* make(sqfs_u32 block_size, sqfs_u32 level, bool uncompress) {
     if (!initialised) {
         return nullptr;
     }
-    auto* c = new (std::nothrow) LzoCompressor{};
-    if (c == nullptr) {
+    std::unique_ptr<LzoCompressor> c(new (std::nothrow) LzoCompressor{});
+    if (!c) {
         return nullptr;
     }
     try {
@@ -119,7 +120,6 @@ LzoCompressor* make(sqfs_u32 block_size, sqfs_u32 level, bool uncompress) {
             c->scratch.resize(block_size + block_size / 16 + 64 + 3);
         }
     } catch (const std::bad_alloc&) {
-        delete c;
         return nullptr;
     }
     c->base.base.destroy = &destroy;
@@ -128,19 +128,19 @@ LzoCompressor* make(sqfs_u32 block_size, sqfs_u32 level, bool uncompress) {
     c->base.write_options = &write_options;
     c->base.read_options = &read_options;
     c->base.do_block = &do_block;
-    return c;
+    return c.release();  // from here on owned through base.destroy
 }
 
 }  // namespace
 
-sqfs_compressor_t* create_lzo_compressor(const sqfs_compressor_config_t& config) {
+squashfs::SqfsPtr<sqfs_compressor_t> create_lzo_compressor(const sqfs_compressor_config_t& config) {
     if (config.id != SQFS_COMP_LZO || config.opt.lzo.algorithm != SQFS_LZO1X_999) {
         return nullptr;
     }
     const bool uncompress = (config.flags & SQFS_COMP_FLAG_UNCOMPRESS) != 0;
     const sqfs_u32 level = config.level == 0 ? kDefaultLevel : config.level;
     LzoCompressor* c = make(config.block_size, level, uncompress);
-    return c == nullptr ? nullptr : &c->base;
+    return squashfs::SqfsPtr<sqfs_compressor_t>(c == nullptr ? nullptr : &c->base);
 }
 
 }  // namespace sifkit::oci2sif

@@ -6,10 +6,12 @@
 
 #include <sqfs/compressor.h>
 
+#include "sifkit/squashfs/handles.hpp"
+
 namespace sifkit::oci2sif {
 
 // A compressor (or, with SQFS_COMP_FLAG_UNCOMPRESS, a decompressor) for `config`, whose id must
 // be SQFS_COMP_LZO; nullptr for options it cannot honour. Destroy with sqfs_destroy.
-sqfs_compressor_t* create_lzo_compressor(const sqfs_compressor_config_t& config);
+squashfs::SqfsPtr<sqfs_compressor_t> create_lzo_compressor(const sqfs_compressor_config_t& config);
 
 }  // namespace sifkit::oci2sif

@@ -5,19 +5,14 @@
 
 #include "image_source.hpp"
 #include "sha256.hpp"
+#include "sifkit/oci/image_layout.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
 
-constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-constexpr std::string_view kDockerList =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
-constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
-constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
-constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
+namespace media = oci::media;
 constexpr int kMaxIndexDepth = 8;
 
 struct Descriptor {
@@ -57,13 +52,9 @@ Descriptor parse_descriptor(const Json& value, const std::string& origin) {
     return d;
 }
 
-std::string blob_path(const std::string& digest) {
-    return "blobs/sha256/" + digest.substr(7);
-}
-
 // Reads a small blob and checks it against its descriptor.
 std::string read_blob(const BlobStore& store, const Descriptor& d) {
-    const std::string path = blob_path(d.digest);
+    const std::string path = oci::layout_blob_path(d.digest);
     if (!store.contains(path)) {
         throw Error(ErrorKind::invalid_input, "blob " + d.digest + " is missing",
                     store.describe(path));
@@ -90,7 +81,7 @@ std::string read_blob(const BlobStore& store, const Descriptor& d) {
 }
 
 bool is_index(const Descriptor& d) {
-    return d.media_type == kOciIndex || d.media_type == kDockerList;
+    return media::is_image_index(d.media_type);
 }
 
 std::vector<Descriptor> manifests_of(const Json& index, const std::string& origin) {
@@ -160,7 +151,7 @@ Descriptor choose_manifest(const BlobStore& store, std::vector<Descriptor> candi
     }
     Descriptor chosen = matching.front();
     if (is_index(chosen)) {
-        const std::string nested_origin = store.describe(blob_path(chosen.digest));
+        const std::string nested_origin = store.describe(oci::layout_blob_path(chosen.digest));
         const Json nested = parse_json_object(read_blob(store, chosen), nested_origin);
         return choose_manifest(store, manifests_of(nested, nested_origin), wanted, platform_given,
                                nested_origin, depth + 1);
@@ -183,7 +174,7 @@ void resolve_oci_layout(ImageSource& source, const SourceOptions& options) {
     if (!source.tag.empty()) {
         std::vector<Descriptor> tagged;
         for (const auto& d : entries) {
-            const auto it = d.annotations.find(std::string(kRefName));
+            const auto it = d.annotations.find(std::string(media::kRefNameAnnotation));
             if (it != d.annotations.end() && it->second == source.tag) {
                 tagged.push_back(d);
             }
@@ -197,14 +188,15 @@ void resolve_oci_layout(ImageSource& source, const SourceOptions& options) {
     const Platform wanted = options.platform.value_or(Platform::host());
     const Descriptor manifest_descriptor =
         choose_manifest(store, entries, wanted, options.platform.has_value(), index_origin, 0);
-    if (!manifest_descriptor.media_type.empty() && manifest_descriptor.media_type != kOciManifest &&
-        manifest_descriptor.media_type != kDockerManifest) {
+    if (!manifest_descriptor.media_type.empty() &&
+        !media::is_image_manifest(manifest_descriptor.media_type)) {
         throw Error(ErrorKind::unsupported,
                     "manifest media type \"" + manifest_descriptor.media_type +
                         "\" is not an image manifest",
                     index_origin);
     }
-    const std::string manifest_origin = store.describe(blob_path(manifest_descriptor.digest));
+    const std::string manifest_origin =
+        store.describe(oci::layout_blob_path(manifest_descriptor.digest));
     const Json manifest = parse_json_object(read_blob(store, manifest_descriptor), manifest_origin);
     source.manifest_digest = manifest_descriptor.digest;
 
@@ -213,39 +205,39 @@ void resolve_oci_layout(ImageSource& source, const SourceOptions& options) {
         throw Error(ErrorKind::invalid_input, "manifest has no config", manifest_origin);
     }
     const Descriptor config_descriptor = parse_descriptor(*config_json, manifest_origin);
-    if (config_descriptor.media_type != kOciConfig &&
-        config_descriptor.media_type != kDockerConfig) {
+    if (config_descriptor.media_type != media::kOciConfig &&
+        config_descriptor.media_type != media::kDockerConfig) {
         throw Error(
             ErrorKind::unsupported,
             "not a container image: config media type \"" + config_descriptor.media_type + "\"",
             manifest_origin);
     }
-    source.config_path = blob_path(config_descriptor.digest);
+    source.config_path = oci::layout_blob_path(config_descriptor.digest);
     const std::string config_origin = store.describe(source.config_path);
     source.config = ImageConfig::parse(read_blob(store, config_descriptor), config_origin);
 
     for (const auto& item : required_array(manifest, "layers", manifest_origin)) {
         const Descriptor d = parse_descriptor(item, manifest_origin);
-        if (!is_layer_media_type(d.media_type)) {
+        if (!media::is_tar_layer(d.media_type)) {
             throw Error(ErrorKind::unsupported,
                         "layer " + d.digest + " has media type \"" + d.media_type +
                             "\" (supported: tar, tar+gzip, tar+zstd)",
                         manifest_origin);
         }
         // A missing or mis-sized blob is found now, before anything is written.
-        const auto stored = store.size_of(blob_path(d.digest));
+        const auto stored = store.size_of(oci::layout_blob_path(d.digest));
         if (!stored) {
             throw Error(ErrorKind::invalid_input, "layer blob " + d.digest + " is missing",
-                        store.describe(blob_path(d.digest)));
+                        store.describe(oci::layout_blob_path(d.digest)));
         }
         if (*stored != d.size) {
             throw Error(ErrorKind::invalid_input,
                         "size mismatch: layer blob is " + std::to_string(*stored) +
                             " bytes, the manifest says " + std::to_string(d.size),
-                        store.describe(blob_path(d.digest)));
+                        store.describe(oci::layout_blob_path(d.digest)));
         }
         LayerRef layer;
-        layer.path = blob_path(d.digest);
+        layer.path = oci::layout_blob_path(d.digest);
         layer.media_type = d.media_type;
         layer.digest = d.digest;
         layer.size = d.size;

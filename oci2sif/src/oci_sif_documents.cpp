@@ -63,7 +63,7 @@ std::string oci_sif_manifest(const BlobDescriptor& config,
     // Key order as go-containerregistry marshals a v1.Manifest.
     nlohmann::ordered_json manifest;
     manifest["schemaVersion"] = 2;
-    manifest["mediaType"] = kOciManifestType;
+    manifest["mediaType"] = oci::media::kOciManifest;
     manifest["config"] = descriptor_json(config);
     manifest["layers"] = layer_list;
     return manifest.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -72,7 +72,7 @@ std::string oci_sif_manifest(const BlobDescriptor& config,
 std::string oci_sif_index(const BlobDescriptor& manifest) {
     nlohmann::ordered_json index;
     index["schemaVersion"] = 2;
-    index["mediaType"] = kOciIndexType;
+    index["mediaType"] = oci::media::kOciIndex;
     index["manifests"] = nlohmann::ordered_json::array({descriptor_json(manifest)});
     return index.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

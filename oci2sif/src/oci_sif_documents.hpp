@@ -9,13 +9,9 @@
 #include <vector>
 
 #include "image_config.hpp"
+#include "sifkit/oci/media_types.hpp"
 
 namespace sifkit::oci2sif {
-
-inline constexpr const char* kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
-inline constexpr const char* kOciIndexType = "application/vnd.oci.image.index.v1+json";
-inline constexpr const char* kOciConfigType = "application/vnd.oci.image.config.v1+json";
-inline constexpr const char* kSquashfsLayerType = "application/vnd.sylabs.image.layer.v1.squashfs";
 
 struct BlobDescriptor {
     std::string media_type;

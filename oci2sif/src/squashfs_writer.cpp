@@ -41,46 +41,7 @@ SQFS_COMPRESSOR compressor_id(Compressor compressor) {
     return SQFS_COMP_GZIP;
 }
 
-// Levels the squashfs format can record for each compressor (its options block).
-std::pair<int, int> level_range(Compressor compressor) {
-    switch (compressor) {
-        case Compressor::gzip:
-            return {SQFS_GZIP_MIN_LEVEL, SQFS_GZIP_MAX_LEVEL};
-        case Compressor::zstd:
-            return {SQFS_ZSTD_MIN_LEVEL, SQFS_ZSTD_MAX_LEVEL};
-        case Compressor::xz:
-            return {SQFS_XZ_MIN_LEVEL, SQFS_XZ_MAX_LEVEL};
-        case Compressor::lzo:
-            return {1, SQFS_LZO_MAX_LEVEL};  // LZO1X-999 levels
-        case Compressor::lz4:
-            break;
-    }
-    return {0, 0};  // lz4 has no levels in squashfs
-}
-
 }  // namespace
-
-void check_squashfs_options(const SquashfsOptions& options) {
-    const std::uint32_t block_size = options.block_size;
-    if (block_size < SQFS_MIN_BLOCK_SIZE || block_size > SQFS_MAX_BLOCK_SIZE ||
-        (block_size & (block_size - 1)) != 0) {
-        throw Error(ErrorKind::usage, "block size " + std::to_string(block_size) +
-                                          " is not a power of two between 4 KiB and 1 MiB");
-    }
-    if (options.level) {
-        const auto [low, high] = level_range(options.compressor);
-        if (low == high && *options.level != low) {
-            throw Error(ErrorKind::usage, std::string(name_of(options.compressor)) +
-                                              " has no compression levels; leave out --level");
-        }
-        if (*options.level < low || *options.level > high) {
-            throw Error(ErrorKind::usage, std::string(name_of(options.compressor)) +
-                                              " levels are " + std::to_string(low) + ".." +
-                                              std::to_string(high) + ", not " +
-                                              std::to_string(*options.level));
-        }
-    }
-}
 
 SquashfsWriter::SquashfsWriter(sif::ObjectWriter& output, const SquashfsOptions& options,
                                std::int64_t mkfs_time)
@@ -109,9 +70,9 @@ void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
         if (!options.level) {
             config.level = SQFS_LZO_DEFAULT_LEVEL;
         }
-        compressor_.reset(create_lzo_compressor(config));
+        compressor_ = create_lzo_compressor(config);
     } else if (id == SQFS_COMP_GZIP) {
-        compressor_.reset(create_deflate_compressor(config));
+        compressor_ = create_deflate_compressor(config);
     }
     if (!compressor_) {
         sqfs_compressor_t* inner = nullptr;
@@ -123,7 +84,7 @@ void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
                             (options.level ? " at level " + std::to_string(*options.level) : "") +
                             ": " + squashfs::describe_status(rc, squashfs::Use::writing));
         }
-        compressor_.reset(wrap_compressor(inner, bounded_codec()));  // destroys inner on failure
+        compressor_ = wrap_compressor(squashfs::SqfsPtr<sqfs_compressor_t>(inner), bounded_codec());
         if (!compressor_) {
             throw std::bad_alloc();
         }
@@ -131,7 +92,7 @@ void SquashfsWriter::create_compressors(const SquashfsOptions& options) {
     sqfs_compressor_config_t unpack = config;
     unpack.flags = static_cast<sqfs_u16>(unpack.flags | SQFS_COMP_FLAG_UNCOMPRESS);
     if (id == SQFS_COMP_LZO) {
-        decompressor_.reset(create_lzo_compressor(unpack));
+        decompressor_ = create_lzo_compressor(unpack);
         if (!decompressor_) {
             throw std::bad_alloc();
         }

@@ -24,10 +24,6 @@ namespace sifkit::oci2sif {
 // Seconds as squashfs stores them (unsigned 32 bits): clamped to 1970..2106.
 std::uint32_t squashfs_time(std::int64_t time);
 
-// Refuses (usage Error) block sizes and levels the squashfs format cannot record, before any
-// work is done.
-void check_squashfs_options(const SquashfsOptions& options);
-
 class SquashfsWriter final : public FileDataSink {
   public:
     // `mkfs_time` goes into the super block (clamped to its 32-bit unsigned field).

@@ -8,7 +8,7 @@ namespace {
 // Layout-compatible with sqfs_compressor_t: libsquashfs only sees `base`.
 struct Wrapped {
     sqfs_compressor_t base;
-    sqfs_compressor_t* inner;
+    squashfs::SqfsPtr<sqfs_compressor_t> inner;
     std::unique_ptr<BlockCodec> codec;
 };
 
@@ -17,41 +17,36 @@ Wrapped* self(const sqfs_compressor_t* cmp) {
 }
 
 void destroy(sqfs_object_t* object) {
-    auto* w = reinterpret_cast<Wrapped*>(object);
-    sqfs_destroy(w->inner);
-    delete w;
+    delete reinterpret_cast<Wrapped*>(object);
 }
 
 sqfs_object_t* copy(const sqfs_object_t* object) {
     const auto* w = reinterpret_cast<const Wrapped*>(object);
-    auto* inner = static_cast<sqfs_compressor_t*>(sqfs_copy(w->inner));
-    if (inner == nullptr) {
-        return nullptr;
-    }
-    std::unique_ptr<BlockCodec> codec = w->codec->clone();
+    squashfs::SqfsPtr<sqfs_compressor_t> inner(
+        static_cast<sqfs_compressor_t*>(sqfs_copy(w->inner.get())));
+    std::unique_ptr<BlockCodec> codec = inner ? w->codec->clone() : nullptr;
     if (!codec) {
-        sqfs_destroy(inner);
         return nullptr;
     }
-    sqfs_compressor_t* twin = wrap_compressor(inner, std::move(codec));
+    sqfs_compressor_t* twin = wrap_compressor(std::move(inner), std::move(codec)).release();
     return twin == nullptr ? nullptr : &twin->base;
 }
 
 void get_configuration(const sqfs_compressor_t* cmp, sqfs_compressor_config_t* config) {
-    self(cmp)->inner->get_configuration(self(cmp)->inner, config);
+    self(cmp)->inner->get_configuration(self(cmp)->inner.get(), config);
 }
 
 int write_options(sqfs_compressor_t* cmp, sqfs_file_t* file) {
-    return self(cmp)->inner->write_options(self(cmp)->inner, file);
+    return self(cmp)->inner->write_options(self(cmp)->inner.get(), file);
 }
 
 int read_options(sqfs_compressor_t* cmp, sqfs_file_t* file) {
-    return self(cmp)->inner->read_options(self(cmp)->inner, file);
+    return self(cmp)->inner->read_options(self(cmp)->inner.get(), file);
 }
 
 sqfs_s32 do_block(sqfs_compressor_t* cmp, const sqfs_u8* in, sqfs_u32 size, sqfs_u8* out,
                   sqfs_u32 outsize) {
-    return self(cmp)->codec->compress(self(cmp)->inner, in, size, out, outsize);
+    return self(cmp)->codec->compress(self(cmp)->inner.get(), in, size, out, outsize);
 }
 
 class Bounded final : public BlockCodec {
@@ -66,13 +61,13 @@ class Bounded final : public BlockCodec {
 
 }  // namespace
 
-sqfs_compressor_t* wrap_compressor(sqfs_compressor_t* inner, std::unique_ptr<BlockCodec> codec) {
-    auto* w = new (std::nothrow) Wrapped{};
-    if (w == nullptr) {
-        sqfs_destroy(inner);
-        return nullptr;
+squashfs::SqfsPtr<sqfs_compressor_t> wrap_compressor(squashfs::SqfsPtr<sqfs_compressor_t> inner,
+                                                     std::unique_ptr<BlockCodec> codec) {
+    std::unique_ptr<Wrapped> w(new (std::nothrow) Wrapped{});
+    if (!w) {
+        return nullptr;  // `inner` is destroyed on the way out
     }
-    w->inner = inner;
+    w->inner = std::move(inner);
     w->codec = std::move(codec);
     w->base.base.destroy = &destroy;
     w->base.base.copy = &copy;
@@ -80,7 +75,7 @@ sqfs_compressor_t* wrap_compressor(sqfs_compressor_t* inner, std::unique_ptr<Blo
     w->base.write_options = &write_options;
     w->base.read_options = &read_options;
     w->base.do_block = &do_block;
-    return &w->base;
+    return squashfs::SqfsPtr<sqfs_compressor_t>(&w.release()->base);  // freed by its destroy
 }
 
 std::unique_ptr<BlockCodec> bounded_codec() {

@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "sifkit/squashfs/handles.hpp"
+
 namespace sifkit::oci2sif {
 
 class BlockCodec {
@@ -21,9 +23,9 @@ class BlockCodec {
     virtual std::unique_ptr<BlockCodec> clone() const = 0;
 };
 
-// Takes ownership of `inner`; nullptr on allocation failure (then `inner` is destroyed).
-// Destroy the result with sqfs_destroy.
-sqfs_compressor_t* wrap_compressor(sqfs_compressor_t* inner, std::unique_ptr<BlockCodec> codec);
+// Takes ownership of `inner`; null on allocation failure (then `inner` is destroyed).
+squashfs::SqfsPtr<sqfs_compressor_t> wrap_compressor(squashfs::SqfsPtr<sqfs_compressor_t> inner,
+                                                     std::unique_ptr<BlockCodec> codec);
 
 // A codec that calls the inner compressor and stores the block when the result is not smaller:
 // libsquashfs's lz4 lets tiny metadata blocks grow by the LZ4 token byte, and squashfs-tools'

@@ -4,6 +4,7 @@
 
 #include "base64.hpp"
 #include "client_internal.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/reference.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -11,11 +12,16 @@
 namespace sifkit::registry {
 namespace {
 
-constexpr const char* kManifestAccept =
-    "Accept: application/vnd.oci.image.index.v1+json, "
-    "application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json, "
-    "application/vnd.docker.distribution.manifest.v2+json";
+// Every manifest and index type pull understands, so that a registry serving several picks one.
+std::string manifest_accept_header() {
+    std::string header = "Accept: ";
+    for (const std::string_view type :
+         {oci::media::kOciIndex, oci::media::kOciManifest, oci::media::kDockerManifestList,
+          oci::media::kDockerManifest}) {
+        header.append(header.size() > 8 ? ", " : "").append(type);
+    }
+    return header;
+}
 
 std::string media_type_of(const HttpResponse& response) {
     std::string type = response.header("content-type").value_or("");
@@ -497,7 +503,7 @@ void Client::check_access() {
 ManifestDocument Client::get_manifest(const std::string& reference, std::size_t limit) {
     HttpRequest request;
     request.url = state_->repo_path("/manifests/" + reference);
-    request.headers.push_back(kManifestAccept);
+    request.headers.push_back(manifest_accept_header());
     request.max_body = limit;
     request.follow_redirects = true;
     const HttpResult result = state_->with_retries(request);
@@ -537,7 +543,7 @@ std::optional<std::string> Client::get_referrers(const std::string& digest,
     HttpRequest request;
     request.url =
         state_->repo_path("/referrers/" + digest + "?artifactType=" + url_escape(artifact_type));
-    request.headers.push_back("Accept: application/vnd.oci.image.index.v1+json");
+    request.headers.push_back("Accept: " + std::string(oci::media::kOciIndex));
     request.max_body = limit;
     request.follow_redirects = true;
     const HttpResult result = state_->with_retries(request);

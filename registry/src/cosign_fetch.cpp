@@ -1,18 +1,19 @@
 #include <nlohmann/json.hpp>
 
+#include "sifkit/oci/cosign_names.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/cosign.hpp"
-#include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
 namespace sifkit::registry {
 namespace {
 
-constexpr std::string_view kSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
-constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+constexpr std::string_view kSimpleSigning = oci::media::kCosignSimpleSigning;
+constexpr std::string_view kSignatureAnnotation = oci::media::kCosignSignatureAnnotation;
 constexpr std::uint64_t kMaxPayload = 1 << 20;
 // The artifact type of cosign's signature manifests in OCI 1.1 mode.
-constexpr std::string_view kSignatureArtifact = "application/vnd.dev.cosign.artifact.sig.v1+json";
+constexpr std::string_view kSignatureArtifact = oci::media::kCosignSignatureArtifact;
 // Signature manifests read through the referrers API: each costs a request, and a signer needs
 // one; a registry listing thousands is hostile.
 constexpr std::size_t kMaxSignatureManifests = 64;
@@ -73,7 +74,7 @@ CosignLookup fetch_cosign_signatures(const Reference& ref, const ClientOptions& 
     Client client(ref.registry, ref.repository, options);
     CosignLookup lookup;
     lookup.digest = client.get_manifest(ref.manifest_reference()).digest;
-    lookup.signature_tag = "sha256-" + lookup.digest.substr(7) + ".sig";
+    lookup.signature_tag = oci::cosign_signature_tag(lookup.digest);
     // OCI 1.1 referrers first (cosign --registry-referrers-mode=oci-1-1 stores one manifest per
     // signature there, with the image as its subject), then the tag scheme, which older cosign
     // and SingularityCE 4.3 write and which registries without the API only have.

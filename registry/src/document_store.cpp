@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sifkit/registry/media_types.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/source.hpp"
 
@@ -34,7 +34,7 @@ DocumentStore::DocumentStore(Client& client, ManifestDocument top, std::string n
     manifests_.insert(top.digest);
     nlohmann::ordered_json index;
     index["schemaVersion"] = 2;
-    index["mediaType"] = media::kOciIndex;
+    index["mediaType"] = oci::media::kOciIndex;
     index["manifests"] = nlohmann::ordered_json::array(
         {{{"mediaType", media_type}, {"digest", top.digest}, {"size", top.body.size()}}});
     documents_["index.json"] = index.dump();

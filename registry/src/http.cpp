@@ -7,7 +7,9 @@
 #include <cctype>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
+#include <new>
 
 #include "sifkit/sif/error.hpp"
 
@@ -172,20 +174,39 @@ std::vector<std::string> HttpResponse::headers_named(std::string_view lower_name
     return out;
 }
 
+namespace {
+
+struct HeaderListFree {
+    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, HeaderListFree>;
+
+// curl_slist_append returns the list's head, or null (the list untouched) when out of memory.
+void append_header(HeaderList& list, const char* header) {
+    curl_slist* head = curl_slist_append(list.get(), header);
+    if (head == nullptr) {
+        throw std::bad_alloc();
+    }
+    static_cast<void>(list.release());
+    list.reset(head);
+}
+
+}  // namespace
+
 HttpSession::HttpSession(TransportOptions options) : options_(std::move(options)) {
     global_init();
-    curl_ = curl_easy_init();
-    if (curl_ == nullptr) {
+    curl_.reset(curl_easy_init());
+    if (!curl_) {
         throw Error(ErrorKind::internal, "cannot create a libcurl handle");
     }
 }
 
-HttpSession::~HttpSession() {
-    curl_easy_cleanup(static_cast<CURL*>(curl_));
+void HttpSession::EasyCleanup::operator()(void* curl) const noexcept {
+    curl_easy_cleanup(static_cast<CURL*>(curl));
 }
 
 HttpResult HttpSession::perform(const HttpRequest& request) {
-    CURL* curl = static_cast<CURL*>(curl_);
+    CURL* curl = static_cast<CURL*>(curl_.get());
     curl_easy_reset(curl);  // keeps the connection cache
     HttpResult result;
     Exchange x;
@@ -249,15 +270,16 @@ HttpResult HttpSession::perform(const HttpRequest& request) {
         }
         curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
     }
-    curl_slist* headers = nullptr;
+    HeaderList headers;
     for (const auto& header : request.headers) {
-        headers = curl_slist_append(headers, header.c_str());
+        append_header(headers, header.c_str());
     }
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    append_header(headers, "Expect:");  // no 100-continue round trip
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
     const CURLcode code = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+    headers.reset();
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     if (x.error) {
         std::rethrow_exception(x.error);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,9 +84,6 @@ struct HttpResult {
 class HttpSession {
   public:
     explicit HttpSession(TransportOptions options);
-    ~HttpSession();
-    HttpSession(const HttpSession&) = delete;
-    HttpSession& operator=(const HttpSession&) = delete;
 
     // Performs the exchange. Transport problems come back as a Failure; an exception thrown by
     // `on_data` is rethrown.
@@ -94,8 +92,12 @@ class HttpSession {
     const TransportOptions& options() const { return options_; }
 
   private:
+    // The header keeps libcurl out of its includers: the handle is a CURL* behind void.
+    struct EasyCleanup {
+        void operator()(void* curl) const noexcept;
+    };
     TransportOptions options_;
-    void* curl_;  // CURL*
+    std::unique_ptr<void, EasyCleanup> curl_;
 };
 
 // Percent-encodes a query value.

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "document_store.hpp"
-#include "sifkit/registry/media_types.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/header.hpp"
 
@@ -81,13 +81,13 @@ RemoteArtifact inspect_artifact(const Reference& reference, const ClientOptions&
         out.layers.push_back(std::move(layer));
     }
     for (const auto& layer : out.layers) {
-        if (layer.media_type == media::kSifLayer) {
+        if (layer.media_type == oci::media::kSifLayer) {
             sif_layer = &layer;
         }
     }
     if (sif_layer == nullptr) {
         throw Error(ErrorKind::unsupported,
-                    "not a SIF artifact (no layer of type " + std::string(media::kSifLayer) +
+                    "not a SIF artifact (no layer of type " + std::string(oci::media::kSifLayer) +
                         "); a container image is inspected as docker://" + reference.name(),
                     origin);
     }

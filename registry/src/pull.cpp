@@ -9,8 +9,8 @@
 
 #include "blob_fetcher.hpp"
 #include "registry_store.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/blob_cache.hpp"
-#include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/atomic_file.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
@@ -106,10 +106,10 @@ PullResult pull_sif(const Reference& ref, const PullOptions& options) {
     }
     const auto& layer = layers->front();
     const std::string type = layer.is_object() ? layer.value("mediaType", std::string()) : "";
-    if (type != media::kSifLayer && type != media::kSifLayerPrototype) {
+    if (type != oci::media::kSifLayer && type != oci::media::kSifLayerPrototype) {
         throw Error(ErrorKind::unsupported,
                     "not a SIF artifact: layer media type \"" + type + "\" (expected " +
-                        std::string(media::kSifLayer) +
+                        std::string(oci::media::kSifLayer) +
                         "; container images are pulled with "
                         "docker://)",
                     ref.to_string());
@@ -158,11 +158,10 @@ PullResult pull_image(const Reference& ref, const std::string& as_given, const P
                         "docker://" + ref.registry + "/" + ref.repository);
     auto store = std::make_shared<RegistryStore>(client, fetcher, cache.get(), ref);
     oci2sif::ConvertOptions convert = options.convert;
-    convert.source.clear();
-    convert.store = store;
-    convert.store_tag.clear();
-    convert.bootstrap = "docker";
-    convert.from = as_given.substr(as_given.find("://") + 3);
+    convert.source = oci2sif::ServedLayout{.store = store,
+                                           .tag = "",
+                                           .bootstrap = "docker",
+                                           .from = as_given.substr(as_given.find("://") + 3)};
     try {
         result.conversion = oci2sif::convert(convert, observer);
     } catch (const Error& e) {
@@ -172,8 +171,7 @@ PullResult pull_image(const Reference& ref, const std::string& as_given, const P
                 std::rethrow_exception(cause);
             }
         }
-        if (e.kind() == ErrorKind::unsupported &&
-            e.detail().find(media::kSifConfig) != std::string::npos) {
+        if (e.kind() == ErrorKind::unsupported && store->image_is_sif_artifact()) {
             throw Error(e.kind(), e.detail() + " (a SIF artifact: pull it with oras://)", e.file(),
                         e.offset());
         }

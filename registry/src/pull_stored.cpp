@@ -2,6 +2,7 @@
 // OCI-SIF with its cosign signatures (see pull.hpp).
 #include <nlohmann/json.hpp>
 
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/oci2sif/cosign_signature.hpp"
 #include "sifkit/oci2sif/oci_sif_index.hpp"
 #include "sifkit/registry/client.hpp"
@@ -15,8 +16,6 @@
 namespace sifkit::registry {
 namespace {
 
-constexpr std::string_view kSquashfsLayer = "application/vnd.sylabs.image.layer.v1.squashfs";
-constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 // The spare descriptors SingularityCE leaves in an OCI-SIF (room for signatures).
 constexpr std::size_t kSpareDescriptors = 8;
 
@@ -95,7 +94,8 @@ StoredPullResult pull_oci_sif_as_stored(const PullOptions& options) {
     }
     std::vector<Blob> layers;
     for (const auto& layer : document["layers"]) {
-        if (!layer.is_object() || layer.value("mediaType", std::string()) != kSquashfsLayer) {
+        if (!layer.is_object() ||
+            layer.value("mediaType", std::string()) != oci::media::kSquashfsLayer) {
             throw Error(ErrorKind::unsupported,
                         "--with-cosign needs an image whose layers are squashfs (pushed from an "
                         "OCI-SIF): converting its layers would change the manifest digest its "
@@ -131,7 +131,7 @@ StoredPullResult pull_oci_sif_as_stored(const PullOptions& options) {
     copy_blob(client, image, config, time, where);
     add_document(image, sif::DataType::oci_blob, manifest.body, time);
     add_document(image, sif::DataType::oci_root_index,
-                 oci2sif::oci_sif_root_index(std::string(kOciManifest), manifest.digest,
+                 oci2sif::oci_sif_root_index(std::string(oci::media::kOciManifest), manifest.digest,
                                              manifest.body.size()),
                  time);
     if (!lookup.signatures.empty()) {

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/blob_cache.hpp"
-#include "sifkit/registry/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -42,17 +42,17 @@ std::string sif_manifest(const std::string& digest, std::uint64_t size, const st
                          std::int64_t created) {
     nlohmann::ordered_json m;
     m["schemaVersion"] = 2;
-    m["mediaType"] = media::kOciManifest;
-    m["config"] = {{"mediaType", media::kSifConfig},
-                   {"digest", media::kEmptyConfigDigest},
-                   {"size", media::kEmptyConfig.size()}};
+    m["mediaType"] = oci::media::kOciManifest;
+    m["config"] = {{"mediaType", oci::media::kSifConfig},
+                   {"digest", oci::media::kEmptyConfigDigest},
+                   {"size", oci::media::kEmptyConfig.size()}};
     m["layers"] =
-        nlohmann::ordered_json::array({{{"mediaType", media::kSifLayer},
+        nlohmann::ordered_json::array({{{"mediaType", oci::media::kSifLayer},
                                         {"digest", digest},
                                         {"size", size},
-                                        {"annotations", {{media::kTitleAnnotation, title}}}}});
+                                        {"annotations", {{oci::media::kTitleAnnotation, title}}}}});
     if (created != sif::kUnsetTime) {
-        m["annotations"] = {{media::kCreatedAnnotation, sif::utc_rfc3339(created)}};
+        m["annotations"] = {{oci::media::kCreatedAnnotation, sif::utc_rfc3339(created)}};
     }
     return m.dump();
 }
@@ -98,12 +98,12 @@ PushResult push(const PushOptions& options) {
     Client client(ref.registry, ref.repository, options.client, true);
     result.outcome =
         client.push_blob(result.blob_digest, fd.get(), result.size, mount_from, options.chunk_size);
-    client.push_blob(std::string(media::kEmptyConfigDigest), media::kEmptyConfig);
+    client.push_blob(std::string(oci::media::kEmptyConfigDigest), oci::media::kEmptyConfig);
     const std::string manifest =
         sif_manifest(result.blob_digest, result.size, options.image.filename().string(),
                      image.header().created_at);
     result.manifest_digest =
-        client.put_manifest(ref.tag, std::string(media::kOciManifest), manifest);
+        client.put_manifest(ref.tag, std::string(oci::media::kOciManifest), manifest);
     if (cache) {
         cache->record_source(result.blob_digest, ref.registry, ref.repository);
     }

@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "sifkit/registry/media_types.hpp"
+#include "sifkit/oci/image_layout.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/push.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -70,7 +71,7 @@ Blob descriptor(const nlohmann::json& value, const std::filesystem::path& where)
 }
 
 std::filesystem::path blob_path(const std::filesystem::path& layout, const Blob& blob) {
-    return layout / "blobs" / "sha256" / blob.digest.substr(7);
+    return layout / oci::layout_blob_path(blob.digest);
 }
 
 // `path` opened for reading, or an io Error naming it.
@@ -107,8 +108,8 @@ PushResult push_oci_layout(const std::filesystem::path& layout, const PushOption
     }
     const nlohmann::json& entry = index["manifests"][0];
     const Blob manifest_blob = descriptor(entry, index_path);
-    const std::string media_type = entry.value("mediaType", std::string(media::kOciManifest));
-    if (media_type != media::kOciManifest && media_type != media::kDockerManifest) {
+    const std::string media_type = entry.value("mediaType", std::string(oci::media::kOciManifest));
+    if (!oci::media::is_image_manifest(media_type)) {
         throw Error(ErrorKind::unsupported, "the layout's image is not a manifest: " + media_type,
                     index_path.string());
     }

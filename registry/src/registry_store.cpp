@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sifkit/registry/media_types.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
@@ -27,8 +27,7 @@ std::optional<std::string> digest_of_path(std::string_view path) {
 }
 
 bool is_known_manifest_type(std::string_view type) {
-    return type == media::kOciIndex || type == media::kOciManifest ||
-           type == media::kDockerManifestList || type == media::kDockerManifest;
+    return oci::media::is_image_index(type) || oci::media::is_image_manifest(type);
 }
 
 // A small cached document, when it is there and still has its digest.
@@ -92,7 +91,7 @@ RegistryStore::RegistryStore(Client& client, BlobFetcher& fetcher, const BlobCac
     documents_[doc.digest] = std::move(doc.body);
     nlohmann::ordered_json index;
     index["schemaVersion"] = 2;
-    index["mediaType"] = media::kOciIndex;
+    index["mediaType"] = oci::media::kOciIndex;
     index["manifests"] = nlohmann::ordered_json::array(
         {{{"mediaType", media_type}, {"digest", top_digest_}, {"size", size}}});
     documents_["index.json"] = index.dump();
@@ -136,7 +135,8 @@ void RegistryStore::learn(const std::string& digest, const std::string& body) co
     // Layers only for container images (not, say, a SIF artifact pulled by mistake): the
     // converter reads them from the top down.
     const std::string config_type = config->value("mediaType", std::string());
-    if (config_type == media::kOciConfig || config_type == media::kDockerConfig) {
+    image_is_sif_artifact_ = config_type == oci::media::kSifConfig;
+    if (config_type == oci::media::kOciConfig || config_type == oci::media::kDockerConfig) {
         for (auto it = layers->rbegin(); it != layers->rend(); ++it) {
             if (auto l = descriptor(*it)) {
                 wanted.push_back(*l);
@@ -215,6 +215,11 @@ std::string RegistryStore::describe(std::string_view path) const {
 std::string RegistryStore::image_manifest_digest() const {
     std::lock_guard lock(mutex_);
     return image_manifest_;
+}
+
+bool RegistryStore::image_is_sif_artifact() const {
+    std::lock_guard lock(mutex_);
+    return image_is_sif_artifact_;
 }
 
 }  // namespace sifkit::registry

@@ -1,5 +1,6 @@
-// An OCI image layout served from a registry, for oci2sif::convert (ConvertOptions::store), so
-// that a pull resolves and converts exactly as `sifkit convert oci:DIR` does:
+// An OCI image layout served from a registry, for oci2sif::convert (a ServedLayout as
+// ConvertOptions::source), so that a pull resolves and converts exactly as `sifkit convert oci:DIR`
+// does:
 //   index.json          synthesized: one entry, the manifest or index the reference names
 //   blobs/sha256/<hex>  manifests and indexes (fetched by digest as the converter follows
 //                       them), configs and layers (through the BlobFetcher)
@@ -35,6 +36,9 @@ class RegistryStore final : public oci2sif::BlobStore {
     // The image manifest the converter read last (the one converted), empty before.
     std::string image_manifest_digest() const;
     const std::string& top_digest() const { return top_digest_; }
+    // Whether the image manifest read is a SIF pushed as an ORAS artifact (its config has the
+    // SIF config type), which the converter refuses and `oras://` pulls.
+    bool image_is_sif_artifact() const;
 
   private:
     // A manifest or index by digest: from memory, the cache or the registry.
@@ -51,6 +55,7 @@ class RegistryStore final : public oci2sif::BlobStore {
     mutable std::map<std::string, std::string> documents_;  // "index.json" and digests
     mutable std::set<std::string> manifests_;               // digests known to be manifests
     mutable std::string image_manifest_;
+    mutable bool image_is_sif_artifact_ = false;
 };
 
 }  // namespace sifkit::registry

@@ -5,7 +5,7 @@
 // libarchive is told it succeeded, so the archive can still be closed and is freed completely.
 #pragma once
 
-#include <archive.h>
+#include "archive_handles.hpp"
 
 #include <cstddef>
 #include <string>
@@ -16,11 +16,10 @@ class ArchiveOutput {
   public:
     // `target` names the output in errors; `what` is what is written ("the tar stream").
     ArchiveOutput(int fd, std::string target, std::string what);
-    ~ArchiveOutput();
     ArchiveOutput(const ArchiveOutput&) = delete;
     ArchiveOutput& operator=(const ArchiveOutput&) = delete;
 
-    archive* get() const noexcept { return archive_; }
+    archive* get() const noexcept { return archive_.get(); }
     // Throws an io Error naming `item` when `status` is an error or a write has failed.
     void check(int status, const std::string& item) const;
     // Writes the end of the archive; throws as check() does.
@@ -29,7 +28,7 @@ class ArchiveOutput {
   private:
     static la_ssize_t write(archive* a, void* self, const void* buffer, std::size_t size);
 
-    archive* archive_;
+    ArchiveWritePtr archive_;
     int fd_;
     int error_ = 0;  // errno of the first failed write
     std::string target_;

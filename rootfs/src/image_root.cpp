@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/rootfs/oci_sif.hpp"
 #include "sifkit/sif/error.hpp"
 
@@ -14,7 +15,7 @@ std::vector<sif::Descriptor> squashfs_layers(const sif::Image& image, const OciS
     std::vector<sif::Descriptor> out;
     for (std::size_t i = 0; i < oci.layers.size(); ++i) {
         const OciBlob& layer = oci.layers[i];
-        if (layer.media_type != kSquashfsLayerMediaType) {
+        if (layer.media_type != oci::media::kSquashfsLayer) {
             throw Error(ErrorKind::unsupported,
                         "OCI-SIF layer " + std::to_string(i + 1) + " of " +
                             std::to_string(oci.layers.size()) + " (object " +

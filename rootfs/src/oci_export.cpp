@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "archive_packer.hpp"
+#include "sifkit/oci/image_layout.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/rootfs/image_root.hpp"
 #include "sifkit/rootfs/inspect.hpp"
 #include "sifkit/rootfs/oci_sif.hpp"
@@ -27,10 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-constexpr const char* kManifestType = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kIndexType = "application/vnd.oci.image.index.v1+json";
-constexpr const char* kConfigType = "application/vnd.oci.image.config.v1+json";
-constexpr const char* kLayerType = "application/vnd.oci.image.layer.v1.tar";
+namespace media = oci::media;
 
 struct Blob {
     std::string digest;
@@ -39,9 +38,9 @@ struct Blob {
 };
 
 // Writes a document into blobs/sha256 of `root`; returns its descriptor.
-Blob put_document(const fs::path& root, const std::string& text, const char* media_type) {
-    Blob blob{sif::sha256_digest(text), text.size(), media_type};
-    const fs::path path = root / "blobs" / "sha256" / sif::sha256_hex(blob.digest);
+Blob put_document(const fs::path& root, const std::string& text, std::string_view media_type) {
+    Blob blob{sif::sha256_digest(text), text.size(), std::string(media_type)};
+    const fs::path path = root / oci::layout_blob_path(blob.digest);
     if (!fs::exists(path)) {
         write_whole_file(path, text);
     }
@@ -122,14 +121,14 @@ struct BuiltImage {
 BuiltImage copy_oci_sif(const sif::Image& image, const fs::path& root) {
     const OciSifImage oci = read_oci_sif(image);
     BuiltImage out;
-    out.manifest = {oci.manifest.digest, oci.manifest.size, kManifestType};
+    out.manifest = {oci.manifest.digest, oci.manifest.size, std::string(media::kOciManifest)};
     out.config = {oci.config.digest, oci.config.size, oci.config.media_type};
     out.architecture = root_architecture(image);
     std::vector<OciBlob> all = oci.layers;
     all.push_back(oci.config);
     all.push_back(oci.manifest);
     for (const OciBlob& blob : all) {
-        const fs::path path = root / "blobs" / "sha256" / sif::sha256_hex(blob.digest);
+        const fs::path path = root / oci::layout_blob_path(blob.digest);
         if (fs::exists(path)) {
             continue;
         }
@@ -158,31 +157,31 @@ BuiltImage build_native(const sif::Image& image, const fs::path& root, bool keep
         file.commit();
     }
     const auto [digest, size] = digest_file(staged);
-    fs::rename(staged, root / "blobs" / "sha256" / sif::sha256_hex(digest));
+    fs::rename(staged, root / oci::layout_blob_path(digest));
     BuiltImage out;
-    out.layers.push_back({digest, size, kLayerType});
+    out.layers.push_back({digest, size, std::string(media::kOciLayerTar)});
     const std::string config = native_config(image, fs, digest);
-    out.config = put_document(root, config, kConfigType);
+    out.config = put_document(root, config, media::kOciConfig);
     out.architecture = root_architecture(image);
     Json manifest{{"schemaVersion", 2},
-                  {"mediaType", kManifestType},
+                  {"mediaType", media::kOciManifest},
                   {"config", descriptor_json(out.config)},
                   {"layers", Json::array({descriptor_json(out.layers.front())})}};
-    out.manifest = put_document(root, manifest.dump(), kManifestType);
+    out.manifest = put_document(root, manifest.dump(), media::kOciManifest);
     out.bytes = size + out.config.size + out.manifest.size;
     return out;
 }
 
 void write_layout_files(const fs::path& root, const BuiltImage& built, const std::string& tag) {
     Json entry = descriptor_json(built.manifest);
-    entry["annotations"] = Json{{"org.opencontainers.image.ref.name", tag}};
+    entry["annotations"] = Json{{media::kRefNameAnnotation, tag}};
     if (!built.architecture.empty()) {
         entry["platform"] = Json{{"architecture", built.architecture}, {"os", "linux"}};
     }
     const Json index{
-        {"schemaVersion", 2}, {"mediaType", kIndexType}, {"manifests", Json::array({entry})}};
+        {"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", Json::array({entry})}};
     write_whole_file(root / "index.json", index.dump());
-    write_whole_file(root / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    write_whole_file(root / oci::kLayoutMarkerFile, oci::kLayoutMarker);
 }
 
 }  // namespace
@@ -263,7 +262,8 @@ OciExportResult export_oci(const sif::Image& image, const fs::path& destination,
                          created == sif::kUnsetTime ? 0 : created);
     if (options.format == OciFormat::oci_archive) {
         write_layout_files(members.path(), built, options.tag.empty() ? "latest" : options.tag);
-        packer.add_file("oci-layout", members.path() / "oci-layout");
+        packer.add_file(std::string(oci::kLayoutMarkerFile),
+                        members.path() / oci::kLayoutMarkerFile);
         packer.add_file("index.json", members.path() / "index.json");
         packer.add_directory("blobs/");
         packer.add_directory("blobs/sha256/");
@@ -285,11 +285,10 @@ OciExportResult export_oci(const sif::Image& image, const fs::path& destination,
                                                 {"Layers", Json::array({layer_name})}}});
         write_whole_file(members.path() / "manifest.json", manifest.dump());
         packer.add_file("manifest.json", members.path() / "manifest.json");
-        packer.add_file(config_name,
-                        members.path() / "blobs" / "sha256" / sif::sha256_hex(built.config.digest));
+        packer.add_file(config_name, members.path() / oci::layout_blob_path(built.config.digest));
         packer.add_directory(sif::sha256_hex(built.layers.front().digest) + "/");
-        packer.add_file(layer_name, members.path() / "blobs" / "sha256" /
-                                        sif::sha256_hex(built.layers.front().digest));
+        packer.add_file(layer_name,
+                        members.path() / oci::layout_blob_path(built.layers.front().digest));
     }
     packer.finish();
     archive.commit();

@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "sifkit/oci/cosign_names.hpp"
+#include "sifkit/oci/media_types.hpp"
+#include "sifkit/oci/oci_sif_objects.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
@@ -10,9 +13,6 @@ namespace sifkit::rootfs {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr std::uint64_t kMaxDocument = 16U << 20;
-constexpr std::string_view kCosignPlaceholderRepository = "_cosign";
 
 [[noreturn]] void malformed(const sif::Image& image, const std::string& what) {
     throw Error(ErrorKind::invalid_image, "OCI-SIF: " + what, image.name());
@@ -60,19 +60,9 @@ bool is_cosign_manifest(const Json& entry) {
         return false;
     }
     const Json& annotations = entry["annotations"];
-    const auto name = annotations.find("org.opencontainers.image.ref.name");
+    const auto name = annotations.find(oci::media::kRefNameAnnotation);
     return name != annotations.end() && name->is_string() &&
-           name->get<std::string>().rfind(kCosignPlaceholderRepository, 0) == 0;
-}
-
-std::string read_object(const sif::Image& image, const sif::Descriptor& object,
-                        const std::string& what) {
-    if (static_cast<std::uint64_t>(object.size) > kMaxDocument) {
-        malformed(image, what + " is larger than 16 MiB");
-    }
-    std::string text(static_cast<std::size_t>(object.size), '\0');
-    image.read(object, 0, std::as_writable_bytes(std::span<char>(text.data(), text.size())));
-    return text;
+           oci::is_cosign_ref_name(name->get<std::string>());
 }
 
 }  // namespace
@@ -87,16 +77,15 @@ bool is_oci_sif(const sif::Image& image) {
 }
 
 const sif::Descriptor& find_oci_blob(const sif::Image& image, const std::string& digest) {
-    for (const sif::Descriptor& d : image.slots()) {
-        if (d.used && d.type() == sif::DataType::oci_blob && d.oci_digest().value == digest) {
-            return image.object(d.id);
-        }
+    if (const sif::Descriptor* blob = oci::find_blob(image, digest)) {
+        return *blob;
     }
     throw Error(ErrorKind::not_found, "OCI-SIF: no OCI.Blob object holds " + digest, image.name());
 }
 
 std::string read_oci_document(const sif::Image& image, const OciBlob& blob) {
-    const std::string text = read_object(image, image.object(blob.object), "blob " + blob.digest);
+    const std::string text =
+        oci::read_document(image, image.object(blob.object), "blob " + blob.digest);
     if (sif::sha256_digest(text) != blob.digest) {
         malformed(image, "blob " + blob.digest + " does not match its digest");
     }
@@ -110,7 +99,7 @@ OciSifImage read_oci_sif(const sif::Image& image) {
                     image.name());
     }
     OciSifImage out;
-    out.index = read_object(image, *root, "the root index");
+    out.index = oci::read_document(image, *root, "the root index");
     const Json index = parse(image, out.index, "the root index");
     if (!index.contains("manifests") || !index["manifests"].is_array()) {
         malformed(image, "the root index has no manifests");
@@ -121,9 +110,7 @@ OciSifImage read_oci_sif(const sif::Image& image) {
             entry.is_object() && entry.contains("mediaType") && entry["mediaType"].is_string()
                 ? entry["mediaType"].get<std::string>()
                 : "";
-        if ((type == "application/vnd.oci.image.manifest.v1+json" ||
-             type == "application/vnd.docker.distribution.manifest.v2+json") &&
-            !is_cosign_manifest(entry)) {
+        if (oci::media::is_image_manifest(type) && !is_cosign_manifest(entry)) {
             images.push_back(&entry);
         }
     }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "sifkit/oci/cosign_names.hpp"
+#include "sifkit/oci/media_types.hpp"
 #include "sifkit/rootfs/oci_sif.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -15,9 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
-constexpr std::string_view kSimpleSigningType = "application/vnd.dev.cosign.simplesigning.v1+json";
-constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+namespace media = oci::media;
 
 [[noreturn]] void malformed(const sif::Image& image, const std::string& what) {
     throw Error(ErrorKind::invalid_image, "OCI-SIF: " + what, image.name());
@@ -50,19 +50,14 @@ OciBlob blob_of(const sif::Image& image, const Json& descriptor, const std::stri
 
 }  // namespace
 
-std::string cosign_signature_ref_name(const std::string& digest) {
-    const auto colon = digest.find(':');
-    return "_cosign:" + digest.substr(0, colon) + "-" + digest.substr(colon + 1) + ".sig";
-}
-
 std::optional<OciBlob> find_cosign_signature_manifest(const sif::Image& image,
                                                       const OciSifImage& oci) {
     const Json index = Json::parse(oci.index, nullptr, false);
-    const std::string wanted = cosign_signature_ref_name(oci.manifest.digest);
+    const std::string wanted = oci::cosign_signature_ref_name(oci.manifest.digest);
     for (const Json& entry : index["manifests"]) {
         if (entry.is_object() && entry.contains("annotations") &&
             entry["annotations"].is_object() &&
-            string_field(entry["annotations"], kRefNameAnnotation) == wanted) {
+            string_field(entry["annotations"], media::kRefNameAnnotation) == wanted) {
             return blob_of(image, entry, "the cosign signature manifest");
         }
     }
@@ -82,14 +77,15 @@ std::vector<OciCosignSignature> read_cosign_signatures(const sif::Image& image,
                   "the cosign signature manifest " + manifest_blob->digest + " has no layers");
     }
     for (const Json& layer : manifest["layers"]) {
-        if (!layer.is_object() || string_field(layer, "mediaType") != kSimpleSigningType) {
+        if (!layer.is_object() || string_field(layer, "mediaType") != media::kCosignSimpleSigning) {
             continue;
         }
         const OciBlob payload = blob_of(image, layer, "a cosign signature layer");
         OciCosignSignature signature;
         signature.payload = read_oci_document(image, payload);
         if (layer.contains("annotations") && layer["annotations"].is_object()) {
-            signature.signature = string_field(layer["annotations"], kSignatureAnnotation);
+            signature.signature =
+                string_field(layer["annotations"], media::kCosignSignatureAnnotation);
         }
         signatures.push_back(std::move(signature));
     }

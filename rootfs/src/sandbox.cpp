@@ -14,6 +14,7 @@
 
 #include "runtime_config.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/unique_fd.hpp"
 #include "staging.hpp"
 
@@ -72,7 +73,8 @@ void run_runc_quietly(const std::vector<std::string>& argv) {
         ::_exit(127);
     }
     int status = 0;
-    while (child > 0 && ::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    if (child > 0) {
+        sif::retry_on_eintr([&] { return ::waitpid(child, &status, 0); });
     }
 }
 

@@ -21,6 +21,7 @@
 #include "sifkit/rootfs/sandbox.hpp"
 #include "sifkit/rootfs/unpack.hpp"
 #include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/directory.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/sha256.hpp"
@@ -132,15 +133,15 @@ bool list_directory(int fd, std::vector<Entry>& out) {
     if (copy < 0) {
         return false;
     }
-    DIR* dir = ::fdopendir(copy);
-    if (dir == nullptr) {
+    const sif::UniqueDir dir(::fdopendir(copy));
+    if (!dir) {
         ::close(copy);
         return false;
     }
     bool ok = true;
     while (true) {
         errno = 0;
-        const dirent* d = ::readdir(dir);
+        const dirent* d = ::readdir(dir.get());
         if (d == nullptr) {
             ok = errno == 0;
             break;
@@ -156,7 +157,6 @@ bool list_directory(int fd, std::vector<Entry>& out) {
         }
         out.push_back({d->d_name, directory});
     }
-    ::closedir(dir);
     return ok;
 }
 

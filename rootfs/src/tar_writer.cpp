@@ -16,10 +16,6 @@
 namespace sifkit::rootfs {
 namespace {
 
-struct FreeEntry {
-    void operator()(archive_entry* e) const noexcept { archive_entry_free(e); }
-};
-
 mode_t kind_of(FileType type) {
     switch (type) {
         case FileType::directory:
@@ -54,10 +50,7 @@ TarReport write_tar(const SquashfsImage& fs, int fd, const std::string& target,
     TarReport report;
     SubtreeFilter subtree(filter);
     std::map<std::uint64_t, std::string> first_names;
-    std::unique_ptr<archive_entry, FreeEntry> entry(archive_entry_new());
-    if (!entry) {
-        throw std::bad_alloc();
-    }
+    const ArchiveEntryPtr entry = new_archive_entry();
     fs.walk("/", [&](const FileInfo& info) {
         if (!subtree.accept(info)) {
             return;

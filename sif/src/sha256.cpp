@@ -15,20 +15,19 @@ EVP_MD_CTX* as_context(void* context) {
 
 }  // namespace
 
+void Sha256::ContextFree::operator()(void* context) const noexcept {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context));
+}
+
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
-    if (context_ == nullptr ||
-        EVP_DigestInit_ex(as_context(context_), EVP_sha256(), nullptr) != 1) {
-        EVP_MD_CTX_free(as_context(context_));
+    if (!context_ || EVP_DigestInit_ex(as_context(context_.get()), EVP_sha256(), nullptr) != 1) {
         throw Error(ErrorKind::internal, "cannot initialise SHA-256");
     }
 }
 
-Sha256::~Sha256() {
-    EVP_MD_CTX_free(as_context(context_));
-}
-
 void Sha256::update(std::span<const std::byte> data) {
-    if (!data.empty() && EVP_DigestUpdate(as_context(context_), data.data(), data.size()) != 1) {
+    if (!data.empty() &&
+        EVP_DigestUpdate(as_context(context_.get()), data.data(), data.size()) != 1) {
         throw Error(ErrorKind::internal, "SHA-256 update failed");
     }
 }
@@ -40,7 +39,7 @@ void Sha256::update(std::string_view text) {
 std::string Sha256::finish() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> value{};
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(as_context(context_), value.data(), &length) != 1) {
+    if (EVP_DigestFinal_ex(as_context(context_.get()), value.data(), &length) != 1) {
         throw Error(ErrorKind::internal, "SHA-256 finish failed");
     }
     static constexpr char kHex[] = "0123456789abcdef";

@@ -1,6 +1,6 @@
 // A test tool: converts an OCI layout through the same entry point a registry pull uses
-// (ConvertOptions::store, here a directory store) with the definition-file header a pull
-// records, so that the tests can require a pulled SIF to be byte-identical to it.
+// (ConvertOptions::source as a ServedLayout, here a directory store) with the definition-file
+// header a pull records, so that the tests can require a pulled SIF to be byte-identical to it.
 //
 //   convert_like_pull LAYOUT TAG BOOTSTRAP FROM OUTPUT [PLATFORM]
 #include <iostream>
@@ -16,10 +16,11 @@ int main(int argc, char** argv) {
     }
     try {
         sifkit::oci2sif::ConvertOptions options;
-        options.store = sifkit::oci2sif::open_directory_store(argv[1]);
-        options.store_tag = argv[2];
-        options.bootstrap = argv[3];
-        options.from = argv[4];
+        options.source =
+            sifkit::oci2sif::ServedLayout{.store = sifkit::oci2sif::open_directory_store(argv[1]),
+                                          .tag = argv[2],
+                                          .bootstrap = argv[3],
+                                          .from = argv[4]};
         options.output = argv[5];
         options.overwrite = true;
         if (argc == 7) {

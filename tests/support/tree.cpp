@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sifkit/sif/directory.hpp"
+#include "sifkit/sif/error.hpp"
 #include "sifkit/test/support.hpp"
 
 namespace sifkit::test {
@@ -53,14 +55,10 @@ void walk(const std::filesystem::path& root, const std::string& relative, TreeLi
     if (S_ISDIR(st.st_mode)) {
         entry.type = "dir";
         std::vector<std::string> names;
-        if (DIR* dir = ::opendir(full.c_str())) {
-            while (const dirent* item = ::readdir(dir)) {
-                const std::string name = item->d_name;
-                if (name != "." && name != "..") {
-                    names.push_back(name);
-                }
-            }
-            ::closedir(dir);
+        try {
+            names = sifkit::sif::directory_names(full);
+        } catch (const sifkit::Error&) {
+            // an unreadable directory is listed without children
         }
         std::sort(names.begin(), names.end());
         out[key] = entry;

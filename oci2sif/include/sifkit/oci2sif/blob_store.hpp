@@ -1,6 +1,7 @@
 // Where the files of an image layout live: a directory (an OCI layout on disk), an uncompressed
 // tar archive read in place (oci-archive, docker-archive), or anything a caller implements (a
-// registry client's blob cache, for instance: see ConvertOptions::store). Paths are relative
+// registry client's blob cache, for instance: see ConvertOptions::source, ServedLayout). Paths are
+// relative
 // ("index.json", "blobs/sha256/<hex>", "<id>/layer.tar") and never leave the store.
 //
 // Implementations may block in open() or in the returned source's read() until the bytes are

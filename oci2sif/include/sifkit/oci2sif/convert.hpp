@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sifkit/oci2sif/blob_store.hpp"
@@ -55,21 +56,25 @@ struct BaseImageMetadata {
     std::size_t history_entries = 0;         // names already in its bootstrap_history
 };
 
+// An OCI image layout served by the caller (index.json and blobs/sha256/...) instead of a
+// source the converter opens: a registry pull's store. `tag` picks the image (empty: by
+// platform); `bootstrap` and `from` are the definition-file header to record ("docker" and
+// "registry.example/repo:tag" for a registry pull; empty: "oci" and the store's name).
+struct ServedLayout {
+    std::shared_ptr<const BlobStore> store;
+    std::string tag;
+    std::string bootstrap;
+    std::string from;
+};
+
 struct ConvertOptions {
     OutputFormat format = OutputFormat::sif;
     // OCI-SIF only: one squashfs layer per source layer (whiteouts in overlayfs form) instead
     // of all layers squashed into one.
     bool keep_layers = false;
-    // oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:REPO:TAG] | dir:ROOTFS |
-    // tar:FILE
-    std::string source;
-    // Instead of `source`: an OCI image layout served by the caller (index.json and
-    // blobs/sha256/...), with the tag to pick (empty: by platform) and the definition-file
-    // header to record ("docker" and "registry.example/repo:tag" for a registry pull).
-    std::shared_ptr<const BlobStore> store;
-    std::string store_tag;
-    std::string bootstrap;
-    std::string from;
+    // Where the image comes from: a source reference (oci:DIR[:TAG] | oci-archive:FILE[:TAG] |
+    // docker-archive:FILE[:REPO:TAG] | dir:ROOTFS | tar:FILE), or a layout the caller serves.
+    std::variant<std::string, ServedLayout> source;
     // A definition file being built (sifkit build): recorded instead of the synthesized one,
     // its %files copied in above the image, its sections written into /.singularity.d and
     // /scif (docs/build.md). "Bootstrap: scratch" needs no source. Null: a plain conversion.

@@ -21,4 +21,11 @@ struct SquashfsOptions {
     unsigned jobs = 0;                  // compression threads; 0 = every core
 };
 
+// The block size if it is a power of two between 4 KiB and 1 MiB; a usage Error otherwise.
+// Takes 64 bits so that a caller parsing text checks before narrowing.
+std::uint32_t checked_block_size(std::uint64_t block_size);
+// Refuses (usage Error) block sizes and levels the squashfs format cannot record, before any
+// work is done: one check for every way in (CLI, convert, repack, the writer).
+void check_squashfs_options(const SquashfsOptions& options);
+
 }  // namespace sifkit::oci2sif

@@ -13,10 +13,6 @@
 
 namespace sifkit::rootfs {
 
-// The media type SingularityCE gives squashfs layers.
-inline constexpr const char* kSquashfsLayerMediaType =
-    "application/vnd.sylabs.image.layer.v1.squashfs";
-
 struct OciBlob {
     std::string digest;  // "sha256:<hex>"
     std::string media_type;
@@ -47,9 +43,6 @@ struct OciCosignSignature {
     std::string signature;  // base64, the layer's dev.cosignproject.cosign/signature
 };
 
-// The name oci-tools gives the signature manifest of the image manifest `digest` in the root
-// index ("_cosign:sha256-<hex>.sig").
-std::string cosign_signature_ref_name(const std::string& digest);
 // The signature manifest of the image's manifest; nullopt when the root index lists none.
 std::optional<OciBlob> find_cosign_signature_manifest(const sif::Image& image,
                                                       const OciSifImage& oci);

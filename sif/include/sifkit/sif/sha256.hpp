@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,9 +14,6 @@ namespace sifkit::sif {
 class Sha256 {
   public:
     Sha256();
-    ~Sha256();
-    Sha256(const Sha256&) = delete;
-    Sha256& operator=(const Sha256&) = delete;
 
     void update(std::span<const std::byte> data);
     void update(std::string_view text);
@@ -23,7 +21,11 @@ class Sha256 {
     std::string finish();
 
   private:
-    void* context_;  // EVP_MD_CTX
+    // The header keeps OpenSSL out of its includers: the context is an EVP_MD_CTX* behind void.
+    struct ContextFree {
+        void operator()(void* context) const noexcept;
+    };
+    std::unique_ptr<void, ContextFree> context_;
 };
 
 std::string sha256_digest(std::string_view data);

@@ -13,10 +13,6 @@
 
 namespace sifkit::sign {
 
-inline constexpr std::string_view kCosignPayloadType =
-    "application/vnd.dev.cosign.simplesigning.v1+json";
-inline constexpr std::string_view kCosignSignatureAnnotation = "dev.cosignproject.cosign/signature";
-
 struct CosignSignature {
     std::string payload;    // the layer blob: the simple-signing JSON, as signed
     std::string signature;  // base64, from the layer's dev.cosignproject.cosign/signature
