@@ -31,9 +31,7 @@ sifkit="$(realpath "${SIFKIT:-$repo/build/cli/sifkit}")"
 runs="${RUNS:-3}"
 bench_require_sifkit "$sifkit"
 bench_require_time
-for tool in umoci mksquashfs runc; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
-done
+bench_require_tools umoci mksquashfs runc
 
 corpus="${CORPUS:-${CORPUS_CACHE:-$HOME/.cache/sifkit-bench-corpus}}"
 bash "$repo/../shared/bench/make-corpus.sh" "$corpus" debian >&2

@@ -27,9 +27,7 @@ settings="${SETTINGS:-gzip:9 zstd:3}"
 jobs="${JOBS:-$(nproc)}"
 work="${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-convert}"
 
-for tool in umoci mksquashfs tar2sqfs /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
-done
+bench_require_tools umoci mksquashfs tar2sqfs /usr/bin/time
 "$sifkit" --version >/dev/null || { echo "sifkit not working at $sifkit" >&2; exit 1; }
 
 # Deleting many files right before creating many is slow on these disks: old trees are moved

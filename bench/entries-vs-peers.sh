@@ -29,9 +29,7 @@ default_dir=/dev/shm/sifkit-bench-entries
 
 bench_require_sifkit "$sifkit"
 bench_require_time
-for tool in tar2sqfs mksquashfs python3 tar; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
-done
+bench_require_tools tar2sqfs mksquashfs python3 tar
 bench_enter_workdir "${BENCH_DIR:-$default_dir}"
 
 # make_tree DIR N: N files of FILE_BYTES bytes, 1,000 per directory, names of realistic length.

@@ -24,9 +24,7 @@ sifkit="$(realpath "${SIFKIT:-$repo/build/cli/sifkit}")"
 runs="${RUNS:-3}"
 bench_require_sifkit "$sifkit"
 bench_require_time
-for tool in sqfs2tar rdsquashfs unsquashfs siftool; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
-done
+bench_require_tools sqfs2tar rdsquashfs unsquashfs siftool
 
 image="${1:-}"
 bench_enter_workdir "${BENCH_DIR:-${TMPDIR:-/tmp}/sifkit-bench-export}"

@@ -2,6 +2,9 @@
 #
 #   bench_require_sifkit BIN     fails unless BIN runs
 #   bench_require_time           fails unless /usr/bin/time exists (peak RSS measurements)
+#   bench_require_tools TOOL...  fails naming the first TOOL not on PATH (the peers compared)
+#   bench_find_siftool           prints the reference siftool: $SIFTOOL, else the oracle's
+#                                build/oracle/siftool, else the one on PATH (empty: none)
 #   bench_stamp_squashfs FILE    writes squashfs's magic over FILE's first 4 bytes (in place,
 #                                sparse files stay sparse), so that `sifkit add --partfs 1`,
 #                                which checks the declared file system's magic, takes a
@@ -26,6 +29,23 @@ bench_require_time() {
     if [ ! -x /usr/bin/time ]; then
         echo "/usr/bin/time is missing (scripts/install-deps installs the time package)" >&2
         exit 1
+    fi
+}
+
+bench_require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
+    done
+}
+
+bench_find_siftool() {
+    if [ -n "${SIFTOOL:-}" ]; then
+        echo "$SIFTOOL"
+    elif [ -x "$repo/build/oracle/siftool" ]; then
+        echo "$repo/build/oracle/siftool"
+    else
+        command -v siftool || true
     fi
 }
 

@@ -24,14 +24,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bench/lib.sh
 . "$repo/bench/lib.sh"
 sifkit="${SIFKIT:-$repo/build/cli/sifkit}"
-siftool="${SIFTOOL:-}"
-if [ -z "$siftool" ]; then
-    if [ -x "$repo/build/oracle/siftool" ]; then
-        siftool="$repo/build/oracle/siftool"
-    else
-        siftool="$(command -v siftool || true)"
-    fi
-fi
+siftool="$(bench_find_siftool)"
 n="${N:-50}"
 big_size="${BIG_SIZE:-20G}"
 big_mode="${BIG_MODE:-add}"

@@ -29,9 +29,7 @@ runs="${RUNS:-3}"
 
 bench_require_sifkit "$sifkit"
 bench_require_time
-for tool in docker-registry skopeo python3; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (scripts/install-deps)" >&2; exit 1; }
-done
+bench_require_tools docker-registry skopeo python3
 
 corpus="${CORPUS:-${CORPUS_CACHE:-$HOME/.cache/sifkit-bench-corpus}}"
 if [ -z "${CORPUS:-}" ]; then
