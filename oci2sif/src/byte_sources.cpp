@@ -15,40 +15,31 @@ namespace sifkit::oci2sif {
 
 std::shared_ptr<SharedFile> SharedFile::open(const std::filesystem::path& path) {
     const std::string name = path.string();
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    sif::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         throw_errno("cannot open", name);
     }
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
+    if (::fstat(fd.get(), &st) != 0) {
         throw_errno("cannot stat", name);
     }
     if (S_ISDIR(st.st_mode)) {
         // A directory is a path that names the wrong thing: the same line and exit code as a
         // missing one, with the reason.
-        ::close(fd);
         errno = EISDIR;
         throw_errno("cannot open", name);
     }
     if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
         throw Error(ErrorKind::invalid_input, "not a regular file", name);
     }
     // Large sequential reads: tell the kernel so it reads ahead aggressively.
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     return std::shared_ptr<SharedFile>(
-        new SharedFile(fd, static_cast<std::uint64_t>(st.st_size), name));
-}
-
-SharedFile::~SharedFile() {
-    ::close(fd_);
+        new SharedFile(std::move(fd), static_cast<std::uint64_t>(st.st_size), name));
 }
 
 std::size_t SharedFile::read_at(std::uint64_t offset, std::span<std::byte> data) const {
-    return sif::read_full_at(fd_, offset, data, name_);
+    return sif::read_full_at(fd_.get(), offset, data, name_);
 }
 
 RangeSource::RangeSource(std::shared_ptr<const SharedFile> file, std::uint64_t begin,

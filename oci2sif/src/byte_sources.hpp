@@ -10,6 +10,7 @@
 
 #include "sha256.hpp"
 #include "sifkit/sif/source.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::oci2sif {
 
@@ -17,20 +18,17 @@ namespace sifkit::oci2sif {
 class SharedFile {
   public:
     static std::shared_ptr<SharedFile> open(const std::filesystem::path& path);
-    ~SharedFile();
-    SharedFile(const SharedFile&) = delete;
-    SharedFile& operator=(const SharedFile&) = delete;
 
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
     std::uint64_t size() const noexcept { return size_; }
     const std::string& name() const noexcept { return name_; }
     // Reads up to data.size() bytes at offset; fewer only at the end of the file.
     std::size_t read_at(std::uint64_t offset, std::span<std::byte> data) const;
 
   private:
-    SharedFile(int fd, std::uint64_t size, std::string name)
-        : fd_(fd), size_(size), name_(std::move(name)) {}
-    int fd_;
+    SharedFile(sif::UniqueFd fd, std::uint64_t size, std::string name)
+        : fd_(std::move(fd)), size_(size), name_(std::move(name)) {}
+    sif::UniqueFd fd_;
     std::uint64_t size_;
     std::string name_;
 };

@@ -15,6 +15,7 @@
 #include "sifkit/sif/directory.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/file_io.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -86,10 +87,10 @@ class DirEntries final : public EntryStream {
     }
 
     std::size_t read_data(std::span<std::byte> data) override {
-        if (fd_ < 0) {
+        if (!fd_) {
             return 0;
         }
-        return sif::read_some(fd_, data, current_);
+        return sif::read_some(fd_.get(), data, current_);
     }
 
   private:
@@ -128,8 +129,8 @@ class DirEntries final : public EntryStream {
             }
             entry.type = EntryType::regular;
             entry.size = static_cast<std::uint64_t>(st.st_size);
-            fd_ = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd_ < 0) {
+            fd_ = sif::UniqueFd(::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+            if (!fd_) {
                 throw_errno("cannot read", full);
             }
             current_ = full;
@@ -156,18 +157,13 @@ class DirEntries final : public EntryStream {
         return true;
     }
 
-    void close_data() noexcept {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
+    void close_data() noexcept { fd_.reset(); }
 
     std::filesystem::path root_;
     std::vector<Level> stack_;
     bool started_ = false;
     std::map<std::pair<dev_t, ino_t>, std::string> first_link_;
-    int fd_ = -1;
+    sif::UniqueFd fd_;
     std::string current_;
 };
 

@@ -17,6 +17,7 @@
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/sha256.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 
 namespace sifkit::registry {
 namespace fs = std::filesystem;
@@ -91,22 +92,20 @@ void BlobCache::put(const std::string& digest, std::string_view data) const {
     ensure_directories();
     const fs::path final_path = blob_path(digest);
     std::string temp = (root_ / "partial" / ("." + sif::sha256_hex(digest) + ".XXXXXX")).string();
-    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-    if (fd < 0) {
+    const sif::UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
+    if (!fd) {
         throw_errno("cannot create a file in the cache", temp);
     }
     try {
-        write_all(fd, data, temp);
-        ::fchmod(fd, 0444);
+        write_all(fd.get(), data, temp);
+        ::fchmod(fd.get(), 0444);
         if (::rename(temp.c_str(), final_path.c_str()) != 0) {
             throw_errno("cannot rename into the cache", final_path.string());
         }
     } catch (...) {
-        ::close(fd);
         ::unlink(temp.c_str());
         throw;
     }
-    ::close(fd);
 }
 
 // ---- claims -----------------------------------------------------------------------------

@@ -264,6 +264,8 @@ struct LinuxDirent64 {
     char d_name[1];
 };
 
+// Runs in a signal handler: plain descriptors and system calls only (no allocation, no
+// exceptions), each closed by hand on every path.
 void remove_tree_signal_safe(const char* path) noexcept {
     int fd = ::open(path, kDirectoryFlags);
     if (fd < 0) {
@@ -542,26 +544,20 @@ void write_whole_file(const fs::path& path, std::string_view data) {
 
 std::uint64_t read_file_chunks(const fs::path& path,
                                const std::function<void(std::span<const std::byte>)>& sink) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const sif::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         throw_errno("cannot open", path.string());
     }
     std::vector<std::byte> buffer(1 << 20);
     std::uint64_t size = 0;
-    try {
-        while (true) {
-            const std::size_t n = sif::read_some(fd, buffer, path.string(), "cannot read");
-            if (n == 0) {
-                break;
-            }
-            sink(std::span<const std::byte>(buffer.data(), n));
-            size += n;
+    while (true) {
+        const std::size_t n = sif::read_some(fd.get(), buffer, path.string(), "cannot read");
+        if (n == 0) {
+            break;
         }
-    } catch (...) {
-        ::close(fd);
-        throw;
+        sink(std::span<const std::byte>(buffer.data(), n));
+        size += n;
     }
-    ::close(fd);
     return size;
 }
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sifkit/sif/unique_fd.hpp"
+
 namespace sifkit {
 
 const char* to_string(ErrorKind kind) noexcept {
@@ -74,17 +76,13 @@ namespace {
 // Opens `path` read-only (O_DIRECTORY when a directory is wanted) and checks its type; throws
 // the "cannot open" Error with the reason.
 void require_readable(const std::string& path, bool directory) {
-    const int fd =
-        ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (directory ? O_DIRECTORY : 0));
-    if (fd < 0) {
+    const sif::UniqueFd fd(
+        ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (directory ? O_DIRECTORY : 0)));
+    if (!fd) {
         throw_errno("cannot open", path);
     }
     struct stat st {};
-    const int stat_result = ::fstat(fd, &st);
-    const int saved = errno;
-    ::close(fd);
-    if (stat_result != 0) {
-        errno = saved;
+    if (::fstat(fd.get(), &st) != 0) {
         throw_errno("cannot open", path);
     }
     if (!directory && S_ISDIR(st.st_mode)) {
