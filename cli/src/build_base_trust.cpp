@@ -4,6 +4,7 @@
 
 #include "exit_codes.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/text.hpp"
 #include "sifkit/sign/keyring.hpp"
 #include "sifkit/sign/verify.hpp"
 #include "verify_report.hpp"
@@ -28,14 +29,6 @@ std::string first_reason(const sign::VerifyReport& report) {
         }
     }
     return std::string(sign::name_of(report.status));
-}
-
-std::string joined(const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : ", ") + item;
-    }
-    return text;
 }
 
 }  // namespace
@@ -84,7 +77,7 @@ void check_base_signatures(const sif::Image& image, const std::string& name,
     if (report.status != sign::VerifyStatus::verified) {
         std::cerr << "sifkit: " << where << ": the base image " << name
                   << " is not signed by every key of \"Fingerprints: "
-                  << joined(definition.fingerprints) << "\" (" << first_reason(report)
+                  << sif::join(definition.fingerprints) << "\" (" << first_reason(report)
                   << "); nothing was written\n";
         throw ReportedFailure{exit_code_for(report.status)};
     }

@@ -11,6 +11,7 @@
 #include "sifkit/registry/inspect.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sif/text.hpp"
 #include "siftool_text.hpp"
 #include "source_arguments.hpp"
 
@@ -79,11 +80,7 @@ void print_text(const OJson& fields, const oci2sif::SourceDocuments& d) {
         line("Manifest:", d.manifest_digest + " (chosen from the index)");
     }
     if (!d.platforms.empty()) {
-        std::string list;
-        for (const auto& p : d.platforms) {
-            list += (list.empty() ? "" : ", ") + p;
-        }
-        line("Platforms:", list);
+        line("Platforms:", sif::join(d.platforms));
     }
     std::string tags;
     for (const auto& t : fields["RepoTags"]) {

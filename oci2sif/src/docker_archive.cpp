@@ -5,6 +5,7 @@
 #include "image_source.hpp"
 #include "sha256.hpp"
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/text.hpp"
 
 namespace sifkit::oci2sif {
 namespace {
@@ -63,10 +64,7 @@ void resolve_docker_archive(ImageSource& source) {
     }
     if (source.tag.empty()) {
         if (list.size() > 1) {
-            std::string names;
-            for (const auto& t : all_tags) {
-                names += (names.empty() ? "" : ", ") + t;
-            }
+            const std::string names = sif::join(all_tags);
             throw Error(ErrorKind::conflict,
                         "the archive holds " + std::to_string(list.size()) +
                             " images; name one as docker-archive:FILE:REPO:TAG (" + names + ")",
