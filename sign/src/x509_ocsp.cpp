@@ -36,12 +36,11 @@ OcspOutcome unknown(const std::string& subject, const std::string& why) {
 
 // The first OCSP responder URL of the certificate's AIA; empty when it names none.
 std::string responder_of(X509* certificate) {
-    STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(certificate);
+    const StringStackPtr urls(X509_get1_ocsp(certificate));
     std::string url;
-    if (urls != nullptr && sk_OPENSSL_STRING_num(urls) > 0) {
-        url = sk_OPENSSL_STRING_value(urls, 0);
+    if (urls != nullptr && sk_OPENSSL_STRING_num(urls.get()) > 0) {
+        url = sk_OPENSSL_STRING_value(urls.get(), 0);
     }
-    X509_email_free(urls);  // the documented way to free X509_get1_ocsp's list
     return url;
 }
 
