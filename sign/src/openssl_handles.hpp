@@ -4,6 +4,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
@@ -39,6 +40,12 @@ using X509StoreCtxPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 using OcspRequestPtr = OpensslPtr<OCSP_REQUEST, OCSP_REQUEST_free>;
 using OcspResponsePtr = OpensslPtr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
 using OcspBasicPtr = OpensslPtr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+
+// Strings OpenSSL allocates (OSSL_HTTP_parse_url); OPENSSL_free is a macro, hence the function.
+inline void free_openssl_string(char* text) {
+    OPENSSL_free(text);
+}
+using OpensslStringPtr = OpensslPtr<char, free_openssl_string>;
 
 // X509_get1_ocsp's list of URLs; X509_email_free is the documented way to free it.
 using StringStackPtr = OpensslPtr<STACK_OF(OPENSSL_STRING), X509_email_free>;
