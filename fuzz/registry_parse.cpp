@@ -1,15 +1,15 @@
 // libFuzzer target for what the registry module parses from untrusted text: image references
 // (command lines, annotations), WWW-Authenticate challenges (any server's header) and base64
-// (auth files). A parser may refuse its input with a sifkit::Error; a crash, undefined behaviour,
-// a hang or another exception is a finding.
+// (auth files, decoded by sif/base64.hpp). A parser may refuse its input with a sifkit::Error;
+// a crash, undefined behaviour, a hang or another exception is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "base64.hpp"
 #include "challenge.hpp"
 #include "sifkit/registry/reference.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace {
@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& c : sifkit::registry::parse_challenges(text)) {
         g_sink = g_sink + c.scheme.size() + c.params.size();
     }
-    if (const auto decoded = sifkit::registry::base64_decode(text)) {
-        if (sifkit::registry::base64_decode(sifkit::registry::base64_encode(*decoded)) != decoded) {
+    if (const auto decoded = sifkit::sif::base64_decode(text)) {
+        if (sifkit::sif::base64_decode(sifkit::sif::base64_encode(*decoded)) != decoded) {
             __builtin_trap();
         }
     }

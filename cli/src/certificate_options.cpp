@@ -63,8 +63,8 @@ nlohmann::ordered_json CertificateCliOptions::trust(const std::string& image, bo
         return leaf;
     }
     sign::SignatureFinding finding;
-    finding.task = "image";
-    finding.format = "x509";
+    finding.task = sign::TaskKind::image;
+    finding.format = sign::SignatureFormat::x509;
     finding.status = sign::VerifyStatus::untrusted;
     finding.reason = certificate + ": " + verdict.reason;
     sign::VerifyReport report;

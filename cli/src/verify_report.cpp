@@ -23,19 +23,18 @@ std::string join_ids(const std::vector<std::uint32_t>& ids) {
 }
 
 std::string describe_format(const sign::SignatureFinding& f) {
-    if (f.format == "legacy") {
+    if (f.format == sign::SignatureFormat::legacy) {
         return "legacy SIFHASH, INSECURE: object data only, header and descriptors unprotected";
     }
-    return f.format;
+    return std::string(sign::name_of(f.format));
 }
 
 std::string text_line(const sign::SignatureFinding& f) {
     std::ostringstream out;
-    if (f.task == "image" || f.task == "ecl") {
-        out << f.task;
-    } else {
-        out << f.task << ' ' << f.task_id;
-        if (f.task == "object") {
+    out << sign::name_of(f.task);
+    if (f.task == sign::TaskKind::group || f.task == sign::TaskKind::object) {
+        out << ' ' << f.task_id;
+        if (f.task == sign::TaskKind::object) {
             out << " (group " << f.group << ")";
         }
     }
@@ -70,7 +69,7 @@ std::vector<std::string> hints(const sign::VerifyReport& report) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < report.findings.size(); ++i) {
         const sign::SignatureFinding& f = report.findings[i];
-        if (f.task != "group" || f.signature_id == 0) {
+        if (f.task != sign::TaskKind::group || f.signature_id == 0) {
             continue;
         }
         if (f.status == sign::VerifyStatus::untrusted) {
@@ -194,11 +193,11 @@ void print_report(const std::string& image, const sign::VerifyReport& report, bo
             j["findings"].push_back({{"signature_id", f.signature_id},
                                      {"group", f.group},
                                      {"objects", f.objects},
-                                     {"format", f.format},
+                                     {"format", std::string(sign::name_of(f.format))},
                                      {"status", std::string(sign::name_of(f.status))},
                                      {"keyids", f.keyids},
                                      {"reason", f.reason},
-                                     {"task", f.task},
+                                     {"task", std::string(sign::name_of(f.task))},
                                      {"task_id", f.task_id},
                                      {"insecure", f.insecure},
                                      {"legacy_signatures", f.legacy_signatures}});

@@ -2,10 +2,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "base64.hpp"
 #include "client_internal.hpp"
 #include "sifkit/oci/media_types.hpp"
 #include "sifkit/registry/reference.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
 
@@ -211,7 +211,7 @@ std::string Client::State::fetch_token(const Challenge& challenge) {
     const auto& creds = credentials();
     if (creds) {
         request.headers.push_back("Authorization: Basic " +
-                                  base64_encode(creds->username + ":" + creds->password));
+                                  sif::base64_encode(creds->username + ":" + creds->password));
     }
     HttpResult result;
     {
@@ -277,7 +277,7 @@ void Client::State::authenticate(const HttpResult& refused, const std::string& s
                                 " (sifkit login " + registry + ", or --creds USER:PASSWORD)",
                             name_for_errors());
             }
-            authorization_ = "Basic " + base64_encode(creds->username + ":" + creds->password);
+            authorization_ = "Basic " + sif::base64_encode(creds->username + ":" + creds->password);
             return;
         }
     }

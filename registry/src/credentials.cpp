@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "base64.hpp"
 #include "sifkit/registry/reference.hpp"
 #include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::registry {
@@ -70,14 +70,15 @@ std::optional<Credentials> decode_entry(const nlohmann::json& entry, const fs::p
     }
     if (const auto it = entry.find("auth");
         it != entry.end() && it->is_string() && !it->get<std::string>().empty()) {
-        const auto decoded = base64_decode(it->get<std::string>());
-        const auto colon = decoded ? decoded->find(':') : std::string::npos;
+        const auto bytes = sif::base64_decode(it->get<std::string>());
+        const std::string decoded = bytes ? std::string(bytes->begin(), bytes->end()) : "";
+        const auto colon = decoded.find(':');
         if (colon == std::string::npos) {
             throw Error(ErrorKind::invalid_input,
                         "entry \"" + key + "\" has an \"auth\" that is not base64(USER:PASSWORD)",
                         file.string());
         }
-        return Credentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
+        return Credentials{decoded.substr(0, colon), decoded.substr(colon + 1)};
     }
     const auto user = entry.find("username");
     const auto pass = entry.find("password");
@@ -235,7 +236,7 @@ void store_credentials(const fs::path& file, const std::string& key,
         auths.contains(key) && auths[key].is_object() ? auths[key] : nlohmann::json::object();
     entry.erase("username");
     entry.erase("password");
-    entry["auth"] = base64_encode(credentials.username + ":" + credentials.password);
+    entry["auth"] = sif::base64_encode(credentials.username + ":" + credentials.password);
     auths[key] = entry;
     write_auth_file(file, json);
 }

@@ -6,24 +6,14 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "base64.hpp"
 #include "sifkit/registry/credentials.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/test/support.hpp"
 
 namespace r = sifkit::registry;
 namespace t = sifkit::test;
 namespace fs = std::filesystem;
-
-TEST_CASE("base64 round trips and tolerates missing padding") {
-    for (const std::string text : {"", "a", "ab", "abc", "alice:s3cret", "user:pa:ss"}) {
-        CHECK(r::base64_decode(r::base64_encode(text)) == text);
-    }
-    CHECK(r::base64_encode("alice:s3cret") == "YWxpY2U6czNjcmV0");
-    CHECK(r::base64_decode("YWxpY2U6czNjcmV0") == "alice:s3cret");
-    CHECK(r::base64_decode("YQ") == "a");
-    CHECK_FALSE(r::base64_decode("!!!!").has_value());
-}
 
 TEST_CASE("--creds splits at the first colon") {
     const auto c = r::Credentials::parse("bob:pa:ss");
@@ -39,15 +29,15 @@ TEST_CASE("the most specific entry of the first file that has one wins") {
     const fs::path docker = dir / "config.json";
     t::write_file(podman, R"({"auths":{
         "quay.io": {"auth": ")" +
-                              r::base64_encode("host:h") + R"("},
+                              sifkit::sif::base64_encode("host:h") + R"("},
         "quay.io/team": {"auth": ")" +
-                              r::base64_encode("team:t") + R"("}}})");
+                              sifkit::sif::base64_encode("team:t") + R"("}}})");
     t::write_file(docker, R"({"auths":{
         "https://index.docker.io/v1/": {"auth": ")" +
-                              r::base64_encode("hub:d") + R"("},
+                              sifkit::sif::base64_encode("hub:d") + R"("},
         "http://127.0.0.1:5000": {"username": "old", "password": "style"},
         "quay.io": {"auth": ")" +
-                              r::base64_encode("shadowed:x") + R"("}},
+                              sifkit::sif::base64_encode("shadowed:x") + R"("}},
         "credsStore": "desktop"})");
     const std::vector<fs::path> files{dir / "missing.json", podman, docker};
 
@@ -83,14 +73,14 @@ TEST_CASE("store and remove keep the rest of the file") {
     // Another tool's member and entry survive sifkit's writes.
     auto json = nlohmann::json::parse(t::read_file(file));
     json["credHelpers"] = {{"gcr.io", "gcloud"}};
-    json["auths"]["https://b.example"] = {{"auth", r::base64_encode("bob:two")}};
+    json["auths"]["https://b.example"] = {{"auth", sifkit::sif::base64_encode("bob:two")}};
     t::write_file(file, json.dump());
     r::store_credentials(file, "a.example", {"alice", "three"});
     r::store_credentials(file, "b.example", {"bob", "four"});
     json = nlohmann::json::parse(t::read_file(file));
     CHECK(json["credHelpers"]["gcr.io"] == "gcloud");
-    CHECK(json["auths"]["a.example"]["auth"] == r::base64_encode("alice:three"));
-    CHECK(json["auths"]["b.example"]["auth"] == r::base64_encode("bob:four"));
+    CHECK(json["auths"]["a.example"]["auth"] == sifkit::sif::base64_encode("alice:three"));
+    CHECK(json["auths"]["b.example"]["auth"] == sifkit::sif::base64_encode("bob:four"));
     CHECK_FALSE(json["auths"].contains("https://b.example"));  // one entry per registry
 
     CHECK(r::remove_credentials(file, "a.example"));

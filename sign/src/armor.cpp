@@ -1,8 +1,8 @@
 // ASCII armor decoding with the CRC-24 check, and encoding.
 #include "armor.hpp"
 
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
-#include "sifkit/sign/dsse.hpp"
 
 namespace sifkit::sign::detail {
 namespace {
@@ -109,23 +109,18 @@ ArmorBlock decode_armor(const std::vector<std::string_view>& lines, std::size_t 
         base64 += line;
     }
     next = i + 1;
-    try {
-        block.data = base64_decode(base64);
-    } catch (const Error&) {
+    auto data = sif::base64_decode(base64);
+    if (!data) {
         fail("bad base64 in " + block.label);
     }
+    block.data = std::move(*data);
     if (!checksum.empty()) {
-        std::vector<std::uint8_t> crc;
-        try {
-            crc = base64_decode(checksum);
-        } catch (const Error&) {
+        const auto crc = sif::base64_decode(checksum);
+        if (!crc || crc->size() != 3) {
             fail("bad checksum line");
         }
-        if (crc.size() != 3) {
-            fail("bad checksum line");
-        }
-        const std::uint32_t stored = static_cast<std::uint32_t>(crc[0]) << 16 |
-                                     static_cast<std::uint32_t>(crc[1]) << 8 | crc[2];
+        const std::uint32_t stored = static_cast<std::uint32_t>((*crc)[0]) << 16 |
+                                     static_cast<std::uint32_t>((*crc)[1]) << 8 | (*crc)[2];
         if (stored != crc24(block.data)) {
             fail("CRC-24 checksum mismatch in " + block.label);
         }
@@ -149,7 +144,7 @@ std::vector<ArmorBlock> decode_armor_blocks(std::string_view text, std::string_v
 }
 
 std::string encode_armor(std::string_view label, std::span<const std::uint8_t> data) {
-    const std::string body = base64_encode(std::vector<std::uint8_t>(data.begin(), data.end()));
+    const std::string body = sif::base64_encode(data);
     std::string out = std::string(kBegin) + std::string(label) + std::string(kDashes) + "\n\n";
     for (std::size_t at = 0; at < body.size(); at += 64) {
         out += body.substr(at, 64);
@@ -159,7 +154,7 @@ std::string encode_armor(std::string_view label, std::span<const std::uint8_t> d
     const std::uint8_t crc_bytes[3] = {static_cast<std::uint8_t>(crc >> 16),
                                        static_cast<std::uint8_t>(crc >> 8),
                                        static_cast<std::uint8_t>(crc)};
-    out += "=" + base64_encode(std::string_view(reinterpret_cast<const char*>(crc_bytes), 3));
+    out += "=" + sif::base64_encode(std::span<const std::uint8_t>(crc_bytes));
     out += "\n" + std::string(kEnd) + std::string(label) + std::string(kDashes) + "\n";
     return out;
 }

@@ -246,17 +246,14 @@ std::optional<std::string> read_own_file(const std::filesystem::path& path, std:
         return std::nullopt;
     }
     std::string text(static_cast<std::size_t>(info.st_size), '\0');
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n =
-            ::pread(fd.get(), text.data() + done, text.size() - done, static_cast<off_t>(done));
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
+    try {
+        // Shorter than fstat said, or unreadable: not a record to trust.
+        if (sif::read_full_at(fd.get(), 0, std::as_writable_bytes(std::span(text)),
+                              path.string()) != text.size()) {
             return std::nullopt;
         }
-        done += static_cast<std::size_t>(n);
+    } catch (const Error&) {
+        return std::nullopt;
     }
     return text;
 }

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
-#include "sifkit/sign/dsse.hpp"
 
 namespace sifkit::sign {
 namespace {
@@ -46,14 +46,12 @@ CosignVerdict verify_cosign(std::string_view digest, const std::vector<CosignSig
     verdict.reason =
         std::to_string(signatures.size()) + " cosign signature(s), none by a trusted key";
     for (const CosignSignature& signature : signatures) {
-        std::vector<std::uint8_t> raw;
-        try {
-            raw = base64_decode(signature.signature);
-        } catch (const Error&) {
+        const auto raw = sif::base64_decode(signature.signature);
+        if (!raw) {
             continue;  // not a signature we can read: it cannot count for anyone
         }
         for (const PublicKey* key : keys) {
-            if (!key->verify(signature.payload, raw)) {
+            if (!key->verify(signature.payload, *raw)) {
                 continue;
             }
             // A valid signature by a trusted key: the payload decides.
@@ -89,7 +87,7 @@ CosignSignature sign_cosign(std::string_view digest, const PrivateKey& key,
                                  {"optional", {{"creator", creator}, {"timestamp", timestamp}}}};
     CosignSignature out;
     out.payload = payload.dump();
-    out.signature = base64_encode(key.sign(out.payload));
+    out.signature = sif::base64_encode(key.sign(out.payload));
     return out;
 }
 

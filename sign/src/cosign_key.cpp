@@ -8,8 +8,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
-#include "sifkit/sign/dsse.hpp"
 
 namespace sifkit::sign {
 namespace {
@@ -34,17 +34,17 @@ constexpr ScryptParams kWrittenParams = kAcceptedParams[0];
 }
 
 // The base64 between "-----BEGIN LABEL-----" and "-----END LABEL-----" of the first block
-// with `label`, decoded; empty label match: not found.
-std::string pem_body(std::string_view pem, std::string_view label) {
+// with `label`, decoded; empty when there is none, nullopt when it is not base64.
+std::optional<std::string> pem_body(std::string_view pem, std::string_view label) {
     const std::string begin = "-----BEGIN " + std::string(label) + "-----";
     const std::string end = "-----END " + std::string(label) + "-----";
     const auto first = pem.find(begin);
     if (first == std::string_view::npos) {
-        return {};
+        return std::string();
     }
     const auto last = pem.find(end, first + begin.size());
     if (last == std::string_view::npos) {
-        return {};
+        return std::string();
     }
     std::string base64;
     for (const char c : pem.substr(first + begin.size(), last - first - begin.size())) {
@@ -52,12 +52,15 @@ std::string pem_body(std::string_view pem, std::string_view label) {
             base64 += c;
         }
     }
-    const auto bytes = base64_decode(base64);
-    return {bytes.begin(), bytes.end()};
+    const auto bytes = sif::base64_decode(base64);
+    if (!bytes) {
+        return std::nullopt;
+    }
+    return std::string(bytes->begin(), bytes->end());
 }
 
 std::string pem_block(std::string_view label, std::string_view der) {
-    const std::string base64 = base64_encode(der);
+    const std::string base64 = sif::base64_encode(der);
     std::string out = "-----BEGIN " + std::string(label) + "-----\n";
     for (std::size_t i = 0; i < base64.size(); i += 64) {
         out += base64.substr(i, 64) + "\n";
@@ -90,12 +93,11 @@ std::string decode_field(const nlohmann::json& object, const char* name,
     if (it == object.end() || !it->is_string()) {
         malformed(origin, std::string("no ") + name);
     }
-    try {
-        const auto bytes = base64_decode(it->get<std::string>());
-        return {bytes.begin(), bytes.end()};
-    } catch (const Error&) {
+    const auto bytes = sif::base64_decode(it->get<std::string>());
+    if (!bytes) {
         malformed(origin, std::string("bad base64 in ") + name);
     }
+    return {bytes->begin(), bytes->end()};
 }
 
 }  // namespace
@@ -111,15 +113,18 @@ bool is_cosign_private_key(std::string_view pem) noexcept {
 
 std::string cosign_private_key_pem(const PrivateKey& key, const std::string& passphrase) {
     ensure_sodium();
-    const std::string der = pem_body(key.to_pem(), "PRIVATE KEY");
+    const std::optional<std::string> der = pem_body(key.to_pem(), "PRIVATE KEY");
+    if (!der || der->empty()) {
+        throw Error(ErrorKind::internal, "cannot read back the PKCS#8 form of the key");
+    }
     std::string salt(kSaltSize, '\0');
     randombytes_buf(salt.data(), salt.size());
     std::string nonce(crypto_secretbox_NONCEBYTES, '\0');
     randombytes_buf(nonce.data(), nonce.size());
     auto box_key = derive_key(passphrase, salt, kWrittenParams);
-    std::string sealed(der.size() + crypto_secretbox_MACBYTES, '\0');
+    std::string sealed(der->size() + crypto_secretbox_MACBYTES, '\0');
     crypto_secretbox_easy(reinterpret_cast<unsigned char*>(sealed.data()),
-                          reinterpret_cast<const unsigned char*>(der.data()), der.size(),
+                          reinterpret_cast<const unsigned char*>(der->data()), der->size(),
                           reinterpret_cast<const unsigned char*>(nonce.data()), box_key.data());
     sodium_memzero(box_key.data(), box_key.size());
     // Field order as Go marshals go-securesystemslib's structs.
@@ -130,30 +135,28 @@ std::string cosign_private_key_pem(const PrivateKey& key, const std::string& pas
     nlohmann::ordered_json kdf;
     kdf["name"] = kKdfName;
     kdf["params"] = params;
-    kdf["salt"] = base64_encode(salt);
+    kdf["salt"] = sif::base64_encode(salt);
     nlohmann::ordered_json cipher;
     cipher["name"] = kCipherName;
-    cipher["nonce"] = base64_encode(nonce);
+    cipher["nonce"] = sif::base64_encode(nonce);
     nlohmann::ordered_json document;
     document["kdf"] = kdf;
     document["cipher"] = cipher;
-    document["ciphertext"] = base64_encode(sealed);
+    document["ciphertext"] = sif::base64_encode(sealed);
     return pem_block(kCosignPrivateKeyLabel, document.dump());
 }
 
 PrivateKey cosign_private_key_from_pem(std::string_view pem, const std::string& origin,
                                        const std::string& passphrase) {
     ensure_sodium();
-    std::string body;
-    try {
-        body = pem_body(pem, kCosignPrivateKeyLabel);
-        if (body.empty()) {
-            body = pem_body(pem, kLegacyCosignPrivateKeyLabel);
-        }
-    } catch (const Error&) {
+    std::optional<std::string> body = pem_body(pem, kCosignPrivateKeyLabel);
+    if (body && body->empty()) {
+        body = pem_body(pem, kLegacyCosignPrivateKeyLabel);
+    }
+    if (!body) {
         malformed(origin, "bad base64 in the PEM block");
     }
-    const auto document = nlohmann::json::parse(body, nullptr, false);
+    const auto document = nlohmann::json::parse(*body, nullptr, false);
     if (!document.is_object() || !document.contains("kdf") || !document["kdf"].is_object() ||
         !document.contains("cipher") || !document["cipher"].is_object()) {
         malformed(origin, "the PEM block is not cosign's encrypted-key JSON");

@@ -107,23 +107,13 @@ Digest Digest::parse(std::string_view text) {
 }
 
 Hasher::Hasher(DigestAlgorithm algorithm) : algorithm_(algorithm), context_(EVP_MD_CTX_new()) {
-    if (context_ == nullptr ||
-        EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), evp_of(algorithm), nullptr) != 1) {
-        EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+    if (context_ == nullptr || EVP_DigestInit_ex(context_.get(), evp_of(algorithm), nullptr) != 1) {
         throw Error(ErrorKind::internal, "cannot initialise a digest");
     }
 }
 
-Hasher::Hasher(Hasher&& other) noexcept : algorithm_(other.algorithm_), context_(other.context_) {
-    other.context_ = nullptr;
-}
-
-Hasher::~Hasher() {
-    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
-}
-
 void Hasher::update(std::span<const std::byte> data) {
-    if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size()) != 1) {
+    if (EVP_DigestUpdate(context_.get(), data.data(), data.size()) != 1) {
         throw Error(ErrorKind::internal, "digest update failed");
     }
 }
@@ -131,7 +121,7 @@ void Hasher::update(std::span<const std::byte> data) {
 Digest Hasher::finish() {
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> out{};
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), out.data(), &length) != 1) {
+    if (EVP_DigestFinal_ex(context_.get(), out.data(), &length) != 1) {
         throw Error(ErrorKind::internal, "digest finalisation failed");
     }
     return Digest{algorithm_, std::vector<std::uint8_t>(out.begin(), out.begin() + length)};

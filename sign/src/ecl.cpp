@@ -96,8 +96,8 @@ const EclGroup* Ecl::group_for(const std::filesystem::path& directory) const {
 SignatureFinding Ecl::judge(const std::filesystem::path& directory,
                             const VerifyReport& report) const {
     SignatureFinding finding;
-    finding.task = "ecl";
-    finding.format = "none";
+    finding.task = TaskKind::ecl;
+    finding.format = SignatureFormat::none;
     if (!activated) {
         finding.reason = "ECL " + file.string() + ": not activated, every image is allowed";
         return finding;
@@ -113,7 +113,7 @@ SignatureFinding Ecl::judge(const std::filesystem::path& directory,
     // signed every group.
     std::map<std::uint32_t, Signers> per_group;
     for (const SignatureFinding& f : report.findings) {
-        if (f.task == "group") {
+        if (f.task == TaskKind::group) {
             add_signers(f, per_group[f.task_id]);
         }
     }

@@ -4,12 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/file_io.hpp"
 
 extern char** environ;
 
@@ -36,8 +36,7 @@ TemporaryGnupgHome::~TemporaryGnupgHome() {
     if (::posix_spawnp(&pid, "gpgconf", nullptr, nullptr, const_cast<char* const*>(argv),
                        environ) == 0) {
         int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        (void)sif::retry_on_eintr([&] { return ::waitpid(pid, &status, 0); });
     }
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);

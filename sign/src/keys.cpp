@@ -2,12 +2,8 @@
 // OpenSSL parses and writes every PEM form and does ECDSA and RSA.
 #include "sifkit/sign/keys.hpp"
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/decoder.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sodium.h>
 
@@ -15,17 +11,14 @@
 
 #include "evp_key.hpp"
 #include "key_file.hpp"
+#include "openssl_handles.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/cosign_key.hpp"
 #include "sifkit/sign/digest.hpp"
-#include "sifkit/sign/dsse.hpp"
 
 namespace sifkit::sign {
 namespace {
-
-EVP_PKEY* as_pkey(void* p) {
-    return static_cast<EVP_PKEY*>(p);
-}
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) {
     ERR_clear_error();
@@ -124,22 +117,31 @@ const EVP_MD* hash_for_ecdsa(KeyType type) {
 
 bool verify_with(EVP_PKEY* pkey, const EVP_MD* md, std::string_view message,
                  const std::vector<std::uint8_t>& signature) {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    bool ok = ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pkey) == 1 &&
-              EVP_DigestVerify(ctx, signature.data(), signature.size(),
-                               reinterpret_cast<const unsigned char*>(message.data()),
-                               message.size()) == 1;
-    EVP_MD_CTX_free(ctx);
+    const detail::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    const bool ok = ctx != nullptr &&
+                    EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) == 1 &&
+                    EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size()) == 1;
     ERR_clear_error();
     return ok;
+}
+
+// PEM text of the public part of `pkey` (SubjectPublicKeyInfo).
+std::string public_pem(EVP_PKEY* pkey) {
+    const detail::BioPtr bio(BIO_new(BIO_s_mem()));
+    PEM_write_bio_PUBKEY(bio.get(), pkey);
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(length));
 }
 
 }  // namespace
 
 namespace detail {
 
-KeyType key_type_of(void* pkey, const std::string& origin) {
-    return type_of(static_cast<EVP_PKEY*>(pkey), origin);
+KeyType key_type_of(EVP_PKEY* pkey, const std::string& origin) {
+    return type_of(pkey, origin);
 }
 
 }  // namespace detail
@@ -164,16 +166,17 @@ std::string_view name_of(KeyType type) noexcept {
 
 PublicKey PublicKey::from_pem(std::string_view pem, const std::string& origin) {
     // The generic decoder takes SubjectPublicKeyInfo and the PKCS#1 "RSA PUBLIC KEY" form alike.
-    EVP_PKEY* pkey = nullptr;
-    OSSL_DECODER_CTX* decoder = OSSL_DECODER_CTX_new_for_pkey(
-        &pkey, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    EVP_PKEY* decoded = nullptr;
+    const detail::DecoderCtxPtr decoder(OSSL_DECODER_CTX_new_for_pkey(
+        &decoded, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr));
     const auto* data = reinterpret_cast<const unsigned char*>(pem.data());
     std::size_t length = pem.size();
-    if (decoder == nullptr || OSSL_DECODER_from_data(decoder, &data, &length) != 1) {
-        EVP_PKEY_free(pkey);
-        pkey = nullptr;
+    const bool ok =
+        decoder != nullptr && OSSL_DECODER_from_data(decoder.get(), &data, &length) == 1;
+    detail::EvpPkeyPtr pkey(decoded);  // owned whether decoding succeeded or not
+    if (!ok) {
+        pkey.reset();
     }
-    OSSL_DECODER_CTX_free(decoder);
     if (pkey == nullptr) {
         const PemKind kind = pem_kind(pem);
         fail(origin, kind == PemKind::private_key || kind == PemKind::encrypted_private_key
@@ -182,9 +185,9 @@ PublicKey PublicKey::from_pem(std::string_view pem, const std::string& origin) {
                          : "not a PEM public key");
     }
     PublicKey key;
-    key.pkey_ = pkey;
+    key.type_ = type_of(pkey.get(), origin);
+    key.pkey_ = std::move(pkey);
     key.origin_ = origin;
-    key.type_ = type_of(pkey, origin);
     return key;
 }
 
@@ -192,28 +195,8 @@ PublicKey PublicKey::load(const std::filesystem::path& path) {
     return from_pem(detail::read_key_file(path), path.string());
 }
 
-PublicKey::PublicKey(PublicKey&& other) noexcept
-    : pkey_(other.pkey_), type_(other.type_), origin_(std::move(other.origin_)) {
-    other.pkey_ = nullptr;
-}
-
-PublicKey& PublicKey::operator=(PublicKey&& other) noexcept {
-    if (this != &other) {
-        EVP_PKEY_free(as_pkey(pkey_));
-        pkey_ = other.pkey_;
-        type_ = other.type_;
-        origin_ = std::move(other.origin_);
-        other.pkey_ = nullptr;
-    }
-    return *this;
-}
-
-PublicKey::~PublicKey() {
-    EVP_PKEY_free(as_pkey(pkey_));
-}
-
 std::string PublicKey::keyid() const {
-    EVP_PKEY* pkey = as_pkey(pkey_);
+    EVP_PKEY* pkey = pkey_.get();
     std::string wire;
     switch (type_) {
         case KeyType::ed25519: {
@@ -227,12 +210,12 @@ std::string PublicKey::keyid() const {
             BIGNUM* e = nullptr;
             BIGNUM* n = nullptr;
             EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
+            const detail::BignumPtr owned_e(e);
             EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
+            const detail::BignumPtr owned_n(n);
             put_string(wire, "ssh-rsa");
             put_mpint(wire, e);
             put_mpint(wire, n);
-            BN_free(e);
-            BN_free(n);
             break;
         }
         default: {
@@ -250,7 +233,7 @@ std::string PublicKey::keyid() const {
         }
     }
     const Digest digest = digest_of(DigestAlgorithm::sha256, std::as_bytes(std::span(wire)));
-    std::string id = base64_encode(digest.value);
+    std::string id = sif::base64_encode(digest.value);
     while (!id.empty() && id.back() == '=') {
         id.pop_back();
     }
@@ -258,7 +241,7 @@ std::string PublicKey::keyid() const {
 }
 
 bool PublicKey::verify(std::string_view message, const std::vector<std::uint8_t>& signature) const {
-    EVP_PKEY* pkey = as_pkey(pkey_);
+    EVP_PKEY* pkey = pkey_.get();
     if (type_ == KeyType::ed25519) {
         ensure_sodium();
         if (signature.size() != crypto_sign_BYTES) {
@@ -278,13 +261,7 @@ bool PublicKey::verify(std::string_view message, const std::vector<std::uint8_t>
 }
 
 std::string PublicKey::to_pem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, as_pkey(pkey_));
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return pem;
+    return public_pem(pkey_.get());
 }
 
 // ---- PrivateKey ---------------------------------------------------------------------------
@@ -294,10 +271,9 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
     if (is_cosign_private_key(pem)) {
         return cosign_private_key_from_pem(pem, origin, passphrase);
     }
-    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-    EVP_PKEY* pkey =
-        PEM_read_bio_PrivateKey(bio, nullptr, nullptr, const_cast<char*>(passphrase.c_str()));
-    BIO_free(bio);
+    const detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    detail::EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr,
+                                                    const_cast<char*>(passphrase.c_str())));
     if (pkey == nullptr) {
         switch (pem_kind(pem)) {
             case PemKind::public_key:
@@ -314,9 +290,9 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, const std::string& origin,
         }
     }
     PrivateKey key;
-    key.pkey_ = pkey;
+    key.type_ = type_of(pkey.get(), origin);
+    key.pkey_ = std::move(pkey);
     key.origin_ = origin;
-    key.type_ = type_of(pkey, origin);
     return key;
 }
 
@@ -334,66 +310,40 @@ PrivateKey PrivateKey::load(const std::filesystem::path& path,
 }
 
 PrivateKey PrivateKey::generate(KeyType type) {
-    EVP_PKEY* pkey = nullptr;
+    detail::EvpPkeyPtr pkey;
     switch (type) {
         case KeyType::ed25519:
-            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
             break;
         case KeyType::ecdsa_p256:
-            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
             break;
         case KeyType::ecdsa_p384:
-            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
             break;
         case KeyType::ecdsa_p521:
-            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"));
             break;
         case KeyType::rsa:
-            pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(3072));
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(3072)));
             break;
     }
     if (pkey == nullptr) {
         throw Error(ErrorKind::internal, "key generation failed");
     }
     PrivateKey key;
-    key.pkey_ = pkey;
+    key.pkey_ = std::move(pkey);
     key.type_ = type;
     key.origin_ = "<generated>";
     return key;
 }
 
-PrivateKey::PrivateKey(PrivateKey&& other) noexcept
-    : pkey_(other.pkey_), type_(other.type_), origin_(std::move(other.origin_)) {
-    other.pkey_ = nullptr;
-}
-
-PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
-    if (this != &other) {
-        EVP_PKEY_free(as_pkey(pkey_));
-        pkey_ = other.pkey_;
-        type_ = other.type_;
-        origin_ = std::move(other.origin_);
-        other.pkey_ = nullptr;
-    }
-    return *this;
-}
-
-PrivateKey::~PrivateKey() {
-    EVP_PKEY_free(as_pkey(pkey_));
-}
-
 PublicKey PrivateKey::public_key() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, as_pkey(pkey_));
-    char* data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    const std::string pem(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return PublicKey::from_pem(pem, origin_);
+    return PublicKey::from_pem(public_pem(pkey_.get()), origin_);
 }
 
 std::vector<std::uint8_t> PrivateKey::sign(std::string_view message) const {
-    EVP_PKEY* pkey = as_pkey(pkey_);
+    EVP_PKEY* pkey = pkey_.get();
     if (type_ == KeyType::ed25519) {
         ensure_sodium();
         const auto seed = raw_ed25519(pkey, true);
@@ -408,18 +358,17 @@ std::vector<std::uint8_t> PrivateKey::sign(std::string_view message) const {
         return signature;
     }
     const EVP_MD* md = type_ == KeyType::rsa ? EVP_sha256() : hash_for_ecdsa(type_);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    const detail::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     std::size_t length = 0;
     std::vector<std::uint8_t> signature;
     const auto* data = reinterpret_cast<const unsigned char*>(message.data());
-    bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, md, nullptr, pkey) == 1 &&
-              EVP_DigestSign(ctx, nullptr, &length, data, message.size()) == 1;
+    bool ok = ctx != nullptr && EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, pkey) == 1 &&
+              EVP_DigestSign(ctx.get(), nullptr, &length, data, message.size()) == 1;
     if (ok) {
         signature.resize(length);
-        ok = EVP_DigestSign(ctx, signature.data(), &length, data, message.size()) == 1;
+        ok = EVP_DigestSign(ctx.get(), signature.data(), &length, data, message.size()) == 1;
         signature.resize(length);
     }
-    EVP_MD_CTX_free(ctx);
     if (!ok) {
         fail(origin_, "signing failed");
     }
@@ -427,16 +376,14 @@ std::vector<std::uint8_t> PrivateKey::sign(std::string_view message) const {
 }
 
 std::string PrivateKey::to_pem(const std::string& passphrase) const {
-    BIO* bio = BIO_new(BIO_s_mem());
+    const detail::BioPtr bio(BIO_new(BIO_s_mem()));
     const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
-    PEM_write_bio_PKCS8PrivateKey(bio, as_pkey(pkey_), cipher,
+    PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), cipher,
                                   passphrase.empty() ? nullptr : passphrase.c_str(),
                                   static_cast<int>(passphrase.size()), nullptr, nullptr);
     char* data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(length));
-    BIO_free(bio);
-    return pem;
+    const long length = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(length));
 }
 
 }  // namespace sifkit::sign

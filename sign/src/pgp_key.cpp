@@ -6,6 +6,7 @@
 
 #include "armor.hpp"
 #include "key_file.hpp"
+#include "openssl_handles.hpp"
 #include "pgp_packets.hpp"
 #include "pgp_self_signatures.hpp"
 #include "pgp_signature.hpp"
@@ -26,13 +27,12 @@ PgpFingerprint sha1_fingerprint(std::span<const std::uint8_t> body) {
     const std::array<std::uint8_t, 3> prefix{0x99, static_cast<std::uint8_t>(n >> 8),
                                              static_cast<std::uint8_t>(n)};
     PgpFingerprint fpr{};
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    const detail::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     unsigned int length = 0;
-    const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
-                    EVP_DigestUpdate(ctx, prefix.data(), prefix.size()) == 1 &&
-                    EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 &&
-                    EVP_DigestFinal_ex(ctx, fpr.data(), &length) == 1;
-    EVP_MD_CTX_free(ctx);
+    const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), prefix.data(), prefix.size()) == 1 &&
+                    EVP_DigestUpdate(ctx.get(), body.data(), body.size()) == 1 &&
+                    EVP_DigestFinal_ex(ctx.get(), fpr.data(), &length) == 1;
     if (!ok || length != fpr.size()) {
         throw Error(ErrorKind::internal, "SHA-1 failed");
     }

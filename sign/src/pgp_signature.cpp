@@ -115,25 +115,21 @@ void read_subpackets(std::span<const std::uint8_t> area, bool hashed, SignatureP
 }
 
 EvpPkeyPtr rsa_key(const PgpPublicKey& key) {
-    BIGNUM* n = BN_bin2bn(key.rsa_n.data(), static_cast<int>(key.rsa_n.size()), nullptr);
-    BIGNUM* e = BN_bin2bn(key.rsa_e.data(), static_cast<int>(key.rsa_e.size()), nullptr);
-    OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
-    OSSL_PARAM* params = nullptr;
+    const BignumPtr n(BN_bin2bn(key.rsa_n.data(), static_cast<int>(key.rsa_n.size()), nullptr));
+    const BignumPtr e(BN_bin2bn(key.rsa_e.data(), static_cast<int>(key.rsa_e.size()), nullptr));
+    const ParamBuildPtr build(OSSL_PARAM_BLD_new());
+    ParamPtr params;
     EVP_PKEY* pkey = nullptr;
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+    const EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
     if (n != nullptr && e != nullptr && build != nullptr && ctx != nullptr &&
-        OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
-        OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
-        (params = OSSL_PARAM_BLD_to_param(build)) != nullptr && EVP_PKEY_fromdata_init(ctx) == 1) {
-        if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) == 1 &&
+        OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) == 1) {
+        params.reset(OSSL_PARAM_BLD_to_param(build.get()));
+        if (params != nullptr && EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
+            EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
             pkey = nullptr;
         }
     }
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(build);
-    EVP_PKEY_CTX_free(ctx);
-    BN_free(n);
-    BN_free(e);
     ERR_clear_error();
     return EvpPkeyPtr(pkey);
 }

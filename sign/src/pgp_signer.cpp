@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 
 #include "gnupg_home.hpp"
@@ -28,6 +29,10 @@ struct ReleaseKey {
     void operator()(gpgme_key_t key) const noexcept { gpgme_key_unref(key); }
 };
 using Key = std::unique_ptr<std::remove_pointer_t<gpgme_key_t>, ReleaseKey>;
+struct FreeBytes {
+    void operator()(char* bytes) const noexcept { gpgme_free(bytes); }
+};
+using Bytes = std::unique_ptr<char, FreeBytes>;
 
 void check(gpgme_error_t err, const std::string& what, const std::string& file = {}) {
     if (gpgme_err_code(err) != GPG_ERR_NO_ERROR) {
@@ -59,10 +64,8 @@ Data data_of(std::string_view bytes) {
 
 std::string take_bytes(Data data) {
     std::size_t size = 0;
-    char* bytes = gpgme_data_release_and_get_mem(data.release(), &size);
-    std::string out(bytes != nullptr ? bytes : "", size);
-    gpgme_free(bytes);
-    return out;
+    const Bytes bytes(gpgme_data_release_and_get_mem(data.release(), &size));
+    return std::string(bytes != nullptr ? bytes.get() : "", size);
 }
 
 PgpFingerprint fingerprint_of(const char* hex, const std::string& origin) {

@@ -8,11 +8,14 @@
 #include <mutex>
 
 #include "evp_key.hpp"
+#include "openssl_handles.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/keys.hpp"
 
 namespace sifkit::sign {
 namespace {
+
+using EnginePtr = detail::OpensslPtr<ENGINE, ENGINE_free>;
 
 // The query attribute `name` of an RFC 7512 URI ("...?module-path=X&pin-value=Y"), percent
 // escapes left as they are (paths and PINs rarely need them).
@@ -63,7 +66,7 @@ ENGINE* engine_for(const std::string& module, const std::string& uri) {
         }
     }
     ENGINE_load_dynamic();
-    ENGINE* engine = ENGINE_by_id("pkcs11");
+    EnginePtr engine(ENGINE_by_id("pkcs11"));
     if (engine == nullptr) {
         throw Error(ErrorKind::unsupported,
                     "PKCS#11 keys need OpenSSL's pkcs11 engine: apt-get install "
@@ -71,14 +74,13 @@ ENGINE* engine_for(const std::string& module, const std::string& uri) {
                     uri);
     }
     if ((!module.empty() &&
-         ENGINE_ctrl_cmd_string(engine, "MODULE_PATH", module.c_str(), 0) != 1) ||
-        ENGINE_init(engine) != 1) {
-        ENGINE_free(engine);
+         ENGINE_ctrl_cmd_string(engine.get(), "MODULE_PATH", module.c_str(), 0) != 1) ||
+        ENGINE_init(engine.get()) != 1) {
         throw Error(ErrorKind::invalid_input,
                     "cannot start the PKCS#11 module" + (module.empty() ? "" : " " + module), uri);
     }
-    engines.emplace_back(module, engine);
-    return engine;
+    // Kept for the whole process (see above), so never freed.
+    return engines.emplace_back(module, engine.release()).second;
 }
 
 }  // namespace
@@ -95,15 +97,15 @@ PrivateKey PrivateKey::from_pkcs11(const std::string& uri, const std::string& pi
     }
     const std::string object =
         without_attribute(without_attribute(uri, "module-path"), "pin-value");
-    EVP_PKEY* pkey = ENGINE_load_private_key(engine, object.c_str(), nullptr, nullptr);
+    detail::EvpPkeyPtr pkey(ENGINE_load_private_key(engine, object.c_str(), nullptr, nullptr));
     if (pkey == nullptr) {
         throw Error(ErrorKind::not_found,
                     "no private key in the token for this URI (or the PIN is wrong)", origin);
     }
     PrivateKey key;
-    key.pkey_ = pkey;
+    key.pkey_ = std::move(pkey);
     key.origin_ = origin;
-    key.type_ = detail::key_type_of(pkey, key.origin_);
+    key.type_ = detail::key_type_of(key.pkey_.get(), key.origin_);
     if (key.type_ == KeyType::ed25519) {
         throw Error(ErrorKind::unsupported,
                     "an Ed25519 key in a token: OpenSSL's pkcs11 engine cannot sign with it; "

@@ -76,11 +76,11 @@ std::vector<Task> make_tasks(const sif::Image& image, std::vector<std::uint32_t>
     }
     std::vector<Task> tasks;
     for (const std::uint32_t group : groups) {
-        tasks.push_back(Task{"group", group, group, group_members(image, group), false});
+        tasks.push_back(Task{TaskKind::group, group, group, group_members(image, group), false});
     }
     for (const std::uint32_t id : objects) {
         const sif::Descriptor& d = image.object(id);
-        tasks.push_back(Task{"object", id, d.group(), {d}, true});
+        tasks.push_back(Task{TaskKind::object, id, d.group(), {d}, true});
     }
     return tasks;
 }

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sign/result.hpp"
 
 namespace sifkit::sign::detail {
 
@@ -23,7 +23,7 @@ std::vector<std::pair<std::uint32_t, std::vector<std::uint32_t>>> split_by_group
     const sif::Image& image, const std::vector<std::uint32_t>& ids);
 
 struct Task {
-    std::string kind;  // "group" or "object"
+    TaskKind kind = TaskKind::group;  // group or object
     std::uint32_t id = 0;
     std::uint32_t group = 0;
     std::vector<sif::Descriptor> objects;  // what must be verified

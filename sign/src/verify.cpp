@@ -2,7 +2,6 @@
 // tasks, find each task's signatures, verify each in its format, and collect the findings.
 #include "sifkit/sign/verify.hpp"
 
-#include <algorithm>
 #include <set>
 #include <string>
 
@@ -18,9 +17,9 @@ namespace {
 
 SignatureFinding image_finding(std::vector<std::uint32_t> objects, std::string reason) {
     SignatureFinding finding;
-    finding.task = "image";
+    finding.task = TaskKind::image;
     finding.objects = std::move(objects);
-    finding.format = "none";
+    finding.format = SignatureFormat::none;
     finding.status = VerifyStatus::not_signed;
     finding.reason = std::move(reason);
     return finding;
@@ -34,12 +33,12 @@ SignatureFinding not_found(const Task& task, std::uint32_t legacy_skipped) {
     for (const sif::Descriptor& d : task.objects) {
         finding.objects.push_back(d.id);
     }
-    finding.format = "none";
+    finding.format = SignatureFormat::none;
     finding.status = VerifyStatus::not_signed;
-    finding.reason = task.kind == "object" && task.group == 0
+    finding.reason = task.kind == TaskKind::object && task.group == 0
                          ? "object " + std::to_string(task.id) + " is in no group"
                          : "signature not found for object" +
-                               (task.kind == "group" ? " group " : std::string(" ")) +
+                               (task.kind == TaskKind::group ? " group " : std::string(" ")) +
                                std::to_string(task.id);
     finding.legacy_signatures = legacy_skipped;
     if (legacy_skipped > 0) {
@@ -55,7 +54,7 @@ SignatureFinding verify_current(VerifyContext& context, const Task& task,
                                 const sif::Descriptor& signature, const std::string& text) {
     const auto hash = static_cast<int>(signature.signature().hash_type);
     if (hash < 1 || hash > 5) {
-        SignatureFinding finding = start_finding(task, signature, "unknown");
+        SignatureFinding finding = start_finding(task, signature, SignatureFormat::unknown);
         finding.status = VerifyStatus::invalid;
         finding.reason = "hash algorithm unsupported";
         return finding;
@@ -71,15 +70,15 @@ void run_task(VerifyContext& context, const Task& task, VerifyReport& report) {
     const bool legacy = context.options.legacy || context.options.legacy_all;
     // Legacy object tasks use signatures linked to the object; every other task the ones
     // linked to the group, of the kind (legacy or not) that was asked for.
-    const std::vector<sif::Descriptor>& candidates =
-        context.index.signatures(legacy && task.kind == "object" ? sif::Link::to_object(task.id)
-                                                                 : sif::Link::to_group(task.group));
+    const std::vector<sif::Descriptor>& candidates = context.index.signatures(
+        legacy && task.kind == TaskKind::object ? sif::Link::to_object(task.id)
+                                                : sif::Link::to_group(task.group));
     std::uint32_t checked = 0;
     std::uint32_t legacy_skipped = 0;
     for (const sif::Descriptor& signature : candidates) {
         const std::string text = read_signature(image, signature);
         if (legacy) {
-            if (task.kind == "group" && !is_legacy_signature(text)) {
+            if (task.kind == TaskKind::group && !is_legacy_signature(text)) {
                 continue;
             }
             ++checked;
@@ -195,27 +194,6 @@ VerifyReport verify_with(const sif::Image& image, const VerifyOptions& options,
 }
 
 }  // namespace detail
-
-std::string_view name_of(VerifyStatus status) noexcept {
-    switch (status) {
-        case VerifyStatus::verified:
-            return "verified";
-        case VerifyStatus::not_signed:
-            return "not-signed";
-        case VerifyStatus::untrusted:
-            return "untrusted";
-        case VerifyStatus::invalid:
-            return "invalid";
-        case VerifyStatus::refused:
-            return "refused";
-    }
-    return "invalid";
-}
-
-void VerifyReport::add(SignatureFinding finding) {
-    status = std::max(status, finding.status);
-    findings.push_back(std::move(finding));
-}
 
 VerifyReport verify_image(const sif::Image& image, const VerifyOptions& options) {
     detail::ObjectDigests digests(image);

@@ -10,7 +10,7 @@ namespace sifkit::sign::detail {
 
 SignatureFinding verify_dsse(VerifyContext& context, const Task& task,
                              const sif::Descriptor& signature, const std::string& text) {
-    SignatureFinding finding = start_finding(task, signature, "dsse");
+    SignatureFinding finding = start_finding(task, signature, SignatureFormat::dsse);
     auto fail = [&finding](VerifyStatus status, std::string reason) {
         finding.status = status;
         finding.reason = std::move(reason);

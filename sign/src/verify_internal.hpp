@@ -39,7 +39,7 @@ struct VerifyContext {
 
 // A finding for `signature` in `task`, not yet verified, with the format filled in.
 SignatureFinding start_finding(const Task& task, const sif::Descriptor& signature,
-                               std::string format);
+                               SignatureFormat format);
 
 // Checks signed metadata against the image as it is now, for the task (§9.5 e-f). Returns an
 // empty string when it matches, else the reason; `covered` gets the signed object IDs.

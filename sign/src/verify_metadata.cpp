@@ -39,13 +39,13 @@ std::uint32_t ImageIndex::relative_id(const sif::Descriptor& descriptor) const {
 }
 
 SignatureFinding start_finding(const Task& task, const sif::Descriptor& signature,
-                               std::string format) {
+                               SignatureFormat format) {
     SignatureFinding finding;
     finding.signature_id = signature.id;
     finding.group = task.group;
     finding.task = task.kind;
     finding.task_id = task.id;
-    finding.format = std::move(format);
+    finding.format = format;
     return finding;
 }
 

@@ -103,7 +103,7 @@ bool is_legacy_signature(const std::string& text) {
 
 SignatureFinding verify_pgp(VerifyContext& context, const Task& task,
                             const sif::Descriptor& signature, const std::string& text) {
-    SignatureFinding finding = start_finding(task, signature, "pgp");
+    SignatureFinding finding = start_finding(task, signature, SignatureFormat::pgp);
     MessageCheck check;
     if (!check_message(context, signature, text, finding, check)) {
         return finding;
@@ -129,7 +129,7 @@ SignatureFinding verify_pgp(VerifyContext& context, const Task& task,
 
 SignatureFinding verify_legacy(VerifyContext& context, const Task& task,
                                const sif::Descriptor& signature, const std::string& text) {
-    SignatureFinding finding = start_finding(task, signature, "legacy");
+    SignatureFinding finding = start_finding(task, signature, SignatureFormat::legacy);
     finding.insecure = true;
     MessageCheck check;
     if (!check_message(context, signature, text, finding, check)) {
@@ -145,7 +145,7 @@ SignatureFinding verify_legacy(VerifyContext& context, const Task& task,
     }
     // A group signature covers the group's objects concatenated in table order; an object
     // signature covers that object.
-    Digest actual = task.kind == "group"
+    Digest actual = task.kind == TaskKind::group
                         ? digest_of_objects(context.image, task.objects, *algorithm)
                         : context.digests.of(task.objects.front(), *algorithm);
     for (const sif::Descriptor& d : task.objects) {
@@ -153,9 +153,9 @@ SignatureFinding verify_legacy(VerifyContext& context, const Task& task,
     }
     if (actual != *expected) {
         finding.status = VerifyStatus::invalid;
-        finding.reason = task.kind == "group" ? "data object integrity compromised"
-                                              : "data object integrity compromised: " +
-                                                    std::to_string(task.objects.front().id);
+        finding.reason = task.kind == TaskKind::group ? "data object integrity compromised"
+                                                      : "data object integrity compromised: " +
+                                                            std::to_string(task.objects.front().id);
     } else if (check.signature.outcome == PgpSignatureCheck::Outcome::unknown_signer) {
         finding.status = VerifyStatus::untrusted;
         finding.reason = check.signature.reason;

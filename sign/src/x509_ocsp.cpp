@@ -13,11 +13,6 @@ namespace {
 
 using OcspCertIdPtr = OpensslPtr<OCSP_CERTID, OCSP_CERTID_free>;
 
-struct OpensslString {
-    char* text = nullptr;
-    ~OpensslString() { OPENSSL_free(text); }
-};
-
 std::string last_openssl_error() {
     const unsigned long error = ERR_get_error();
     ERR_clear_error();
@@ -36,12 +31,11 @@ OcspOutcome unknown(const std::string& subject, const std::string& why) {
 
 // The first OCSP responder URL of the certificate's AIA; empty when it names none.
 std::string responder_of(X509* certificate) {
-    STACK_OF(OPENSSL_STRING)* urls = X509_get1_ocsp(certificate);
+    const StringStackPtr urls(X509_get1_ocsp(certificate));
     std::string url;
-    if (urls != nullptr && sk_OPENSSL_STRING_num(urls) > 0) {
-        url = sk_OPENSSL_STRING_value(urls, 0);
+    if (urls != nullptr && sk_OPENSSL_STRING_num(urls.get()) > 0) {
+        url = sk_OPENSSL_STRING_value(urls.get(), 0);
     }
-    X509_email_free(urls);  // the documented way to free X509_get1_ocsp's list
     return url;
 }
 
@@ -49,11 +43,15 @@ std::string responder_of(X509* certificate) {
 OcspResponsePtr ask(const std::string& url, OCSP_REQUEST* request, int timeout_seconds,
                     std::string& error) {
     int tls = 0;
-    OpensslString host;
-    OpensslString port;
-    OpensslString path;
-    if (OSSL_HTTP_parse_url(url.c_str(), &tls, nullptr, &host.text, &port.text, nullptr, &path.text,
-                            nullptr, nullptr) != 1) {
+    char* host_text = nullptr;
+    char* port_text = nullptr;
+    char* path_text = nullptr;
+    const int parsed = OSSL_HTTP_parse_url(url.c_str(), &tls, nullptr, &host_text, &port_text,
+                                           nullptr, &path_text, nullptr, nullptr);
+    const OpensslStringPtr host(host_text);
+    const OpensslStringPtr port(port_text);
+    const OpensslStringPtr path(path_text);
+    if (parsed != 1) {
         error = "responder URL " + url + " is not a valid URL";
         ERR_clear_error();
         return nullptr;
@@ -70,7 +68,7 @@ OcspResponsePtr ask(const std::string& url, OCSP_REQUEST* request, int timeout_s
         return nullptr;
     }
     const BioPtr answer(OSSL_HTTP_transfer(
-        nullptr, host.text, port.text, path.text, 0, nullptr, nullptr, nullptr, nullptr, nullptr,
+        nullptr, host.get(), port.get(), path.get(), 0, nullptr, nullptr, nullptr, nullptr, nullptr,
         nullptr, 0, nullptr, "application/ocsp-request", body.get(), "application/ocsp-response", 1,
         1U << 20, timeout_seconds, 0));
     if (!answer) {

@@ -54,7 +54,7 @@ sign::Ecl one_group(sign::EclMode mode, std::vector<std::string> keyfp,
 bool allowed(const sign::Ecl& ecl, const sign::VerifyReport& report = two_groups()) {
     const auto finding = ecl.judge("/images", report);
     INFO(finding.reason);
-    CHECK(finding.task == "ecl");
+    CHECK(finding.task == sign::TaskKind::ecl);
     return finding.status == sign::VerifyStatus::verified;
 }
 

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "shared_fixtures.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sign/cosign_key.hpp"
-#include "sifkit/sign/dsse.hpp"
 #include "sifkit/sign/keys.hpp"
 
 using namespace sifkit;
@@ -72,11 +72,11 @@ TEST_CASE("cosign private keys: sealed and opened, wrong passphrase denied, malf
         return false;
     };
     CHECK(refused("!!!"));
-    CHECK(refused(sign::base64_encode(std::string_view("not json"))));
-    CHECK(refused(sign::base64_encode(std::string_view(
+    CHECK(refused(sifkit::sif::base64_encode(std::string_view("not json"))));
+    CHECK(refused(sifkit::sif::base64_encode(std::string_view(
         R"({"kdf":{"name":"scrypt","params":{"N":"big","r":8,"p":1},"salt":"AA=="},)"
         R"("cipher":{"name":"nacl/secretbox","nonce":"AA=="},"ciphertext":"AA=="})"))));
-    CHECK(refused(sign::base64_encode(std::string_view(
+    CHECK(refused(sifkit::sif::base64_encode(std::string_view(
         R"({"kdf":{"name":"scrypt","params":{"N":32768,"r":8,"p":1},"salt":"AA=="},)"
         R"("cipher":{"name":"nacl/secretbox","nonce":"AA=="},"ciphertext":"AA=="})"))));
 }

@@ -9,7 +9,7 @@
 
 #include "common.hpp"
 #include "gpg.hpp"
-#include "sifkit/sign/dsse.hpp"
+#include "sifkit/sif/base64.hpp"
 #include "sifkit/sign/trusted_keys.hpp"
 #include "sifkit/sign/verify.hpp"
 
@@ -93,7 +93,7 @@ TEST_CASE("reference PGP-signed images verify with the public part of its test k
         CHECK(report.status == sign::VerifyStatus::verified);
         CHECK(oracle_verifies(image, key.public_key));
         for (const auto& f : report.findings) {
-            CHECK(f.format == "pgp");
+            CHECK(f.format == sign::SignatureFormat::pgp);
             CHECK(f.keyids == std::vector<std::string>{"12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84"});
         }
         // Another key: signed, but not by anyone trusted.
@@ -233,7 +233,8 @@ TEST_CASE("object selections agree with the reference for signing and verifying"
     const auto mine = sif::Image::open(ours);
     for (std::uint32_t id : {4U, 5U}) {
         const auto envelope = json::parse(object_bytes(mine, mine.object(id)));
-        const auto payload = sign::base64_decode(envelope.at("payload").get<std::string>());
+        const auto payload =
+            sifkit::sif::base64_decode(envelope.at("payload").get<std::string>()).value();
         std::string plaintext;
         for (const auto& d : reference.at("descriptors")) {
             if (d.at("id") == id) {
@@ -283,7 +284,7 @@ TEST_CASE("legacy SIFHASH goldens verify only when asked, as the reference decid
         for (const auto& f : report.findings) {
             if (f.signature_id != 0) {
                 CHECK(f.insecure);
-                CHECK(f.format == "legacy");
+                CHECK(f.format == sign::SignatureFormat::legacy);
             }
         }
         // Without legacy verification the image is simply not signed (current format).
@@ -325,7 +326,8 @@ TEST_CASE("gpg --clearsign by a signing subkey verifies, for us and for the refe
     {
         auto writable = open_rw(image);
         const auto envelope = json::parse(object_bytes(writable, writable.object(3)));
-        const auto payload = sign::base64_decode(envelope.at("payload").get<std::string>());
+        const auto payload =
+            sifkit::sif::base64_decode(envelope.at("payload").get<std::string>()).value();
         metadata.assign(payload.begin(), payload.end());
         writable.remove(3, {false, true, std::nullopt});
     }

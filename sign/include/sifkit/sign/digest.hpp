@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sifkit/sif/image.hpp"
+#include "sifkit/sign/openssl_ptr.hpp"
 
 namespace sifkit::sign {
 
@@ -35,8 +36,7 @@ struct Digest {
 class Hasher {
   public:
     explicit Hasher(DigestAlgorithm algorithm);
-    ~Hasher();
-    Hasher(Hasher&&) noexcept;
+    Hasher(Hasher&&) noexcept = default;
     Hasher& operator=(Hasher&&) = delete;
 
     void update(std::span<const std::byte> data);
@@ -44,7 +44,7 @@ class Hasher {
 
   private:
     DigestAlgorithm algorithm_;
-    void* context_;  // EVP_MD_CTX
+    detail::EvpMdCtxPtr context_;
 };
 
 Digest digest_of(DigestAlgorithm algorithm, std::span<const std::byte> data);

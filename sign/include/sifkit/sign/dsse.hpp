@@ -35,9 +35,4 @@ struct DsseEnvelope {
 // "DSSEv1 <len(type)> <type> <len(body)> <body>"
 std::string pre_authentication_encoding(std::string_view payload_type, std::string_view payload);
 
-std::string base64_encode(const std::vector<std::uint8_t>& data);
-std::string base64_encode(std::string_view data);
-// Standard alphabet, padding optional; throws an invalid_input Error on bad input.
-std::vector<std::uint8_t> base64_decode(std::string_view text);
-
 }  // namespace sifkit::sign

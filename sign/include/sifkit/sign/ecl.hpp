@@ -54,7 +54,7 @@ struct Ecl {
     const EclGroup* group_for(const std::filesystem::path& directory) const;
 
     // The ECL's verdict on a verified report of every group of an image in `directory`: a
-    // finding of task "ecl", verified when allowed, VerifyStatus::refused otherwise, whose
+    // finding of TaskKind::ecl, verified when allowed, VerifyStatus::refused otherwise, whose
     // reason names the file, the group and the rule.
     SignatureFinding judge(const std::filesystem::path& directory,
                            const VerifyReport& report) const;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sifkit/sign/openssl_ptr.hpp"
+
 namespace sifkit::sign {
 
 enum class KeyType { ed25519, ecdsa_p256, ecdsa_p384, ecdsa_p521, rsa };
@@ -38,14 +40,10 @@ class PublicKey {
     // SubjectPublicKeyInfo PEM.
     std::string to_pem() const;
 
-    PublicKey(PublicKey&&) noexcept;
-    PublicKey& operator=(PublicKey&&) noexcept;
-    ~PublicKey();
-
   private:
     PublicKey() = default;
     friend class PrivateKey;
-    void* pkey_ = nullptr;  // EVP_PKEY
+    detail::EvpPkeyPtr pkey_;
     KeyType type_ = KeyType::ed25519;
     std::string origin_;
 };
@@ -78,13 +76,9 @@ class PrivateKey {
     // PKCS#8 PEM, encrypted with AES-256-CBC when `passphrase` is not empty.
     std::string to_pem(const std::string& passphrase = {}) const;
 
-    PrivateKey(PrivateKey&&) noexcept;
-    PrivateKey& operator=(PrivateKey&&) noexcept;
-    ~PrivateKey();
-
   private:
     PrivateKey() = default;
-    void* pkey_ = nullptr;  // EVP_PKEY
+    detail::EvpPkeyPtr pkey_;
     KeyType type_ = KeyType::ed25519;
     std::string origin_;
 };

@@ -20,13 +20,33 @@ enum class VerifyStatus {
 
 std::string_view name_of(VerifyStatus status) noexcept;
 
+// What a finding is about; name_of gives the word reports print.
+enum class TaskKind {
+    group,   // a whole group
+    object,  // one object of a group
+    image,   // a check of the whole image, such as objects outside every group
+    ecl,     // the execution control list's judgement (sifkit/sign/ecl.hpp)
+};
+
+std::string_view name_of(TaskKind kind) noexcept;
+
+// How the signature of a finding is made; name_of gives the word reports print.
+enum class SignatureFormat {
+    none,     // the finding is not about one signature
+    dsse,     // DSSE envelope
+    pgp,      // OpenPGP clear-signed JSON metadata
+    legacy,   // SIFHASH clear-signed with OpenPGP
+    x509,     // an X.509 certificate given to trust a key
+    unknown,  // a signature whose hash algorithm is not supported
+};
+
+std::string_view name_of(SignatureFormat format) noexcept;
+
 struct SignatureFinding {
-    std::uint32_t signature_id = 0;  // 0 when the finding is not about one signature
-    std::uint32_t group = 0;         // the group of the task
-    // The task the finding belongs to: "group" (a whole group), "object" (one object of a
-    // group) or "image" (a check of the whole image, such as objects outside every group).
-    std::string task = "group";
-    std::uint32_t task_id = 0;  // the group or object ID of the task
+    std::uint32_t signature_id = 0;   // 0 when the finding is not about one signature
+    std::uint32_t group = 0;          // the group of the task
+    TaskKind task = TaskKind::group;  // the task the finding belongs to
+    std::uint32_t task_id = 0;        // the group or object ID of the task
     // Objects the signature covers: verified ones, or, when it failed, those it claims.
     std::vector<std::uint32_t> objects;
     // Trusted keys that verified the signature: DSSE key IDs ("SHA256:...") or OpenPGP primary
@@ -35,10 +55,9 @@ struct SignatureFinding {
     // Subjects of the X.509 certificates that verified the signature, for the ECL's certsubject
     // entries; empty while signatures are verified by keys alone.
     std::vector<std::string> subjects;
-    // "dsse", "pgp", "legacy" (SIFHASH clear-signed with OpenPGP), "unknown" or "none".
-    std::string format;
+    SignatureFormat format = SignatureFormat::none;
     VerifyStatus status = VerifyStatus::verified;
-    // Why it is not verified; empty when verified, except for the ECL's finding (task "ecl"),
+    // Why it is not verified; empty when verified, except for the ECL's finding (TaskKind::ecl),
     // which always says which rule decided.
     std::string reason;
     // Legacy SIFHASH signatures cover object data only: header and descriptors are unprotected.

@@ -45,7 +45,7 @@ struct VerifyOptions {
     std::optional<std::int64_t> pgp_time;
     // An execution control list to judge a verified image by (sifkit/sign/ecl.hpp), as an image
     // read from `ecl_directory` (resolved; for a staged image, where the source is). It adds a
-    // finding of task "ecl"; a refusal makes the report VerifyStatus::refused. Every group is
+    // finding of TaskKind::ecl; a refusal makes the report VerifyStatus::refused. Every group is
     // judged: groups and objects must be empty.
     const Ecl* ecl = nullptr;
     // DSSE key ID -> subject of the trusted X.509 certificate that vouched for the key: a
