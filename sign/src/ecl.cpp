@@ -12,6 +12,7 @@
 #include <set>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/text.hpp"
 
 namespace sifkit::sign {
 namespace {
@@ -55,14 +56,6 @@ std::string describe(const Ecl& ecl, const EclGroup& group) {
                        std::string(name_of(group.mode)) + ", ";
     text += group.dirpath.empty() ? "any directory" : "dirpath " + group.dirpath;
     return text + ", line " + std::to_string(group.line) + ")";
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : ", ") + item;
-    }
-    return text;
 }
 
 }  // namespace
@@ -142,16 +135,16 @@ SignatureFinding Ecl::judge(const std::filesystem::path& directory,
                 finding.status = VerifyStatus::refused;
                 finding.reason = rule + ": no listed signer signed every group" +
                                  (missing.empty() ? std::string(" (the group lists none)")
-                                                  : " (listed: " + join(missing) + ")");
+                                                  : " (listed: " + sif::join(missing) + ")");
                 return finding;
             }
-            finding.reason = rule + ": signed by listed " + join(matched);
+            finding.reason = rule + ": signed by listed " + sif::join(matched);
             break;
         case EclMode::whitestrict:
             if (!missing.empty()) {
                 finding.status = VerifyStatus::refused;
-                finding.reason =
-                    rule + ": every listed signer must sign every group; missing " + join(missing);
+                finding.reason = rule + ": every listed signer must sign every group; missing " +
+                                 sif::join(missing);
                 return finding;
             }
             finding.reason = rule + ": signed by every listed signer";
@@ -159,7 +152,7 @@ SignatureFinding Ecl::judge(const std::filesystem::path& directory,
         case EclMode::blacklist:
             if (!matched.empty()) {
                 finding.status = VerifyStatus::refused;
-                finding.reason = rule + ": signed by forbidden " + join(matched);
+                finding.reason = rule + ": signed by forbidden " + sif::join(matched);
                 return finding;
             }
             finding.reason = rule + ": signed by no listed signer";

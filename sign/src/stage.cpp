@@ -16,16 +16,13 @@
 
 namespace sifkit::sign {
 
-StageSource::StageSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
+StageSource::StageSource(sif::UniqueFd fd, std::string name)
+    : fd_(std::move(fd)), name_(std::move(name)) {
     struct stat info {};
-    if (::fstat(fd_, &info) != 0) {
-        const int saved = errno;
-        ::close(fd_);
-        errno = saved;
+    if (::fstat(fd_.get(), &info) != 0) {
         throw_errno("cannot stat", name_);
     }
     if (!S_ISREG(info.st_mode)) {
-        ::close(fd_);
         throw Error(ErrorKind::usage, "not a regular file", name_);
     }
     size_ = static_cast<std::uint64_t>(info.st_size);
@@ -34,30 +31,18 @@ StageSource::StageSource(int fd, std::string name) : fd_(fd), name_(std::move(na
 
 StageSource StageSource::open(const std::filesystem::path& path) {
     // O_NONBLOCK: opening a FIFO must not hang; the regular-file check refuses it next.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
+    sif::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) {
         throw_errno("cannot open", path.string());
     }
-    return StageSource(fd, path.string());
+    return StageSource(std::move(fd), path.string());
 }
 
 StageSource StageSource::adopt(int fd, std::string name) {
     if (fd < 0) {
         throw Error(ErrorKind::usage, "invalid file descriptor " + std::to_string(fd), name);
     }
-    return StageSource(fd, std::move(name));
-}
-
-StageSource::StageSource(StageSource&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      name_(std::move(other.name_)),
-      size_(other.size_),
-      mode_(other.mode_) {}
-
-StageSource::~StageSource() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
+    return StageSource(sif::UniqueFd(fd), std::move(name));
 }
 
 StageResult stage_image(const StageSource& source, const std::filesystem::path& destination,

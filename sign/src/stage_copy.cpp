@@ -20,6 +20,7 @@
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/file_io.hpp"
 #include "sifkit/sif/header.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 #include "sifkit/sign/clearsign.hpp"
 #include "sifkit/sign/dsse.hpp"
 #include "sifkit/sign/metadata.hpp"
@@ -138,13 +139,10 @@ class MetadataOnlyStorage final : public sif::Storage {
         : fd_(::fcntl(source.fd(), F_DUPFD_CLOEXEC, 0)),
           name_(source.name()),
           size_(source.size()) {
-        if (fd_ < 0) {
+        if (!fd_) {
             throw_errno("cannot duplicate descriptor of", name_);
         }
     }
-    ~MetadataOnlyStorage() override { ::close(fd_); }
-    MetadataOnlyStorage(const MetadataOnlyStorage&) = delete;
-    MetadataOnlyStorage& operator=(const MetadataOnlyStorage&) = delete;
 
     void restrict_to(std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges) {
         ranges_ = std::move(ranges);
@@ -159,7 +157,7 @@ class MetadataOnlyStorage final : public sif::Storage {
         if (restricted_ && !allowed(offset, data.size())) {
             throw ObjectDataNeeded{};
         }
-        return sif::read_full_at(fd_, offset, data, name_, "cannot read");
+        return sif::read_full_at(fd_.get(), offset, data, name_, "cannot read");
     }
     void write_at(std::uint64_t, std::span<const std::byte>) override { read_only(); }
     void truncate(std::uint64_t) override { read_only(); }
@@ -176,7 +174,7 @@ class MetadataOnlyStorage final : public sif::Storage {
         throw Error(ErrorKind::internal, "the image to stage is opened read-only", name_);
     }
 
-    int fd_;
+    sif::UniqueFd fd_;
     std::string name_;
     std::uint64_t size_;
     bool restricted_ = false;

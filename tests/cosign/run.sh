@@ -89,7 +89,11 @@ COSIGN_PASSWORD=wrong expect_failure 8 "wrong passphrase" \
     "$sifkit" sign --cosign --key cosign.key image.oci.sif
 [[ "$(sha256sum <image.oci.sif)" == "$before" ]] || failed "a refused signing changed the image"
 
-COSIGN_PASSWORD=s3cret "$sifkit" sign --cosign --key cosign.key image.oci.sif >sign.txt
+# Fixed, distinct --time values here and below: the payload carries the signing time, and two
+# signings in the same second would share one payload blob (one free slot fewer used), which
+# made the slot count at "free slot" below depend on the clock.
+COSIGN_PASSWORD=s3cret "$sifkit" sign --cosign --key cosign.key --time 1699999990 image.oci.sif \
+    >sign.txt
 grep -q "_cosign:sha256-" sign.txt || failed "sign --cosign output: $(cat sign.txt)"
 python3 "$check" oci-sif "$sifkit" image.oci.sif cosign.pub || failed "openssl does not verify"
 "$sifkit" verify --cosign --key cosign.pub image.oci.sif >verify.txt ||
@@ -109,7 +113,8 @@ python3 -c 'import json,sys; sys.exit(len(json.load(open("layout/index.json"))["
     failed "export --format oci lists more than the image"
 
 # A second signature is appended to the same signature manifest; both verify.
-COSIGN_PASSWORD= "$sifkit" sign --cosign --key other.key image.oci.sif >/dev/null
+COSIGN_PASSWORD= "$sifkit" sign --cosign --key other.key --time 1699999991 image.oci.sif \
+    >/dev/null
 python3 "$check" oci-sif "$sifkit" image.oci.sif other.pub | grep -q "1 of 2" ||
     failed "the second signature is not beside the first"
 "$sifkit" verify --cosign --key other.pub image.oci.sif >/dev/null || failed "second signature"

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "sifkit/sif/atomic_file.hpp"
+#include "sifkit/sif/unique_fd.hpp"
 #include "sifkit/sign/verify.hpp"
 
 namespace sifkit::sign {
@@ -39,19 +40,18 @@ class StageSource {
     // names the image in messages and reports. Same checks as open().
     static StageSource adopt(int fd, std::string name);
 
-    StageSource(StageSource&& other) noexcept;
+    StageSource(StageSource&& other) noexcept = default;
     StageSource& operator=(StageSource&&) = delete;
     StageSource(const StageSource&) = delete;
-    ~StageSource();
 
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return fd_.get(); }
     const std::string& name() const noexcept { return name_; }
     std::uint64_t size() const noexcept { return size_; }
     mode_t mode() const noexcept { return mode_; }  // permission bits
 
   private:
-    StageSource(int fd, std::string name);
-    int fd_;
+    StageSource(sif::UniqueFd fd, std::string name);
+    sif::UniqueFd fd_;
     std::string name_;
     std::uint64_t size_ = 0;
     mode_t mode_ = 0;
