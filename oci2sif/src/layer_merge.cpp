@@ -76,6 +76,26 @@ const char* kind_of(EntryType type) {
     }
 }
 
+// Visits the nodes below `top`, depth first and without recursion (a crafted layer must not be
+// able to exhaust the stack); `visit(node)` says whether to go on below that node.
+template <class Visit>
+void walk_below(Node& top, Visit&& visit) {
+    std::vector<Node*> pending;
+    const auto push_children = [&pending](const Node& parent) {
+        for (Node* child = parent.first_child; child != nullptr; child = child->next_sibling) {
+            pending.push_back(child);
+        }
+    };
+    push_children(top);
+    while (!pending.empty()) {
+        Node* next = pending.back();
+        pending.pop_back();
+        if (visit(*next)) {
+            push_children(*next);
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -249,24 +269,17 @@ void LayerMerger::unname_below(Node& node, int level) {
         return;
     }
     node.named_below_at = kNoLayer;
-    std::vector<Node*> pending;
-    for (Node* child = node.first_child; child != nullptr; child = child->next_sibling) {
-        pending.push_back(child);
-    }
-    while (!pending.empty()) {
-        Node* next = pending.back();
-        pending.pop_back();
-        if (next->named_at == level) {
-            drop_slot(*next);
-            next->named_at = kNoLayer;
+    walk_below(node, [&](Node& below) {
+        if (below.named_at == level) {
+            drop_slot(below);
+            below.named_at = kNoLayer;
         }
-        if (next->named_below_at == level) {
-            next->named_below_at = kNoLayer;
-            for (Node* child = next->first_child; child != nullptr; child = child->next_sibling) {
-                pending.push_back(child);
-            }
+        if (below.named_below_at != level) {
+            return false;
         }
-    }
+        below.named_below_at = kNoLayer;
+        return true;
+    });
 }
 
 bool LayerMerger::linkable(const Node& node) const noexcept {
@@ -398,27 +411,19 @@ void LayerMerger::forget_below(Node& node, int level) {
     if (node.descendant_at == level) {
         node.descendant_at = kNoLayer;
     }
-    std::vector<Node*> pending;
-    for (Node* child = node.first_child; child != nullptr; child = child->next_sibling) {
-        pending.push_back(child);
-    }
-    while (!pending.empty()) {
-        Node* next = pending.back();
-        pending.pop_back();
-        if (next->defined_at == level) {
-            next->inode = nullptr;
-            next->defined_at = kNoLayer;
+    walk_below(node, [level](Node& below) {
+        if (below.defined_at == level) {
+            below.inode = nullptr;
+            below.defined_at = kNoLayer;
         }
-        if (next->implied_at == level) {
-            next->implied_at = kNoLayer;
+        if (below.implied_at == level) {
+            below.implied_at = kNoLayer;
         }
-        if (next->descendant_at == level) {
-            next->descendant_at = kNoLayer;
+        if (below.descendant_at == level) {
+            below.descendant_at = kNoLayer;
         }
-        for (Node* child = next->first_child; child != nullptr; child = child->next_sibling) {
-            pending.push_back(child);
-        }
-    }
+        return true;
+    });
 }
 
 Node& LayerMerger::define(const std::vector<std::string_view>& parts, int level,
