@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convert_support.hpp"
+#include "sifkit/test/json_fields.hpp"
 
 using namespace convert_test;
 namespace t = sifkit::test;
@@ -29,17 +30,6 @@ std::string sifkit_ok(const std::vector<std::string>& args) {
     return result.out;
 }
 
-void check_same_fields(const nlohmann::json& ours, const nlohmann::json& theirs) {
-    std::size_t compared = 0;
-    for (const auto& [key, value] : theirs.items()) {
-        INFO("field " << key);
-        REQUIRE(ours.contains(key));
-        CHECK(ours[key] == value);
-        ++compared;
-    }
-    CHECK(compared >= 8);
-}
-
 // One source, inspected by both, in every form.
 void compare(const std::string& source, const std::vector<std::string>& skopeo_platform = {},
              const std::vector<std::string>& platform = {}) {
@@ -60,7 +50,7 @@ void compare(const std::string& source, const std::vector<std::string>& skopeo_p
     };
     const auto ours = nlohmann::json::parse(sifkit_ok(with({"--json"})));
     const auto theirs = nlohmann::json::parse(skopeo(theirs_with({})));
-    check_same_fields(ours, theirs);
+    t::check_same_fields(ours, theirs, 8);
     const std::string raw = sifkit_ok(with({"--raw"}));
     CHECK(raw == skopeo(theirs_with({"--raw"})));
     CHECK("sha256:" + t::sha256_hex(raw) == ours["Digest"].get<std::string>());
@@ -84,7 +74,7 @@ TEST_CASE("inspect of OCI layouts and archives equals skopeo inspect", "[inspect
     CHECK(ours["Digest"] != theirs["Digest"]);
     ours.erase("Digest");
     theirs.erase("Digest");
-    check_same_fields(ours, theirs);
+    t::check_same_fields(ours, theirs, 8);
     CHECK(sifkit_ok({"inspect", "--config", legacy}) ==
           skopeo({"inspect", "--config", "--raw", legacy}));
     const auto named = nlohmann::json::parse(

@@ -41,6 +41,16 @@ void replace_root_index(const fs::path& sif, const json& index) {
                "--groupid", "1", sif.string(), file.string()});
 }
 
+// Adds `manifest` as a blob and makes a root index listing only it: the image the OCI-SIF holds
+// becomes that manifest.
+void install_manifest(const fs::path& sif, const json& manifest, const std::string& name) {
+    const json entry =
+        add_oci_blob(sif, manifest.dump(), "application/vnd.oci.image.manifest.v1+json", name);
+    replace_root_index(sif, json{{"schemaVersion", 2},
+                                 {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                                 {"manifests", json::array({entry})}});
+}
+
 json root_index_of(const fs::path& sif) {
     for (const auto& object : objects_of(sif)) {
         if (object["type"] == "oci-root-index") {
@@ -385,13 +395,7 @@ TEST_CASE("OCI-SIF layers read as the kernel's overlayfs merges them", "[ocisif]
             {"config", add_oci_blob(sif, config.dump(), "application/vnd.oci.image.config.v1+json",
                                     form + "-config.json")},
             {"layers", layers}};
-        replace_root_index(
-            sif, json{{"schemaVersion", 2},
-                      {"mediaType", "application/vnd.oci.image.index.v1+json"},
-                      {"manifests",
-                       json::array({add_oci_blob(sif, manifest.dump(),
-                                                 "application/vnd.oci.image.manifest.v1+json",
-                                                 form + "-manifest.json")})}});
+        install_manifest(sif, manifest, form + "-manifest.json");
         return sif;
     };
     const auto export_tree = [](const fs::path& sif) {
@@ -475,11 +479,7 @@ TEST_CASE("OCI-SIF layers that cannot be read: one line, a documented exit code"
         sifkit::test::copy_file(layered, sif);
         json changed = manifest;
         changed["layers"][2]["mediaType"] = "application/vnd.oci.image.layer.v1.tar";
-        json entry = add_oci_blob(sif, changed.dump(), "application/vnd.oci.image.manifest.v1+json",
-                                  "tar-layer-manifest.json");
-        replace_root_index(sif, json{{"schemaVersion", 2},
-                                     {"mediaType", "application/vnd.oci.image.index.v1+json"},
-                                     {"manifests", json::array({entry})}});
+        install_manifest(sif, changed, "tar-layer-manifest.json");
         const auto result = run_sifkit({"ls", sif.string(), "/"});
         INFO(result.describe());
         CHECK(result.exit_code == 7);
@@ -494,11 +494,7 @@ TEST_CASE("OCI-SIF layers that cannot be read: one line, a documented exit code"
         for (int i = 0; i < 501; ++i) {
             changed["layers"].push_back(manifest["layers"][0]);
         }
-        json entry = add_oci_blob(sif, changed.dump(), "application/vnd.oci.image.manifest.v1+json",
-                                  "many-layers-manifest.json");
-        replace_root_index(sif, json{{"schemaVersion", 2},
-                                     {"mediaType", "application/vnd.oci.image.index.v1+json"},
-                                     {"manifests", json::array({entry})}});
+        install_manifest(sif, changed, "many-layers-manifest.json");
         const auto result = run_sifkit({"ls", sif.string(), "/"});
         INFO(result.describe());
         CHECK(result.exit_code == 7);

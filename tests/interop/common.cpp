@@ -37,6 +37,13 @@ std::vector<fs::path> sif_files(const fs::path& dir) {
     return files;
 }
 
+std::vector<fs::path> corpus_images() {
+    std::vector<fs::path> images = sif_files(reference_images());
+    const auto upstream = sif_files(upstream_images());
+    images.insert(images.end(), upstream.begin(), upstream.end());
+    return images;
+}
+
 namespace {
 
 sifkit::test::RunOptions tool_env(std::optional<std::string> stdin_data = {}) {

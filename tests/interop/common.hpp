@@ -27,6 +27,7 @@ fs::path upstream_images();   // <shared>/fixtures/upstream-sif/images
 fs::path golden(std::string_view test, std::string_view name);      // pkg/sif/testdata
 fs::path app_golden(std::string_view test, std::string_view name);  // siftool testdata
 std::vector<fs::path> sif_files(const fs::path& dir);               // *.sif, sorted
+std::vector<fs::path> corpus_images();  // the reference's test images, then upstream-sif's
 
 // ---- tools (environment fixed: TZ=UTC, no SOURCE_DATE_EPOCH) ------------------------
 RunResult run_sifcheck(const std::vector<std::string>& args);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "registry_support.hpp"
+#include "sifkit/test/json_fields.hpp"
 
 using namespace registry_test;
 namespace t = sifkit::test;
@@ -22,18 +23,6 @@ t::RunResult skopeo(const std::vector<std::string>& args) {
     INFO(result.describe());
     REQUIRE(result.exit_code == 0);
     return result;
-}
-
-// Every field both print compares equal; the fields skopeo prints are all there.
-void check_same_fields(const nlohmann::json& ours, const nlohmann::json& theirs) {
-    std::size_t compared = 0;
-    for (const auto& [key, value] : theirs.items()) {
-        INFO("field " << key);
-        REQUIRE(ours.contains(key));
-        CHECK(ours[key] == value);
-        ++compared;
-    }
-    CHECK(compared >= 10);
 }
 
 }  // namespace
@@ -50,7 +39,7 @@ TEST_CASE("inspect docker:// prints skopeo's fields", "[inspect]") {
         CHECK(reg.count("GET", "/blobs/" + layer.get<std::string>()) == 0);
     }
     const auto theirs = nlohmann::json::parse(skopeo({"inspect", "--tls-verify=false", ref}).out);
-    check_same_fields(ours, theirs);
+    sifkit::test::check_same_fields(ours, theirs, 10);
     CHECK(ours["Name"] == reg.host() + "/fixture");
     CHECK(ours["Digest"] == layout_digest(fixtures() / "layout", "latest"));
     CHECK(ours["RepoTags"] == nlohmann::json::array({"latest"}));
@@ -89,7 +78,7 @@ TEST_CASE("inspect --platform picks one image of an index as skopeo does", "[ins
         skopeo({"--override-os", "linux", "--override-arch", "arm64", "--override-variant", "v8",
                 "inspect", "--tls-verify=false", ref})
             .out);
-    check_same_fields(ours, theirs);
+    sifkit::test::check_same_fields(ours, theirs, 10);
     CHECK(ours["Architecture"] == "arm64");
     CHECK(ours["Variant"] == "v8");
     const auto amd64 = json_of(
