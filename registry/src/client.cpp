@@ -8,18 +8,18 @@
 #include "sifkit/sif/base64.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/sha256.hpp"
+#include "sifkit/sif/text.hpp"
 
 namespace sifkit::registry {
 namespace {
 
 // Every manifest and index type pull understands, so that a registry serving several picks one.
-std::string manifest_accept_header() {
-    std::string header = "Accept: ";
-    for (const std::string_view type :
-         {oci::media::kOciIndex, oci::media::kOciManifest, oci::media::kDockerManifestList,
-          oci::media::kDockerManifest}) {
-        header.append(header.size() > 8 ? ", " : "").append(type);
-    }
+const std::string& manifest_accept_header() {
+    static const std::string header =
+        "Accept: " +
+        sif::join({std::string(oci::media::kOciIndex), std::string(oci::media::kOciManifest),
+                   std::string(oci::media::kDockerManifestList),
+                   std::string(oci::media::kDockerManifest)});
     return header;
 }
 

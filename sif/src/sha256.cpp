@@ -7,27 +7,18 @@
 #include "sifkit/sif/error.hpp"
 
 namespace sifkit::sif {
-namespace {
-
-EVP_MD_CTX* as_context(void* context) {
-    return static_cast<EVP_MD_CTX*>(context);
-}
-
-}  // namespace
-
-void Sha256::ContextFree::operator()(void* context) const noexcept {
-    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context));
+void Sha256::ContextFree::operator()(EVP_MD_CTX* context) const noexcept {
+    EVP_MD_CTX_free(context);
 }
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
-    if (!context_ || EVP_DigestInit_ex(as_context(context_.get()), EVP_sha256(), nullptr) != 1) {
+    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
         throw Error(ErrorKind::internal, "cannot initialise SHA-256");
     }
 }
 
 void Sha256::update(std::span<const std::byte> data) {
-    if (!data.empty() &&
-        EVP_DigestUpdate(as_context(context_.get()), data.data(), data.size()) != 1) {
+    if (!data.empty() && EVP_DigestUpdate(context_.get(), data.data(), data.size()) != 1) {
         throw Error(ErrorKind::internal, "SHA-256 update failed");
     }
 }
@@ -39,7 +30,7 @@ void Sha256::update(std::string_view text) {
 std::string Sha256::finish() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> value{};
     unsigned int length = 0;
-    if (EVP_DigestFinal_ex(as_context(context_.get()), value.data(), &length) != 1) {
+    if (EVP_DigestFinal_ex(context_.get(), value.data(), &length) != 1) {
         throw Error(ErrorKind::internal, "SHA-256 finish failed");
     }
     static constexpr char kHex[] = "0123456789abcdef";

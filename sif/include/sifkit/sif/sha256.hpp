@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace sifkit::sif {
 
 class Sha256 {
@@ -21,11 +23,11 @@ class Sha256 {
     std::string finish();
 
   private:
-    // The header keeps OpenSSL out of its includers: the context is an EVP_MD_CTX* behind void.
+    // OpenSSL's EVP_MD_CTX, declared without its headers so that includers need none.
     struct ContextFree {
-        void operator()(void* context) const noexcept;
+        void operator()(evp_md_ctx_st* context) const noexcept;
     };
-    std::unique_ptr<void, ContextFree> context_;
+    std::unique_ptr<evp_md_ctx_st, ContextFree> context_;
 };
 
 std::string sha256_digest(std::string_view data);
