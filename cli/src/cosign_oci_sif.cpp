@@ -1,6 +1,5 @@
 #include "cosign_oci_sif.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +7,7 @@
 #include "output.hpp"
 #include "sifkit/oci2sif/cosign_signature.hpp"
 #include "sifkit/rootfs/oci_sif.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 #include "sifkit/sign/cosign.hpp"
@@ -40,10 +40,7 @@ void cosign_sign_oci_sif(const std::string& path, const std::function<sign::Priv
     const rootfs::OciSifImage oci = rootfs::read_oci_sif(image);
     const sign::PrivateKey key = load_key();
     // cosign records when it signed; a given time (--time, SOURCE_DATE_EPOCH) replaces the clock.
-    const std::int64_t timestamp =
-        time.value_or(std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count());
+    const std::int64_t timestamp = time.value_or(sif::unix_now());
     const sign::CosignSignature signature = sign::sign_cosign(
         oci.manifest.digest, key, "", std::string("sifkit/") + SIFKIT_VERSION, timestamp);
     const std::string ref = oci2sif::append_cosign_signatures(

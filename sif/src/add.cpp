@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "layout.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -117,7 +118,7 @@ ObjectWriter Image::begin_object(const ObjectSpec& spec, const UpdateOptions& op
         spec.alignment.value_or(spec.type == DataType::partition ? kPartitionAlignment : 0);
     const auto start = static_cast<std::uint64_t>(header_.data_end());
     const std::uint64_t offset = detail::next_aligned(start, alignment);
-    const std::int64_t time = options.time.value_or(detail::now());
+    const std::int64_t time = options.time.value_or(unix_now());
     writer_active_ = true;
     return ObjectWriter(*this, static_cast<std::size_t>(free_slot - slots_.begin()), spec, time,
                         start, offset);

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "layout.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -37,7 +38,7 @@ Image Image::create(std::unique_ptr<Storage> storage, const CreateOptions& optio
     std::copy(options.launch_script.begin(), options.launch_script.end(), h.launch_script.begin());
     h.arch = options.arch;
     h.id = options.id ? *options.id : Uuid::random();
-    h.created_at = h.modified_at = options.time ? *options.time : detail::now();
+    h.created_at = h.modified_at = options.time ? *options.time : unix_now();
     h.descriptors_free = h.descriptors_total = options.descriptor_capacity;
     h.descriptors_offset = options.descriptor_offset;
     h.descriptors_size = options.descriptor_capacity * static_cast<std::int64_t>(kDescriptorSize);

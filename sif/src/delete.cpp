@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "layout.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -58,7 +59,7 @@ void Image::remove(std::uint32_t id, const DeleteOptions& options) {
         truncate_at = static_cast<std::uint64_t>(victim.offset - padding);
     }
 
-    const std::int64_t time = options.time.value_or(detail::now());
+    const std::int64_t time = options.time.value_or(unix_now());
     // Order: drop the descriptor first, then zero the data (if asked), then the header, and only
     // then give the space back. Zeroing before the descriptor is gone would leave, if we stop in
     // between, a published object whose bytes are neither the old data nor absent.

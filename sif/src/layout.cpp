@@ -4,7 +4,6 @@
 #include "layout.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <limits>
 #include <unordered_map>
 
@@ -53,10 +52,6 @@ std::uint64_t next_aligned(std::uint64_t offset, std::uint64_t alignment) noexce
         offset = (offset & ~(alignment - 1)) + alignment;
     }
     return offset;
-}
-
-std::int64_t now() noexcept {
-    return static_cast<std::int64_t>(std::time(nullptr));
 }
 
 std::uint64_t table_bytes(const Header& header) noexcept {

@@ -14,9 +14,6 @@ namespace sifkit::sif::detail {
 // and reproduces the reference's placement for any other alignment too.
 std::uint64_t next_aligned(std::uint64_t offset, std::uint64_t alignment) noexcept;
 
-// Current wall-clock time in seconds.
-std::int64_t now() noexcept;
-
 // Size in bytes of the descriptor table the header declares (dtotal slots).
 std::uint64_t table_bytes(const Header& header) noexcept;
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "layout.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/image.hpp"
 
@@ -71,14 +72,14 @@ void Image::set_primary(std::uint32_t id, const UpdateOptions& options) {
     slots_ = std::move(updated);
 
     header_.arch = info.arch;
-    header_.modified_at = options.time.value_or(detail::now());
+    header_.modified_at = options.time.value_or(unix_now());
     write_header();
 }
 
 void Image::set_id(const Uuid& id, const UpdateOptions& options) {
     require_writable("set the image ID");
     header_.id = id;
-    header_.modified_at = options.time.value_or(detail::now());
+    header_.modified_at = options.time.value_or(unix_now());
     write_header();
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include "openssl_handles.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "x509_files.hpp"
 #include "x509_ocsp.hpp"
@@ -84,9 +85,9 @@ CertificateVerdict check_certificate(const CertificateTrustOptions& options) {
         flags |= X509_V_FLAG_CRL_CHECK;  // the leaf must be covered by a current CRL of its issuer
     }
     X509_STORE_CTX_set_flags(context.get(), flags);
-    if (options.time) {
-        X509_STORE_CTX_set_time(context.get(), 0, static_cast<time_t>(*options.time));
-    }
+    // OpenSSL's own "now" is time(2), the coarse clock (see sif/clock.hpp).
+    X509_STORE_CTX_set_time(context.get(), 0,
+                            static_cast<time_t>(options.time.value_or(sif::unix_now())));
     if (X509_verify_cert(context.get()) != 1) {
         const int error = X509_STORE_CTX_get_error(context.get());
         const X509* at = X509_STORE_CTX_get_current_cert(context.get());
@@ -125,10 +126,11 @@ void check_signing_certificate(const std::filesystem::path& certificate, const P
                     "the key (" + signing + ") is not the certificate's key (" + certified + ")",
                     origin);
     }
-    if (X509_cmp_current_time(X509_get0_notBefore(leaf.get())) > 0) {
+    time_t now = static_cast<time_t>(sif::unix_now());
+    if (X509_cmp_time(X509_get0_notBefore(leaf.get()), &now) > 0) {
         throw Error(ErrorKind::invalid_input, "the certificate is not valid yet", origin);
     }
-    if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) < 0) {
+    if (X509_cmp_time(X509_get0_notAfter(leaf.get()), &now) < 0) {
         throw Error(ErrorKind::invalid_input, "the certificate has expired", origin);
     }
     const detail::X509StackPtr alone(sk_X509_new_null());

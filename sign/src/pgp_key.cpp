@@ -1,7 +1,6 @@
 // OpenPGP certificates from armored exports, and message signature checks against them.
 #include <openssl/evp.h>
 
-#include <ctime>
 #include <optional>
 
 #include "armor.hpp"
@@ -10,6 +9,7 @@
 #include "pgp_packets.hpp"
 #include "pgp_self_signatures.hpp"
 #include "pgp_signature.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "sifkit/sif/time_text.hpp"
 #include "sifkit/sign/pgp.hpp"
@@ -368,7 +368,7 @@ bool PgpCertificate::is_armored_public_key(std::string_view text) noexcept {
 PgpSignatureCheck check_pgp_signature(std::span<const std::uint8_t> packets, std::string_view data,
                                       const std::vector<const PgpCertificate*>& trusted,
                                       std::optional<std::int64_t> now) {
-    const std::int64_t at = now.value_or(static_cast<std::int64_t>(std::time(nullptr)));
+    const std::int64_t at = now.value_or(sif::unix_now());
     PgpSignatureCheck unknown;
     std::optional<PgpSignatureCheck> invalid;
     bool any = false;

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <optional>
 #include <random>
 #include <set>
@@ -19,6 +18,7 @@
 #include "cache_dir.hpp"
 #include "cache_record.hpp"
 #include "disk_space.hpp"
+#include "sifkit/sif/clock.hpp"
 #include "sifkit/sif/error.hpp"
 #include "stage_copy.hpp"
 #include "verify_internal.hpp"
@@ -193,7 +193,7 @@ void copy_into_cache(const Entry& entry, const StageSource& source,
     record.identity = detail::FileIdentity::of(info);
     record.digests = std::move(outcome.digests);
     record.source = source.name();
-    record.staged_at = static_cast<std::int64_t>(std::time(nullptr));
+    record.staged_at = sif::unix_now();
     record.add_source(source_id);
     record.verified_by = verifying_keys(result.report);
     write_record(entry.record, record);
