@@ -1,10 +1,28 @@
 #include "sifkit/oci/oci_sif_objects.hpp"
 
 #include <span>
+#include <vector>
 
 #include "sifkit/sif/error.hpp"
+#include "sifkit/sif/text.hpp"
 
 namespace sifkit::oci {
+
+const sif::Descriptor* find_root_index(const sif::Image& image) {
+    std::vector<std::string> ids;
+    for (const sif::Descriptor& d : image.objects()) {
+        if (d.type() == sif::DataType::oci_root_index) {
+            ids.push_back(std::to_string(d.id));
+        }
+    }
+    if (ids.size() > 1) {
+        throw Error(ErrorKind::invalid_image,
+                    "OCI-SIF: " + std::to_string(ids.size()) + " OCI.RootIndex objects (IDs " +
+                        sif::join(ids, ", ") + "); an OCI-SIF holds exactly one",
+                    image.name());
+    }
+    return image.first_of(sif::DataType::oci_root_index);
+}
 
 const sif::Descriptor* find_blob(const sif::Image& image, std::string_view digest) {
     for (const sif::Descriptor& d : image.slots()) {

@@ -1,5 +1,6 @@
 // The OCI vocabulary module: cosign's names, layout paths, media-type predicates, and the
-// OCI-SIF object lookups on a real SIF file (a blob found by digest, the document bound).
+// OCI-SIF object lookups on a real SIF file (a blob found by digest, the document bound, the
+// one root index).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +93,38 @@ TEST_CASE("OCI-SIF blobs are found by digest and read whole with a bound", "[oci
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::invalid_image);
         CHECK(std::string(e.what()).find("OCI-SIF: the manifest is larger than 16 MiB") !=
+              std::string::npos);
+        CHECK(e.file() == path.string());
+    }
+}
+
+TEST_CASE("an OCI-SIF's root index is found, and two are refused", "[oci][oci-sif]") {
+    const std::filesystem::path path = test::process_scratch("oci-tests") / "roots.sif";
+    const std::string index = R"({"schemaVersion":2,"manifests":[]})";
+    const auto add_root = [&](sif::Image& image) {
+        sif::ObjectSpec spec;
+        spec.type = sif::DataType::oci_root_index;
+        spec.extra = sif::OciDigest{sif::sha256_digest(index)};
+        sif::MemorySource source{std::string_view(index)};
+        return image.add(spec, source).id;
+    };
+    {
+        sif::Image image = create_image(path);
+        add_blob(image, index);
+        CHECK(oci::find_root_index(image) == nullptr);  // a native SIF
+        const std::uint32_t root = add_root(image);
+        REQUIRE(oci::find_root_index(image) != nullptr);
+        CHECK(oci::find_root_index(image)->id == root);
+        add_root(image);
+    }
+    const sif::Image image = sif::Image::open(path);
+    try {
+        oci::find_root_index(image);
+        FAIL("an image with two root indexes was read");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::invalid_image);
+        CHECK(std::string(e.what()).find(
+                  "OCI-SIF: 2 OCI.RootIndex objects (IDs 2, 3); an OCI-SIF holds exactly one") !=
               std::string::npos);
         CHECK(e.file() == path.string());
     }

@@ -66,7 +66,7 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
                                      const std::vector<CosignLayer>& layers,
                                      std::optional<std::int64_t> time) {
     const std::string ref_name = oci::cosign_signature_ref_name(image_digest);
-    const sif::Descriptor* root = image.first_of(sif::DataType::oci_root_index);
+    const sif::Descriptor* root = oci::find_root_index(image);
     if (root == nullptr) {
         throw Error(ErrorKind::usage, "not an OCI-SIF image (no OCI.RootIndex object)",
                     image.name());
@@ -160,13 +160,16 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
                     image.name());
     }
     const sif::UpdateOptions update{time};
-    const auto add = [&](sif::DataType type, const std::string& text) {
+    const auto spec_of = [&](sif::DataType type, const std::string& text) {
         sif::ObjectSpec spec;
         spec.type = type;
         spec.extra = sif::OciDigest{sif::sha256_digest(text)};
         spec.time = time;
+        return spec;
+    };
+    const auto add = [&](sif::DataType type, const std::string& text) {
         sif::MemorySource source(text, "OCI document");
-        image.add(spec, source, update);
+        image.add(spec_of(type, text), source, update);
     };
     // oci-tools' order: layers, config, manifest, then the root index.
     for (const CosignLayer* layer : new_payloads) {
@@ -185,8 +188,13 @@ std::string append_cosign_signatures(sif::Image& image, const std::string& image
     } else {
         index["manifests"].push_back(listed);
     }
-    add(sif::DataType::oci_root_index, index.dump());
-    image.remove(old_root, sif::DeleteOptions{.time = time});
+    // The new root index takes the old one's place in one table write: an interrupted signing
+    // leaves the old image or the new one, never two root indexes (which Apptainer refuses) or
+    // none (which the reference's update can leave, deleting first).
+    const std::string root_index = index.dump();
+    sif::MemorySource root_source(root_index, "OCI document");
+    image.replace(old_root, spec_of(sif::DataType::oci_root_index, root_index), root_source,
+                  update);
     // The previous signature manifest and config, now referenced by nothing.
     old_documents.erase(config_digest);
     old_documents.erase(manifest_digest);

@@ -93,7 +93,7 @@ std::string read_oci_document(const sif::Image& image, const OciBlob& blob) {
 }
 
 OciSifImage read_oci_sif(const sif::Image& image) {
-    const sif::Descriptor* root = image.first_of(sif::DataType::oci_root_index);
+    const sif::Descriptor* root = oci::find_root_index(image);
     if (root == nullptr) {
         throw Error(ErrorKind::not_found, "not an OCI-SIF image (no OCI.RootIndex object)",
                     image.name());

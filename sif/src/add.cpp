@@ -94,6 +94,11 @@ bool is_primary(const ObjectSpec& spec) {
 
 ObjectWriter Image::begin_object(const ObjectSpec& spec, const UpdateOptions& options) {
     require_writable("add an object");
+    return start_object(spec, options, std::nullopt);
+}
+
+ObjectWriter Image::start_object(const ObjectSpec& spec, const UpdateOptions& options,
+                                 std::optional<std::size_t> replaced_slot) {
     check_spec(spec, name());
 
     const auto free_slot =
@@ -106,7 +111,8 @@ ObjectWriter Image::begin_object(const ObjectSpec& spec, const UpdateOptions& op
                     name());
     }
     if (is_primary(spec)) {
-        if (const Descriptor* primary = primary_partition()) {
+        const Descriptor* primary = primary_partition();
+        if (primary != nullptr && (!replaced_slot || &slots_[*replaced_slot] != primary)) {
             throw Error(ErrorKind::conflict,
                         "image already has a primary partition (object " +
                             std::to_string(primary->id) + ")",
@@ -120,8 +126,8 @@ ObjectWriter Image::begin_object(const ObjectSpec& spec, const UpdateOptions& op
     const std::uint64_t offset = detail::next_aligned(start, alignment);
     const std::int64_t time = options.time.value_or(unix_now());
     writer_active_ = true;
-    return ObjectWriter(*this, static_cast<std::size_t>(free_slot - slots_.begin()), spec, time,
-                        start, offset);
+    return ObjectWriter(*this, static_cast<std::size_t>(free_slot - slots_.begin()), replaced_slot,
+                        spec, time, start, offset);
 }
 
 const Descriptor& Image::add(const ObjectSpec& spec, ByteSource& source,
@@ -131,10 +137,12 @@ const Descriptor& Image::add(const ObjectSpec& spec, ByteSource& source,
     return writer.commit();
 }
 
-ObjectWriter::ObjectWriter(Image& image, std::size_t slot, ObjectSpec spec, std::int64_t time,
-                           std::uint64_t start, std::uint64_t offset)
+ObjectWriter::ObjectWriter(Image& image, std::size_t slot, std::optional<std::size_t> replaced_slot,
+                           ObjectSpec spec, std::int64_t time, std::uint64_t start,
+                           std::uint64_t offset)
     : image_(&image),
       slot_(slot),
+      replaced_slot_(replaced_slot),
       spec_(std::move(spec)),
       time_(time),
       start_(start),
@@ -143,6 +151,7 @@ ObjectWriter::ObjectWriter(Image& image, std::size_t slot, ObjectSpec spec, std:
 ObjectWriter::ObjectWriter(ObjectWriter&& other) noexcept
     : image_(other.image_),
       slot_(other.slot_),
+      replaced_slot_(other.replaced_slot_),
       spec_(std::move(other.spec_)),
       time_(other.time_),
       start_(other.start_),
@@ -229,18 +238,30 @@ const Descriptor& ObjectWriter::commit(std::optional<Extra> final_extra) {
     // Interruption-safe order: (data is already written) 1. grow the data section in the header,
     // 2. publish the descriptor, 3. finish the header. Between 1 and 2 the image is the old one
     // with unreferenced bytes at its end; between 2 and 3 only the advisory free count is stale.
+    // A replacement publishes the new descriptor and clears the old one in the same single write
+    // of the table range holding both, so no reader ever sees both objects or neither.
     Header& h = image.header_;
     const Header saved = h;
+    const std::optional<Descriptor> replaced =
+        replaced_slot_ ? std::optional<Descriptor>(image.slots_[*replaced_slot_]) : std::nullopt;
     try {
         h.data_size += d.size_with_padding;
         h.modified_at = time_;
         image.write_header();
 
         image.slots_[slot_] = d;
-        image.write_slot(slot_);
+        if (replaced_slot_) {
+            image.slots_[*replaced_slot_] = Descriptor{};
+            image.write_slots(std::min(slot_, *replaced_slot_), std::max(slot_, *replaced_slot_));
+        } else {
+            image.write_slots(slot_, slot_);
+        }
     } catch (...) {
         h = saved;
         image.slots_[slot_] = Descriptor{};
+        if (replaced) {
+            image.slots_[*replaced_slot_] = *replaced;
+        }
         throw;
     }
 
@@ -254,6 +275,8 @@ const Descriptor& ObjectWriter::commit(std::optional<Extra> final_extra) {
 
     if (d.is_partition_of(PartType::primary_system)) {
         h.arch = d.partition().arch;
+    } else if (replaced && replaced->is_partition_of(PartType::primary_system)) {
+        h.arch = Arch();  // as remove() leaves it
     }
     image.refresh_free_count();
     image.write_header();

@@ -65,7 +65,7 @@ void Image::remove(std::uint32_t id, const DeleteOptions& options) {
     // between, a published object whose bytes are neither the old data nor absent.
     slots_[slot] = Descriptor{};
     try {
-        write_slot(slot);
+        write_slots(slot, slot);
     } catch (...) {
         slots_[slot] = victim;
         throw;

@@ -1,5 +1,9 @@
-// Image lifetime and the two primitive writes every update is built from.
+// Image lifetime and the two primitive writes every update is built from: the header, and a
+// range of table slots in one write.
 #include "sifkit/sif/image.hpp"
+
+#include <algorithm>
+#include <vector>
 
 #include "layout.hpp"
 #include "sifkit/sif/error.hpp"
@@ -34,10 +38,15 @@ void Image::write_header() {
     storage_->write_at(0, bytes);
 }
 
-void Image::write_slot(std::size_t slot) {
-    const auto bytes = slots_[slot].encode();
+void Image::write_slots(std::size_t first, std::size_t last) {
+    std::vector<std::byte> table((last - first + 1) * kDescriptorSize);
+    for (std::size_t i = first; i <= last; ++i) {
+        const auto bytes = slots_[i].encode();
+        std::copy(bytes.begin(), bytes.end(),
+                  table.begin() + static_cast<std::ptrdiff_t>((i - first) * kDescriptorSize));
+    }
     storage_->write_at(
-        static_cast<std::uint64_t>(header_.descriptors_offset) + slot * kDescriptorSize, bytes);
+        static_cast<std::uint64_t>(header_.descriptors_offset) + first * kDescriptorSize, table);
 }
 
 void Image::refresh_free_count() noexcept {

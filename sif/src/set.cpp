@@ -50,26 +50,23 @@ void Image::set_primary(std::uint32_t id, const UpdateOptions& options) {
     const auto old_primary = std::find_if(slots_.begin(), slots_.end(), [](const Descriptor& d) {
         return d.used && d.is_partition_of(PartType::primary_system);
     });
-    std::vector<Descriptor> updated = slots_;
+    const std::vector<Descriptor> saved = slots_;
     const auto target_slot = static_cast<std::size_t>(target - slots_.begin());
     std::size_t first = target_slot;
     std::size_t last = target_slot;
     if (old_primary != slots_.end()) {
         const auto old_slot = static_cast<std::size_t>(old_primary - slots_.begin());
-        set_part_type(updated[old_slot], PartType::system);
+        set_part_type(slots_[old_slot], PartType::system);
         first = std::min(first, old_slot);
         last = std::max(last, old_slot);
     }
-    set_part_type(updated[target_slot], PartType::primary_system);
-    std::vector<std::byte> table((last - first + 1) * kDescriptorSize);
-    for (std::size_t i = first; i <= last; ++i) {
-        const auto bytes = updated[i].encode();
-        std::copy(bytes.begin(), bytes.end(),
-                  table.begin() + static_cast<std::ptrdiff_t>((i - first) * kDescriptorSize));
+    set_part_type(slots_[target_slot], PartType::primary_system);
+    try {
+        write_slots(first, last);
+    } catch (...) {
+        slots_ = saved;
+        throw;
     }
-    storage_->write_at(
-        static_cast<std::uint64_t>(header_.descriptors_offset) + first * kDescriptorSize, table);
-    slots_ = std::move(updated);
 
     header_.arch = info.arch;
     header_.modified_at = options.time.value_or(unix_now());

@@ -162,6 +162,25 @@ expect_failure 6 "free slot" "$sifkit" sign --cosign --key plain.key --time 1700
 [[ "$(sha256sum <full.oci.sif)" == "$before" ]] || failed "a refused signing changed the image"
 "$sifkit" verify --cosign --key plain.pub full.oci.sif >/dev/null || failed "third signature"
 
+# Two root indexes (what an OCI-SIF signer that adds the new index before deleting the old one
+# leaves when interrupted): which image is meant? Refused as Apptainer refuses it, one line:
+# verify says the image was tampered with (exit 11), inspect and sign that it is malformed
+# (exit 4), and signing does not make it worse.
+cp signed.oci.sif two-roots.oci.sif
+"$sifkit" dump "$("$sifkit" list --json two-roots.oci.sif | python3 -c '
+import json,sys
+print([o["id"] for o in json.load(sys.stdin)["objects"] if o["type"]=="oci-root-index"][0])')" \
+    two-roots.oci.sif >root-index.json
+"$sifkit" add --datatype 10 --groupid 1 \
+    --ocidigest "sha256:$(sha256sum <root-index.json | cut -d' ' -f1)" \
+    two-roots.oci.sif root-index.json
+before="$(sha256sum <two-roots.oci.sif)"
+expect_failure 11 "2 OCI.RootIndex objects" "$sifkit" verify --cosign --key cosign.pub two-roots.oci.sif
+expect_failure 4 "an OCI-SIF holds exactly one" "$sifkit" inspect two-roots.oci.sif
+expect_failure 4 "2 OCI.RootIndex objects" \
+    "$sifkit" sign --cosign --key plain.key --time 1700000002 two-roots.oci.sif
+[[ "$(sha256sum <two-roots.oci.sif)" == "$before" ]] || failed "a refused signing changed the image"
+
 # Not an OCI-SIF, and options --cosign does not take.
 expect_failure 2 "not an OCI-SIF" "$sifkit" verify --cosign --key cosign.pub native.sif
 expect_failure 2 "exactly one --key" "$sifkit" sign --cosign image.oci.sif

@@ -1,10 +1,14 @@
 // Interrupted updates: a storage that fails the Nth write_at/truncate, for every N until the
 // update succeeds. Whatever is left on disk must still load in the reference (siftool list,
-// sifcheck dump) and in our library.
+// sifcheck dump) and in our library, and a replaced object (an OCI-SIF's root index, which
+// cosign signing swaps) must be there exactly once: old or new, never both or neither.
 #include <catch2/catch.hpp>
 #include <functional>
 
 #include "common.hpp"
+#include "sifkit/oci/oci_sif_objects.hpp"
+#include "sifkit/oci2sif/cosign_signature.hpp"
+#include "sifkit/rootfs/oci_sif.hpp"
 
 using namespace interop;
 
@@ -75,9 +79,12 @@ void check_loads_everywhere(const fs::path& path, const std::string& what) {
     }
 }
 
-// Runs `update` against a fresh copy of `base` for N = 1, 2, ... until it succeeds.
-void for_every_failure_point(const fs::path& base, const std::string& what, FailMode mode,
-                             const std::function<void(sif::Image&)>& update) {
+// Runs `update` against a fresh copy of `base` for N = 1, 2, ... until it succeeds; `check`
+// looks further at what each attempt left (after the loads above), told whether it failed.
+void for_every_failure_point(
+    const fs::path& base, const std::string& what, FailMode mode,
+    const std::function<void(sif::Image&)>& update,
+    const std::function<void(const fs::path&, bool failed)>& check = nullptr) {
     sifkit::test::TempDir dir;
     const auto path = dir / "image.sif";
     for (int n = 1; n < 200; ++n) {
@@ -95,6 +102,10 @@ void for_every_failure_point(const fs::path& base, const std::string& what, Fail
             }
         }
         check_loads_everywhere(path, what + " interrupted at write " + std::to_string(n));
+        if (check) {
+            INFO(what << " interrupted at write " << n);
+            check(path, failed);
+        }
         if (!failed) {
             SUCCEED(what << " succeeded after " << n - 1 << " failure points");
             return;
@@ -166,5 +177,69 @@ TEST_CASE("interrupted updates leave images every reader accepts", "[interrupt][
         });
         for_every_failure_point(base, m + " set_primary", mode,
                                 [](sif::Image& image) { image.set_primary(3, unset_time()); });
+        for_every_failure_point(
+            base, m + " replace", mode,
+            [](sif::Image& image) {
+                sif::ObjectSpec spec;
+                spec.type = sif::DataType::deffile;
+                sif::MemorySource source(std::string_view("bootstrap: docker\n"));
+                image.replace(1, spec, source, unset_time());
+            },
+            [](const fs::path& path, bool failed) {
+                const auto image = sif::Image::open(path);
+                const auto objects = image.objects();
+                const auto deffiles = std::count_if(objects.begin(), objects.end(), [](auto& d) {
+                    return d.type() == sif::DataType::deffile;
+                });
+                REQUIRE(deffiles == 1);
+                const auto& deffile = *image.first_of(sif::DataType::deffile);
+                const std::string text = object_bytes(image, deffile);
+                CHECK((text == "bootstrap: scratch\n" || text == "bootstrap: docker\n"));
+                if (!failed) {
+                    CHECK(text == "bootstrap: docker\n");
+                }
+            });
+    }
+}
+
+TEST_CASE("interrupted cosign signing leaves an OCI-SIF with one root index, old or new",
+          "[interrupt][oracle]") {
+    sifkit::test::TempDir dir;
+    const auto rootfs = dir / "rootfs";
+    fs::create_directories(rootfs);
+    sifkit::test::write_file(rootfs / "hello", "hello\n");
+    const auto base = dir / "base.oci.sif";
+    const auto converted = run_sifkit(
+        {"convert", "--quiet", "--format", "oci-sif", "dir:" + rootfs.string(), base.string()});
+    INFO(converted.describe());
+    REQUIRE(converted.exit_code == 0);
+    const auto unsigned_image = sifkit::rootfs::read_oci_sif(sif::Image::open(base));
+    const std::string digest = unsigned_image.manifest.digest;
+    // The bytes of a signature do not matter here: appending them is what may be interrupted.
+    const std::vector<sifkit::oci2sif::CosignLayer> layers{
+        {R"({"critical":{"image":{"docker-manifest-digest":")" + digest + R"("}}})",
+         "MEUCIQplaceholder"}};
+
+    for (const auto mode : {FailMode::crash, FailMode::once}) {
+        const std::string m = mode == FailMode::crash ? "crash" : "once";
+        for_every_failure_point(
+            base, m + " cosign signing", mode,
+            [&](sif::Image& image) {
+                sifkit::oci2sif::append_cosign_signatures(image, digest, layers, unset_time().time);
+            },
+            [&](const fs::path& path, bool failed) {
+                const auto image = sif::Image::open(path);
+                // One root index (find_root_index refuses two), naming the same image.
+                REQUIRE(sifkit::oci::find_root_index(image) != nullptr);
+                const auto read = sifkit::rootfs::read_oci_sif(image);
+                CHECK(read.manifest.digest == digest);
+                const auto signatures = sifkit::rootfs::read_cosign_signatures(image, read);
+                if (!failed) {
+                    REQUIRE(signatures.size() == 1);
+                    CHECK(signatures[0].signature == "MEUCIQplaceholder");
+                } else {
+                    CHECK(signatures.size() <= 1);
+                }
+            });
     }
 }

@@ -15,6 +15,11 @@ namespace sifkit::oci {
 // is a hostile image, refused before it is read into memory.
 inline constexpr std::uint64_t kMaxDocumentBytes = 16U << 20;
 
+// The OCI.RootIndex object, or nullptr when there is none (a native SIF). An image with more than
+// one is refused (invalid_image, naming their IDs): which one would be meant? Apptainer's reader
+// refuses it too (the reference library's GetDescriptor finds several).
+const sif::Descriptor* find_root_index(const sif::Image& image);
+
 // The OCI.Blob object holding `digest`, or nullptr.
 const sif::Descriptor* find_blob(const sif::Image& image, std::string_view digest);
 

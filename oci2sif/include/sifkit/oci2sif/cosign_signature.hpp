@@ -28,10 +28,12 @@ struct CosignLayer {
 // by the new ones; a layer already there, same payload and signature, is not added twice).
 // Returns the ref.name of the signature manifest.
 //
-// Interrupt-safe as an in-place update can be: the new blobs, then the new root index are
-// committed before the old root index is removed, so a reader sees the old or the new index;
-// the previous signature manifest's own blobs are removed last. Needs free descriptor slots for
-// the new objects (conflict Error, nothing written, when there are too few).
+// Interrupt-safe as an in-place update can be: the new blobs first, then the new root index
+// takes the old one's place in one table write (sif::Image::replace), so a reader sees the old
+// index or the new one, and always exactly one; the previous signature manifest's own blobs,
+// now unreferenced, are removed last. Refuses an image with two root indexes (invalid_image).
+// Needs free descriptor slots for the new objects (conflict Error, nothing written, when there
+// are too few).
 std::string append_cosign_signatures(sif::Image& image, const std::string& image_digest,
                                      const std::vector<CosignLayer>& layers,
                                      std::optional<std::int64_t> time);

@@ -34,7 +34,8 @@ bool is_oci_sif(const sif::Image& image);
 // Resolves the root index to its image: the only image manifest once the cosign signature and
 // attestation manifests SingularityCE stores next to it (ref.name "_cosign:...") are left
 // aside; unsupported when several remain; invalid_image when the documents are malformed, a
-// blob is missing or its bytes do not match the digest.
+// blob is missing or its bytes do not match the digest, or the image has more than one
+// OCI.RootIndex object (as Apptainer refuses it).
 OciSifImage read_oci_sif(const sif::Image& image);
 // A cosign signature stored next to the image (SingularityCE 4.3's `sign --cosign`): one
 // layer of the manifest the root index names "_cosign:sha256-<hex>.sig".

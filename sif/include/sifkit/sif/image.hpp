@@ -127,12 +127,13 @@ class ObjectWriter {
 
   private:
     friend class Image;
-    ObjectWriter(Image& image, std::size_t slot, ObjectSpec spec, std::int64_t time,
-                 std::uint64_t start, std::uint64_t offset);
+    ObjectWriter(Image& image, std::size_t slot, std::optional<std::size_t> replaced_slot,
+                 ObjectSpec spec, std::int64_t time, std::uint64_t start, std::uint64_t offset);
     void abandon() noexcept;
 
     Image* image_;
     std::size_t slot_;
+    std::optional<std::size_t> replaced_slot_;  // the object commit() removes (Image::replace)
     ObjectSpec spec_;
     std::int64_t time_;
     std::uint64_t start_;   // append point before the object (the padding begins here)
@@ -200,6 +201,12 @@ class Image {
     const Descriptor& add(const ObjectSpec& spec, ByteSource& source,
                           const UpdateOptions& options = {});
     void remove(std::uint32_t id, const DeleteOptions& options = {});
+    // Adds an object and removes object `id` in one step: the new descriptor and the cleared
+    // old one reach the table in a single write, so an interrupted replacement leaves the old
+    // object or the new one, never both or neither (an OCI-SIF must hold exactly one
+    // OCI.RootIndex). The result is that of add() then remove(id) without zeroing or compaction.
+    const Descriptor& replace(std::uint32_t id, const ObjectSpec& spec, ByteSource& source,
+                              const UpdateOptions& options = {});
     // Makes a System partition the primary one; the previous primary becomes System.
     void set_primary(std::uint32_t id, const UpdateOptions& options = {});
     // Replaces the image ID (one 128-byte header write). Writers that derive the ID from the
@@ -212,9 +219,12 @@ class Image {
     friend class ObjectWriter;
     Image(std::unique_ptr<Storage> storage, OpenMode mode);
 
+    ObjectWriter start_object(const ObjectSpec& spec, const UpdateOptions& options,
+                              std::optional<std::size_t> replaced_slot);
     void require_writable(const char* operation) const;
     void write_header();
-    void write_slot(std::size_t slot);
+    // Writes the table slots first..last (inclusive) in one write.
+    void write_slots(std::size_t first, std::size_t last);
     void refresh_free_count() noexcept;
 
     std::unique_ptr<Storage> storage_;
