@@ -146,7 +146,24 @@ def check_bash(script, commands):
         got = bash_complete(script, words)
         if got != expected:
             fail("bash: completing %s offers %s, expected %s" % (words, got, expected))
+    # `sifkit help COMMAND...`: command names, at every depth, and nothing after a leaf.
+    for words, expected in help_completions(commands, "--"):
+        got = bash_complete(script, words)
+        if got != expected:
+            fail("bash: completing %s offers %s, expected %s" % (words, got, expected))
     print("bash completion: parses; every command's subcommands and long options complete")
+
+
+def help_completions(commands, dashes):
+    """(words, expected) for `sifkit help ...`: the words after help complete as command names."""
+    by_path = {tuple(path): (options, subcommands) for path, options, _, subcommands in commands}
+    help_options = sorted(o for o in by_path[("help",)][0] if o.startswith(dashes))
+    return [(["sifkit", "help", ""], sorted(by_path[()][1])),
+            (["sifkit", "help", "key", ""], sorted(by_path[("key",)][1])),
+            (["sifkit", "help", "conv"], ["convert"]),
+            (["sifkit", "help", "key", "gen"], ["generate"]),
+            (["sifkit", "help", "convert", ""], []),
+            (["sifkit", "help", dashes], help_options)]
 
 
 # Runs the zsh completion function for a command line with zsh's completion builtins replaced by
@@ -196,6 +213,12 @@ def check_zsh(function, commands):
             if kind != "describe" or got != sorted(subcommands):
                 fail("zsh: `%s <TAB>` offers %s %s, its --help lists %s"
                      % (line, kind, got, sorted(subcommands)))
+    for words, expected in help_completions(commands, "-"):
+        if words[-1] not in ("", "-"):
+            continue  # a prefix: _describe itself narrows the list, which the harness does not
+        kind, got = zsh_complete(zsh, function, words)
+        if got != expected:
+            fail("zsh: completing %s offers %s %s, expected %s" % (words, kind, got, expected))
     print("zsh completion: parses (zsh -n); every command's subcommands and options complete")
 
 
