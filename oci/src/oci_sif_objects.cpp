@@ -9,19 +9,23 @@
 namespace sifkit::oci {
 
 const sif::Descriptor* find_root_index(const sif::Image& image) {
-    std::vector<std::string> ids;
-    for (const sif::Descriptor& d : image.objects()) {
-        if (d.type() == sif::DataType::oci_root_index) {
-            ids.push_back(std::to_string(d.id));
+    std::vector<const sif::Descriptor*> roots;
+    for (const sif::Descriptor& d : image.slots()) {
+        if (d.used && d.type() == sif::DataType::oci_root_index) {
+            roots.push_back(&d);
         }
     }
-    if (ids.size() > 1) {
+    if (roots.size() > 1) {
+        std::vector<std::string> ids;
+        for (const sif::Descriptor* root : roots) {
+            ids.push_back(std::to_string(root->id));
+        }
         throw Error(ErrorKind::invalid_image,
-                    "OCI-SIF: " + std::to_string(ids.size()) + " OCI.RootIndex objects (IDs " +
+                    "OCI-SIF: " + std::to_string(roots.size()) + " OCI.RootIndex objects (IDs " +
                         sif::join(ids, ", ") + "); an OCI-SIF holds exactly one",
                     image.name());
     }
-    return image.first_of(sif::DataType::oci_root_index);
+    return roots.empty() ? nullptr : roots.front();
 }
 
 const sif::Descriptor* find_blob(const sif::Image& image, std::string_view digest) {

@@ -252,10 +252,9 @@ const Descriptor& ObjectWriter::commit(std::optional<Extra> final_extra) {
         image.slots_[slot_] = d;
         if (replaced_slot_) {
             image.slots_[*replaced_slot_] = Descriptor{};
-            image.write_slots(std::min(slot_, *replaced_slot_), std::max(slot_, *replaced_slot_));
-        } else {
-            image.write_slots(slot_, slot_);
         }
+        const std::size_t other = replaced_slot_.value_or(slot_);
+        image.write_slots(std::min(slot_, other), std::max(slot_, other));
     } catch (...) {
         h = saved;
         image.slots_[slot_] = Descriptor{};
